@@ -1,0 +1,21 @@
+import type { Protocol } from "../sim/types";
+
+/** A protocol with its config and state types erased, as the registry holds it. */
+export type AnyProtocol = Protocol<unknown, unknown>;
+
+/** Erases a protocol's type parameters for the registry; each protocol's own code stays fully typed. */
+export function erase<Config, State>(protocol: Protocol<Config, State>): AnyProtocol {
+  return protocol as unknown as AnyProtocol;
+}
+
+/**
+ * Every protocol a scenario can name in `protocol:`. Add a line here when a new
+ * protocol folder lands.
+ */
+export const PROTOCOLS: ReadonlyMap<string, AnyProtocol> = new Map<string, AnyProtocol>([
+  // ["two-phase-commit", erase(twoPhaseCommit)],
+]);
+
+export function getProtocol(name: string): AnyProtocol | undefined {
+  return PROTOCOLS.get(name);
+}
