@@ -652,15 +652,15 @@ export class Simulation<Config, State> {
   private contextFor(node: NodeRecord<State>): Context {
     const incarnation = node.incarnation;
     const alive = (): boolean => node.up && node.incarnation === incarnation && !this.stopped;
-    const sim = this;
+    const readNow = (): number => this.now;
     return {
       node: node.name,
       nodes: this.spec.nodes,
       get now(): number {
-        return sim.now;
+        return readNow();
       },
       rng: node.rng,
-      physicalClock: () => sim.physicalClock(node),
+      physicalClock: () => this.physicalClock(node),
       send: (to, message, explanation) => {
         if (alive()) this.transmit(node, to, message, explanation);
       },
