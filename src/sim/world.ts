@@ -607,7 +607,8 @@ export class Simulation<Config, State> {
     const vclock = { ...sender.vclock };
     const data = { from: sender.name, to, message: frozen as JsonObject, messageId };
     this.record(sender.name, "SEND", explanation, data, { lamport, vclock });
-    if (!sender.up) return; // a trigger on this SEND crashed the sender: the message is on the wire all the same
+    // A trigger on this SEND may have crashed the sender just now: this message is on
+    // the wire all the same; the context drops every later effect of the step.
     const key = linkKey(sender.name, to);
     const base = this.baseLink(sender.name, to);
     const item: DeliverItem = {

@@ -147,3 +147,24 @@ test("a run stops at maxTime and at maxEvents with a reason", () => {
   assert.equal(byCount.stopReason, "maxEvents");
   assert.match(byCount.events.at(-1)?.summary ?? "", /limit of 50 events/);
 });
+
+test("a crash triggered by a SEND keeps that message on the wire and silences the rest of the step", () => {
+  const result = new Simulation(
+    echoProtocol,
+    { persistPings: true },
+    spec({
+      workload: [ping("a", 0)],
+      faults: [
+        {
+          trigger: { type: "when", when: { kind: "SEND", node: "a", message: "PING", count: 1 }, after: 0 },
+          action: { do: "crash", node: "a" },
+        },
+      ],
+    }),
+  ).run();
+  const sends = result.events.filter((e) => e.kind === "SEND" && e.node === "a");
+  assert.equal(sends.length, 1, "the second ping of the broadcast is never sent");
+  const delivered = result.events.filter((e) => e.kind === "DELIVER" && e.data?.["from"] === "a");
+  assert.equal(delivered.length, 1, "the first ping still arrives");
+  assert.equal(result.events.filter((e) => e.kind === "CLIENT_RETURN").length, 0, "the reply after the crash is lost");
+});
