@@ -1,0 +1,70 @@
+import { GraphQLError, type GraphQLFormattedError } from "graphql";
+import type { MiddlewareFn } from "type-graphql";
+import { FaultlineError } from "./services/types";
+import type { ApiContext } from "./context";
+
+/** The extensions.code of an error we did not expect; its message is not shown to clients. */
+export const INTERNAL_CODE = "INTERNAL_SERVER_ERROR";
+
+/** A GraphQL error with a code clients can act on (extensions.code). */
+export function userError(code: FaultlineError["code"], message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code } });
+}
+
+/** BAD_USER_INPUT for an argument, naming it (extensions.argumentName) so a client can point at it. */
+export function badArgument(argumentName: string, message: string): GraphQLError {
+  return new GraphQLError(`Argument "${argumentName}" ${message}`, {
+    extensions: { code: "BAD_USER_INPUT", argumentName },
+  });
+}
+
+/** Turns a service's FaultlineError into a GraphQL error carrying its code; anything else passes through. */
+export function toGraphQLError(error: unknown): unknown {
+  if (error instanceof FaultlineError) return userError(error.code, error.message);
+  return error;
+}
+
+/** Global type-graphql middleware: every resolver's FaultlineError reaches the client with its code. */
+export const mapServiceErrors: MiddlewareFn<ApiContext> = async (_data, next) => {
+  try {
+    return await next();
+  } catch (error) {
+    throw toGraphQLError(error);
+  }
+};
+
+const knownCodes = new Set([
+  "BAD_USER_INPUT",
+  "NOT_FOUND",
+  "RUN_FAILED",
+  "INTERNAL",
+  // Apollo's and graphql-js's own request errors.
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "BAD_REQUEST",
+  "PERSISTED_QUERY_NOT_FOUND",
+  "PERSISTED_QUERY_NOT_SUPPORTED",
+  "OPERATION_RESOLUTION_FAILURE",
+]);
+
+/**
+ * The one error format of the API (HTTP and WebSocket): message, locations, path and
+ * extensions.code, never a stack trace. An error we did not expect keeps its code
+ * INTERNAL_SERVER_ERROR and loses its message, which may reveal internals; it is
+ * logged on the server instead.
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const code = typeof formatted.extensions?.code === "string" ? formatted.extensions.code : undefined;
+  if (code !== undefined && knownCodes.has(code)) {
+    const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
+  const original = error instanceof GraphQLError && error.originalError !== undefined ? error.originalError : error;
+  console.error("faultline: unexpected error in a GraphQL operation:", original);
+  return {
+    message: "Internal server error",
+    ...(formatted.locations === undefined ? {} : { locations: formatted.locations }),
+    ...(formatted.path === undefined ? {} : { path: formatted.path }),
+    extensions: { code: INTERNAL_CODE },
+  };
+}

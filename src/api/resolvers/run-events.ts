@@ -1,0 +1,45 @@
+import { Arg, ID, Int, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
+import type { TraceEvent as TraceEventRecord } from "../../sim/types";
+import type { ApiContext } from "../context";
+import { toGraphQLError, userError } from "../errors";
+import { TraceEvent } from "../types/event";
+import { intInRange } from "../validate";
+
+interface RunEventsArgs {
+  readonly runId: string;
+  readonly fromSeq?: number | null;
+}
+
+/**
+ * The source stream of runEvents: the service's follow() iterator, which replays
+ * stored events from fromSeq, then yields live ones in seq order and ends with
+ * the run. Unknown runs and bad arguments fail here, before any event is sent.
+ */
+function followRun({ args, context }: SubscribeResolverData<unknown, RunEventsArgs, ApiContext>) {
+  const fromSeq = intInRange("fromSeq", args.fromSeq, 0);
+  if (context.services.runs.getRun(args.runId) === undefined) {
+    throw userError("NOT_FOUND", `There is no run with id "${args.runId}".`);
+  }
+  try {
+    return context.services.runs.follow(args.runId, fromSeq);
+  } catch (error) {
+    throw toGraphQLError(error);
+  }
+}
+
+@Resolver()
+export class RunEventsResolver {
+  @Subscription(() => TraceEvent, {
+    subscribe: followRun,
+    description:
+      "A run's events in seq order: the stored ones from fromSeq (default 0), then live ones as they happen; " +
+      "completes when the run ends.",
+  })
+  runEvents(
+    @Root() event: TraceEventRecord,
+    @Arg("runId", () => ID) _runId: string,
+    @Arg("fromSeq", () => Int, { nullable: true }) _fromSeq?: number | null,
+  ): TraceEventRecord {
+    return event;
+  }
+}

@@ -1,0 +1,113 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import type { Scenario as ScenarioRecord } from "../../scenarios/types";
+import type { EventKind as EventKindName, Violation as ViolationRecord } from "../../sim/types";
+import type { NodeView } from "../../sim/world";
+import type { ApiContext } from "../context";
+import { userError } from "../errors";
+import type { EventPage as EventPageRecord, RunPage, RunRecord } from "../services/types";
+import { EventKind } from "../types/enums";
+import { EventPage, NodeState, Violation } from "../types/event";
+import { Run, RunConnection } from "../types/run";
+import { Scenario } from "../types/scenario";
+import { intInRange, MAX_EVENTS_PAGE, MAX_PACE_MS, MAX_RUNS_PAGE, optional } from "../validate";
+
+@Resolver(() => Run)
+export class RunResolver {
+  @Query(() => Run, { nullable: true, description: "One run by id; null when there is none." })
+  run(@Ctx() { services }: ApiContext, @Arg("id", () => ID) id: string): RunRecord | undefined {
+    return services.runs.getRun(id);
+  }
+
+  @Query(() => RunConnection, { description: "Runs, of every scenario or of one, a page at a time." })
+  runs(
+    @Ctx() { services }: ApiContext,
+    @Arg("scenarioId", () => ID, { nullable: true }) scenarioId?: string | null,
+    @Arg("first", () => Int, { nullable: true, description: `Page size, 1 to ${MAX_RUNS_PAGE}.` })
+    first?: number | null,
+    @Arg("after", () => String, { nullable: true, description: "A pageInfo.endCursor from the previous page." })
+    after?: string | null,
+  ): { nodes: readonly RunRecord[]; pageInfo: { endCursor: string | null; hasNextPage: boolean }; totalCount: number } {
+    const page: RunPage = services.runs.listRuns({
+      scenarioId: optional(scenarioId),
+      first: intInRange("first", first, 1, MAX_RUNS_PAGE),
+      after: optional(after),
+    });
+    return {
+      nodes: page.runs,
+      pageInfo: { endCursor: page.endCursor, hasNextPage: page.hasNextPage },
+      totalCount: page.totalCount,
+    };
+  }
+
+  @Mutation(() => Run, {
+    description:
+      "Runs a scenario. Without pace it runs to the end and returns the COMPLETED run; with pace it returns at once " +
+      "with RUNNING and events reach runEvents subscribers as they happen.",
+  })
+  startRun(
+    @Ctx() { services }: ApiContext,
+    @Arg("scenarioId", () => ID) scenarioId: string,
+    @Arg("seed", () => Int, { nullable: true, description: "Overrides the scenario's own seed (0 or more)." })
+    seed?: number | null,
+    @Arg("pace", () => Int, {
+      nullable: true,
+      description: `Milliseconds of wall time per event, 0 to ${MAX_PACE_MS}.`,
+    })
+    pace?: number | null,
+  ): Promise<RunRecord> {
+    const checkedSeed = intInRange("seed", seed, 0);
+    const checkedPace = intInRange("pace", pace, 0, MAX_PACE_MS);
+    if (services.scenarios.get(scenarioId) === undefined) {
+      throw userError("NOT_FOUND", `There is no scenario with id "${scenarioId}".`);
+    }
+    return services.runs.startRun({ scenarioId, seed: checkedSeed, pace: checkedPace });
+  }
+
+  @FieldResolver(() => Scenario)
+  scenario(@Ctx() { services }: ApiContext, @Root() run: RunRecord): ScenarioRecord {
+    const scenario = services.scenarios.get(run.scenarioId);
+    if (scenario === undefined) {
+      throw userError(
+        "NOT_FOUND",
+        `Run ${run.id} was made from scenario "${run.scenarioId}", which is no longer loaded.`,
+      );
+    }
+    return scenario;
+  }
+
+  @FieldResolver(() => EventPage, { description: "The run's events in seq order, a page at a time." })
+  events(
+    @Ctx() { services }: ApiContext,
+    @Root() run: RunRecord,
+    @Arg("after", () => Int, { nullable: true, description: "Only events with a greater seq (a nextCursor)." })
+    after?: number | null,
+    @Arg("first", () => Int, { nullable: true, description: `Page size, 1 to ${MAX_EVENTS_PAGE}.` })
+    first?: number | null,
+    @Arg("node", () => String, { nullable: true, description: "Only this node's events." }) node?: string | null,
+    @Arg("kinds", () => [EventKind], { nullable: true, description: "Only events of these kinds." })
+    kinds?: EventKindName[] | null,
+  ): EventPageRecord {
+    return services.runs.events(run.id, {
+      after: intInRange("after", after, 0),
+      first: intInRange("first", first, 1, MAX_EVENTS_PAGE),
+      node: optional(node),
+      kinds: optional(kinds),
+    });
+  }
+
+  @FieldResolver(() => [Violation], { description: "Safety properties the run broke, in the order detected." })
+  violations(@Ctx() { services }: ApiContext, @Root() run: RunRecord): readonly ViolationRecord[] {
+    return services.runs.violations(run.id);
+  }
+
+  @FieldResolver(() => [NodeState], {
+    description: "Every node's state right after the event atSeq (at the end of the run when atSeq is absent).",
+  })
+  nodes(
+    @Ctx() { services }: ApiContext,
+    @Root() run: RunRecord,
+    @Arg("atSeq", () => Int, { nullable: true }) atSeq?: number | null,
+  ): Promise<readonly NodeView[]> {
+    return services.runs.nodesAt(run.id, intInRange("atSeq", atSeq, 0));
+  }
+}

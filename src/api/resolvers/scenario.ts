@@ -1,0 +1,42 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
+import type { Scenario as ScenarioRecord } from "../../scenarios/types";
+import type { ApiContext } from "../context";
+import { Scenario, ScenarioProblem } from "../types/scenario";
+import { optional } from "../validate";
+
+@Resolver(() => Scenario)
+export class ScenarioResolver {
+  @Query(() => [Scenario], { description: "Every loaded scenario, or those of one topic." })
+  scenarios(
+    @Ctx() { services }: ApiContext,
+    @Arg("topic", () => String, {
+      nullable: true,
+      description: "consensus, transactions, clocks, crdt or replication.",
+    })
+    topic?: string | null,
+  ): readonly ScenarioRecord[] {
+    return services.scenarios.list(optional(topic));
+  }
+
+  @Query(() => Scenario, { nullable: true, description: "One scenario by id; null when there is none." })
+  scenario(@Ctx() { services }: ApiContext, @Arg("id", () => ID) id: string): ScenarioRecord | undefined {
+    return services.scenarios.get(id);
+  }
+
+  @Query(() => [ScenarioProblem], {
+    description: "Scenario files that could not be loaded, with file, line, column, field path and what was expected.",
+  })
+  scenarioProblems(@Ctx() { services }: ApiContext): readonly ScenarioProblem[] {
+    return services.scenarios.problems();
+  }
+
+  @FieldResolver(() => [String])
+  nodes(@Root() scenario: ScenarioRecord): readonly string[] {
+    return scenario.spec.nodes;
+  }
+
+  @FieldResolver(() => Int)
+  seed(@Root() scenario: ScenarioRecord): number {
+    return scenario.spec.seed;
+  }
+}

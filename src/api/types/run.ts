@@ -1,0 +1,54 @@
+import { Field, ID, Int, ObjectType } from "type-graphql";
+import type { RunStatus as RunStatusName } from "../services/types";
+import { RunStatus } from "./enums";
+
+@ObjectType({ description: "One run of a scenario with a seed: its status, trace and violations." })
+export class Run {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => Int, { description: "The seed of the run's random choices: same scenario and seed, same trace." })
+  seed!: number;
+
+  @Field(() => RunStatus)
+  status!: RunStatusName;
+
+  @Field(() => Int, { description: "How many events are stored so far." })
+  eventCount!: number;
+
+  @Field(() => String, { nullable: true, description: "sha256 of the canonical event log; null until completed." })
+  traceHash!: string | null;
+
+  @Field(() => String, { nullable: true, description: "quiescent, maxTime or maxEvents, once the run has ended." })
+  stopReason!: string | null;
+
+  @Field(() => String, { nullable: true, description: "Why a FAILED run failed." })
+  error!: string | null;
+
+  @Field(() => Int, { nullable: true, description: "Milliseconds of wall time per event; null for an unpaced run." })
+  pace!: number | null;
+
+  @Field(() => String, { description: "When the run was started (ISO 8601, server wall clock)." })
+  createdAt!: string;
+}
+
+@ObjectType({ description: "Where a page of runs ends." })
+export class PageInfo {
+  @Field(() => String, { nullable: true, description: "Pass as `after` to get the next page." })
+  endCursor!: string | null;
+
+  @Field(() => Boolean)
+  hasNextPage!: boolean;
+}
+
+@ObjectType({ description: "A page of runs, in the order the store lists them." })
+export class RunConnection {
+  @Field(() => [Run])
+  nodes!: Run[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+
+  @Field(() => Int, { description: "How many runs match, over all pages." })
+  totalCount!: number;
+}

@@ -1,0 +1,46 @@
+import "reflect-metadata";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { buildApiSchema, printApiSchema, SCHEMA_FILE } from "../../src/api/schema";
+import { projectRoot } from "../../src/api/paths";
+
+test("the committed schema/schema.graphql is what the code emits", async () => {
+  const emitted = printApiSchema(await buildApiSchema());
+  const committed = readFileSync(join(projectRoot, SCHEMA_FILE), "utf8");
+  assert.ok(
+    committed === emitted,
+    `${SCHEMA_FILE} differs from the schema the code builds: run \`npm run schema\` and commit the file.`,
+  );
+});
+
+test("the schema keeps the design's contract: root fields, ids and enums", async () => {
+  const schema = await buildApiSchema();
+  const fields = (typeName: string): string[] => {
+    const type = schema.getType(typeName);
+    assert.ok(type !== undefined && "getFields" in type, `type ${typeName} is missing`);
+    return Object.keys(type.getFields()).sort();
+  };
+  assert.deepEqual(fields("Query"), ["run", "runs", "scenario", "scenarioProblems", "scenarios"]);
+  assert.deepEqual(fields("Mutation"), ["startRun"]);
+  assert.deepEqual(fields("Subscription"), ["runEvents"]);
+  for (const field of [
+    "id",
+    "scenario",
+    "seed",
+    "status",
+    "eventCount",
+    "traceHash",
+    "events",
+    "violations",
+    "nodes",
+  ]) {
+    assert.ok(fields("Run").includes(field), `Run.${field} is missing`);
+  }
+  // A node's name repeats in every run, so it is never an `id` (clients normalize caches by id).
+  assert.deepEqual(fields("NodeState"), ["node", "state", "up"]);
+  assert.equal(String(schema.getQueryType()?.getFields().run.type), "Run");
+  assert.equal(String(schema.getMutationType()?.getFields().startRun.type), "Run!");
+  assert.equal(String(schema.getSubscriptionType()?.getFields().runEvents.type), "TraceEvent!");
+});
