@@ -1,4 +1,5 @@
 import type { Protocol } from "../sim/types";
+import { twoPhaseCommit } from "./two-phase-commit";
 
 /** A protocol with its config and state types erased, as the registry holds it. */
 export type AnyProtocol = Protocol<unknown, unknown>;
@@ -13,7 +14,7 @@ export function erase<Config, State>(protocol: Protocol<Config, State>): AnyProt
  * protocol folder lands.
  */
 export const PROTOCOLS: ReadonlyMap<string, AnyProtocol> = new Map<string, AnyProtocol>([
-  // ["two-phase-commit", erase(twoPhaseCommit)],
+  ["two-phase-commit", erase(twoPhaseCommit)],
 ]);
 
 export function getProtocol(name: string): AnyProtocol | undefined {
