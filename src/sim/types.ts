@@ -154,6 +154,17 @@ export interface Checker<State> {
   observe(step: CheckerStep<State>): readonly CheckerViolation[];
   /** Called once when the run stops, for properties judged on the final state (convergence). */
   finish?(step: CheckerStep<State>): readonly CheckerViolation[];
+  /**
+   * Called once when the run stops, after finish(): what the checker saw over the
+   * whole run (e.g. the peak CRDT metadata size), recorded as a NOTE at the network.
+   */
+  summary?(step: CheckerStep<State>): CheckerSummary | undefined;
+}
+
+export interface CheckerSummary {
+  /** One sentence a learner can read. */
+  readonly explanation: string;
+  readonly data?: JsonObject;
 }
 
 export interface Violation {

@@ -806,6 +806,13 @@ export class Simulation<Config, State> {
       const found: readonly CheckerViolation[] = finishing ? (checker.finish?.(step) ?? []) : checker.observe(step);
       for (const violation of found) this.reportViolation(checker.invariant, last.seq, violation);
     }
+    if (!finishing) return;
+    for (const checker of this.checkers) {
+      const summary = checker.summary?.(step);
+      if (summary !== undefined) {
+        this.networkEvent("NOTE", summary.explanation, { invariant: checker.invariant, ...(summary.data ?? {}) });
+      }
+    }
   }
 
   private reportViolation(invariant: string, seq: number, violation: CheckerViolation): void {
