@@ -48,6 +48,19 @@ const knownCodes = new Set([
 ]);
 
 /**
+ * formatError for graphql-ws, which (unlike Apollo) does not give request errors a
+ * code: an error graphql-js raised itself, with no error behind it, is a bad request
+ * (parse and validation errors before execution, bad variables during it).
+ */
+export function formatWebSocketError(error: GraphQLError, requestErrorCode: string): GraphQLFormattedError {
+  const formatted = error.toJSON();
+  if (error.originalError === undefined && formatted.extensions?.code === undefined) {
+    return formatError({ ...formatted, extensions: { ...formatted.extensions, code: requestErrorCode } }, error);
+  }
+  return formatError(formatted, error);
+}
+
+/**
  * The one error format of the API (HTTP and WebSocket): message, locations, path and
  * extensions.code, never a stack trace. An error we did not expect keeps its code
  * INTERNAL_SERVER_ERROR and loses its message, which may reveal internals; it is
