@@ -1,4 +1,4 @@
-import type { JsonObject } from "../sim/json";
+import type { Json, JsonObject } from "../sim/json";
 import type { EventPredicate, SimulationSpec } from "../sim/spec";
 
 export const TOPICS = ["consensus", "transactions", "clocks", "crdt", "replication"] as const;
@@ -17,6 +17,11 @@ export interface Scenario {
   readonly config: unknown;
   readonly spec: SimulationSpec;
   readonly expect: readonly ExpectSpec[];
+  /**
+   * The `questions:` list for grading, as written (JSON values); its format belongs to
+   * src/grading, which validates it. The loader always sets it (empty when the file has none).
+   */
+  readonly questions?: readonly Json[];
   /** The YAML text the scenario was read from, served as Scenario.source. */
   readonly source: string;
   /** Where it was read from (relative to the scenarios directory), for error messages. */
