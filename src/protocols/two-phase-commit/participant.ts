@@ -107,7 +107,7 @@ function vote(
     ctx.setTimer(`decision:${id}`, config.decisionRequestMs, { tx: id });
     return;
   }
-  const reason = cannot ?? "the scenario makes it vote NO (say, a constraint check failed)";
+  const reason = cannot ?? "the scenario makes it vote NO, as if a constraint check had failed";
   tx.status = "ABORTED";
   tx.vote = "NO";
   releaseLocks(state, id, tx);
@@ -189,7 +189,7 @@ function onDecision(ctx: Context, state: ParticipantState, from: string, id: str
   let tx = state.transactions[id];
   if (tx?.status === outcome) {
     ctx.explain(
-      `${ctx.node} has already ${outcome.toLowerCase()} ${id}; it acknowledges again, since ${state.coordinator} may have missed its ACK.`,
+      `${ctx.node} already knows ${id} is ${outcome}; it acknowledges (again, if ${state.coordinator} missed an earlier ACK) so that ${state.coordinator} can finish.`,
     );
     ctx.send(
       state.coordinator,
