@@ -350,3 +350,68 @@ test("a blocked participant's locks block other transactions: it votes NO on a c
   assert.deepEqual(at(result, "p1", "locks"), {}, "every lock is released at the end");
   assert.deepEqual(result.violations, []);
 });
+
+test("config problems name their exact path", () => {
+  const problems = (raw: JsonObject) => {
+    const parsed = twoPhaseCommit.parseConfig(raw, NODES);
+    return parsed.ok ? [] : parsed.problems.map((p) => `${p.path.join(".")}: ${p.message}`);
+  };
+  assert.deepEqual(problems({ coordinator: "coord" }), []);
+  const found = problems({
+    coordinator: "coord",
+    participants: ["p1", "coord", "p1", "p7"],
+    votes: { p1: "maybe" },
+    voteTimeoutMs: -5,
+    retryDecisionMs: 1.5,
+    cooperativeTermination: "yes",
+    prepareTimeoutMs: 100,
+    decisionTimeoutMs: 300,
+    typo: 1,
+  });
+  const paths = found.map((line) => line.split(":")[0]);
+  assert.deepEqual(paths.sort(), [
+    "cooperativeTermination",
+    "decisionTimeoutMs",
+    "participants.1",
+    "participants.2",
+    "participants.3",
+    "retryDecisionMs",
+    "typo",
+    "voteTimeoutMs",
+    "votes.p1",
+  ]);
+  assert.ok(found.some((line) => /participants\.1: coord is the coordinator/.test(line)));
+  assert.deepEqual(
+    problems({ coordinator: "nobody" }).map((line) => line.split(":")[0]),
+    ["coordinator"],
+    "an unknown coordinator is reported once, at its field",
+  );
+  const parsed = twoPhaseCommit.parseConfig({ coordinator: "p1", votes: { p2: "no" }, decisionTimeoutMs: 75 }, NODES);
+  assert.ok(parsed.ok);
+  assert.deepEqual(parsed.config.participants, ["coord", "p2", "p3"], "default participants: every other node");
+  assert.equal(parsed.config.votes["p2"], "NO");
+  assert.equal(parsed.config.prepareTimeoutMs, 75, "decisionTimeoutMs is accepted as the coordinator's vote timeout");
+});
+
+test("begin is refused with a reason: at a participant (redirect), for a repeated id, for an unknown participant", () => {
+  const result = run(
+    config(),
+    spec({
+      workload: [
+        { ...begin("t0"), node: "p1" },
+        begin("t1", 0),
+        begin("t1", 5),
+        begin("t2", 10, { participants: ["p1", "p9"] }),
+      ],
+    }),
+  );
+  const replies = events(result, "CLIENT_RETURN").map((e) => e.data?.["result"] as JsonObject);
+  assert.deepEqual(replies[0], { ok: false, error: "not the coordinator", redirect: "coord" });
+  assert.ok(replies.some((r) => r["error"] === "transaction t1 already exists"));
+  assert.ok(replies.some((r) => String(r["error"]).startsWith("args.participants may only name participants")));
+  assert.ok(
+    replies.some((r) => r["ok"] === true && r["outcome"] === "COMMITTED"),
+    "the first t1 still commits",
+  );
+  assert.equal(at(result, "p1", "transactions.t2"), undefined);
+});
