@@ -1,0 +1,114 @@
+import type { Violation } from "../sim/types";
+import { openDatabase, type Db } from "./database";
+import { EventTable, type EventRow } from "./events";
+import { migrate, MIGRATIONS, schemaVersion, type MigrationReport } from "./migrations";
+import { RunTable, type RunCompletion } from "./runs";
+import { ScenarioTable } from "./scenarios";
+import { ViolationTable } from "./violations";
+
+export { EVENT_BATCH_ROWS, fromEventRow, toEventRow, type EventRow, type EventPageQuery } from "./events";
+export { MIGRATIONS, migrate, schemaVersion, type Migration, type MigrationReport } from "./migrations";
+export type { NewRun, RunCompletion, StoredRun, StoredRunSource, StoredRunStatus } from "./runs";
+export type { ScenarioInput, StoredScenario } from "./scenarios";
+
+/** The error every run that was RUNNING when its process died gets, followed by its seed. */
+export const INTERRUPTED_RUN_ERROR =
+  "the run was interrupted: the server stopped before it finished, so its trace is incomplete; start it again";
+
+/**
+ * One connection to the faultline database and its tables. The API's main thread
+ * opens the owning store (openStore); each run's worker opens a trace writer
+ * (openTraceWriter) on its own connection to the same file.
+ */
+export class Store {
+  readonly scenarios: ScenarioTable;
+  readonly runs: RunTable;
+  readonly events: EventTable;
+  readonly violations: ViolationTable;
+
+  constructor(readonly db: Db) {
+    this.scenarios = new ScenarioTable(db);
+    this.runs = new RunTable(db);
+    this.events = new EventTable(db);
+    this.violations = new ViolationTable(db);
+  }
+
+  /**
+   * Appends trace rows of a RUNNING run and its new event count in one transaction.
+   * Refuses (and stores nothing) when the run is not RUNNING or the rows do not
+   * continue its stored trace. Returns the next seq.
+   */
+  appendEvents(runId: string, nextSeq: number, rows: readonly EventRow[]): number {
+    if (rows.length === 0) return nextSeq;
+    return this.events.append(runId, nextSeq, rows, (lastSeq) => {
+      if (!this.runs.setEventCount(runId, lastSeq + 1)) {
+        throw new Error(`run ${runId} is no longer RUNNING: its trace is closed`);
+      }
+    });
+  }
+
+  /**
+   * Ends a RUNNING run: its last trace rows, its violations and COMPLETED with the
+   * trace hash, all in one transaction, so a run is either complete or not at all.
+   */
+  completeRun(
+    runId: string,
+    nextSeq: number,
+    rows: readonly EventRow[],
+    violations: readonly Violation[],
+    completion: RunCompletion,
+  ): void {
+    this.db.transaction(() => {
+      const next = this.appendEvents(runId, nextSeq, rows);
+      if (next !== completion.eventCount) {
+        throw new Error(`run ${runId} has ${next} stored events but the simulation recorded ${completion.eventCount}`);
+      }
+      this.violations.insertAll(runId, violations);
+      if (!this.runs.complete(runId, completion)) {
+        throw new Error(`run ${runId} is no longer RUNNING: it cannot be completed`);
+      }
+    })();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+export interface OpenedStore {
+  readonly store: Store;
+  readonly migrations: MigrationReport;
+  /** How many runs were found RUNNING (their process had died) and marked FAILED. */
+  readonly interruptedRuns: number;
+}
+
+/**
+ * Opens the database as its owner (the API server or the CLI): applies pending
+ * migrations, then marks every run still RUNNING as FAILED, since the process that
+ * ran it is gone and a partial trace must never be served as a finished run.
+ */
+export function openStore(path: string): OpenedStore {
+  const db = openDatabase(path);
+  try {
+    const migrations = migrate(db);
+    const store = new Store(db);
+    const interruptedRuns = store.runs.failAllRunning(INTERRUPTED_RUN_ERROR);
+    return { store, migrations, interruptedRuns };
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/** Opens another connection to an already migrated database, for a worker that writes one run's trace. */
+export function openTraceWriter(path: string): Store {
+  const db = openDatabase(path);
+  const version = schemaVersion(db);
+  if (version !== MIGRATIONS.length) {
+    db.close();
+    throw new Error(
+      `${path} is at schema version ${version}, expected ${MIGRATIONS.length}: open it with openStore first`,
+    );
+  }
+  return new Store(db);
+}

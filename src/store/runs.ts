@@ -1,0 +1,203 @@
+import type { Db } from "./database";
+
+export type StoredRunStatus = "RUNNING" | "COMPLETED" | "FAILED";
+
+/** A run row without its two large columns (the scenario source and the final node views). */
+export interface StoredRun {
+  readonly id: string;
+  /** Insertion order: newer runs have larger numbers. Used for paging, never shown. */
+  readonly number: number;
+  readonly scenarioId: string;
+  readonly seed: number;
+  readonly status: StoredRunStatus;
+  readonly eventCount: number;
+  readonly traceHash: string | null;
+  readonly stopReason: string | null;
+  readonly error: string | null;
+  readonly pace: number | null;
+  readonly createdAt: string;
+  readonly finishedAt: string | null;
+}
+
+/** What a replay needs: the exact YAML the run was made from, its seed, and (once completed) its final views. */
+export interface StoredRunSource {
+  readonly scenarioSource: string;
+  readonly seed: number;
+  /** JSON text of the final NodeView list, or null until the run has completed. */
+  readonly finalNodes: string | null;
+}
+
+export interface NewRun {
+  readonly id: string;
+  readonly scenarioId: string;
+  readonly seed: number;
+  readonly pace: number | null;
+  readonly scenarioSource: string;
+  readonly createdAt: string;
+}
+
+export interface RunCompletion {
+  readonly eventCount: number;
+  readonly traceHash: string;
+  readonly stopReason: string;
+  /** JSON text of the final NodeView list. */
+  readonly finalNodes: string;
+  readonly finishedAt: string;
+}
+
+export interface RunListQuery {
+  readonly scenarioId?: string;
+  /** Only runs older than this number (the previous page's last). */
+  readonly beforeNumber?: number;
+  readonly limit: number;
+}
+
+interface RunRow {
+  id: string;
+  number: number;
+  scenario_id: string;
+  seed: number;
+  status: StoredRunStatus;
+  event_count: number;
+  trace_hash: string | null;
+  stop_reason: string | null;
+  error: string | null;
+  pace: number | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
+const RUN_COLUMNS =
+  "id, number, scenario_id, seed, status, event_count, trace_hash, stop_reason, error, pace, created_at, finished_at";
+
+/** The runs table. Every status change is guarded by `status = 'RUNNING'`: a finished run never changes again. */
+export class RunTable {
+  private readonly insertStatement;
+  private readonly getStatement;
+  private readonly sourceStatement;
+  private readonly eventCountStatement;
+  private readonly completeStatement;
+  private readonly failStatement;
+  private readonly failAllRunningStatement;
+  private readonly listAll;
+  private readonly listAllBefore;
+  private readonly listByScenario;
+  private readonly listByScenarioBefore;
+  private readonly countAll;
+  private readonly countByScenario;
+
+  constructor(db: Db) {
+    this.insertStatement = db.prepare(
+      `INSERT INTO runs (id, scenario_id, seed, status, event_count, pace, created_at, scenario_source)
+       VALUES (@id, @scenarioId, @seed, 'RUNNING', 0, @pace, @createdAt, @scenarioSource)`,
+    );
+    this.getStatement = db.prepare<[string], RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`);
+    this.sourceStatement = db.prepare<[string], { scenario_source: string; seed: number; final_nodes: string | null }>(
+      "SELECT scenario_source, seed, final_nodes FROM runs WHERE id = ?",
+    );
+    this.eventCountStatement = db.prepare<[number, string]>(
+      "UPDATE runs SET event_count = ? WHERE id = ? AND status = 'RUNNING'",
+    );
+    this.completeStatement = db.prepare(
+      `UPDATE runs SET status = 'COMPLETED', event_count = @eventCount, trace_hash = @traceHash,
+         stop_reason = @stopReason, final_nodes = @finalNodes, finished_at = @finishedAt
+       WHERE id = @id AND status = 'RUNNING'`,
+    );
+    this.failStatement = db.prepare(
+      "UPDATE runs SET status = 'FAILED', error = @error, finished_at = @finishedAt WHERE id = @id AND status = 'RUNNING'",
+    );
+    this.failAllRunningStatement = db.prepare<[string, string]>(
+      `UPDATE runs SET status = 'FAILED', finished_at = ?,
+         error = ? || ' (reproduce with seed=' || seed || ')'
+       WHERE status = 'RUNNING'`,
+    );
+    const list = (where: string) =>
+      db.prepare<unknown[], RunRow>(`SELECT ${RUN_COLUMNS} FROM runs ${where} ORDER BY number DESC LIMIT @limit`);
+    this.listAll = list("");
+    this.listAllBefore = list("WHERE number < @before");
+    this.listByScenario = list("WHERE scenario_id = @scenarioId");
+    this.listByScenarioBefore = list("WHERE scenario_id = @scenarioId AND number < @before");
+    this.countAll = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM runs");
+    this.countByScenario = db.prepare<[string], { n: number }>("SELECT count(*) AS n FROM runs WHERE scenario_id = ?");
+  }
+
+  insert(run: NewRun): StoredRun {
+    this.insertStatement.run(run);
+    return this.get(run.id) as StoredRun;
+  }
+
+  get(id: string): StoredRun | undefined {
+    const row = this.getStatement.get(id);
+    return row === undefined ? undefined : fromRow(row);
+  }
+
+  source(id: string): StoredRunSource | undefined {
+    const row = this.sourceStatement.get(id);
+    return row === undefined
+      ? undefined
+      : { scenarioSource: row.scenario_source, seed: row.seed, finalNodes: row.final_nodes };
+  }
+
+  /**
+   * Records how many events of a RUNNING run are stored (call inside the transaction
+   * that stored them). Returns false when the run is not RUNNING.
+   */
+  setEventCount(id: string, eventCount: number): boolean {
+    return this.eventCountStatement.run(eventCount, id).changes === 1;
+  }
+
+  /** RUNNING -> COMPLETED. Returns false when the run was not RUNNING (nothing is changed then). */
+  complete(id: string, completion: RunCompletion): boolean {
+    return this.completeStatement.run({ id, ...completion }).changes === 1;
+  }
+
+  /** RUNNING -> FAILED. Returns false when the run was not RUNNING (nothing is changed then). */
+  fail(id: string, error: string, finishedAt: string = new Date().toISOString()): boolean {
+    return this.failStatement.run({ id, error, finishedAt }).changes === 1;
+  }
+
+  /**
+   * Marks every RUNNING run FAILED with `reason` and its seed. Called when the database
+   * is opened: a run still RUNNING then belonged to a process that died half-way, and its
+   * partial trace must never be served as a finished one.
+   */
+  failAllRunning(reason: string, finishedAt: string = new Date().toISOString()): number {
+    return this.failAllRunningStatement.run(finishedAt, reason).changes;
+  }
+
+  /** Newest first. */
+  list(query: RunListQuery): StoredRun[] {
+    const params = { limit: query.limit, before: query.beforeNumber, scenarioId: query.scenarioId };
+    const statement =
+      query.scenarioId === undefined
+        ? query.beforeNumber === undefined
+          ? this.listAll
+          : this.listAllBefore
+        : query.beforeNumber === undefined
+          ? this.listByScenario
+          : this.listByScenarioBefore;
+    const used = Object.fromEntries(Object.entries(params).filter(([, value]) => value !== undefined));
+    return statement.all(used).map(fromRow);
+  }
+
+  count(scenarioId?: string): number {
+    return (scenarioId === undefined ? this.countAll.get() : this.countByScenario.get(scenarioId))?.n ?? 0;
+  }
+}
+
+function fromRow(row: RunRow): StoredRun {
+  return {
+    id: row.id,
+    number: row.number,
+    scenarioId: row.scenario_id,
+    seed: row.seed,
+    status: row.status,
+    eventCount: row.event_count,
+    traceHash: row.trace_hash,
+    stopReason: row.stop_reason,
+    error: row.error,
+    pace: row.pace,
+    createdAt: row.created_at,
+    finishedAt: row.finished_at,
+  };
+}

@@ -1,0 +1,93 @@
+import { createHash } from "node:crypto";
+import type { Db } from "./database";
+
+/** A scenario as the database remembers it: enough to name it in a run and to show its source. */
+export interface StoredScenario {
+  readonly id: string;
+  readonly title: string;
+  readonly topic: string;
+  readonly protocol: string;
+  readonly source: string;
+  /** sha256 of source, hex. */
+  readonly contentHash: string;
+  readonly loadedAt: string;
+}
+
+export interface ScenarioInput {
+  readonly id: string;
+  readonly title: string;
+  readonly topic: string;
+  readonly protocol: string;
+  readonly source: string;
+}
+
+interface ScenarioRow {
+  id: string;
+  title: string;
+  topic: string;
+  protocol: string;
+  source: string;
+  content_hash: string;
+  loaded_at: string;
+}
+
+export function contentHash(source: string): string {
+  return createHash("sha256").update(source).digest("hex");
+}
+
+/** The scenarios table: one row per scenario id ever loaded (rows are never deleted: old runs name them). */
+export class ScenarioTable {
+  private readonly upsertStatement;
+  private readonly getStatement;
+  private readonly listStatement;
+
+  constructor(private readonly db: Db) {
+    this.upsertStatement = db.prepare(
+      `INSERT INTO scenarios (id, title, topic, protocol, source, content_hash, loaded_at)
+       VALUES (@id, @title, @topic, @protocol, @source, @contentHash, @loadedAt)
+       ON CONFLICT (id) DO UPDATE SET
+         title = excluded.title, topic = excluded.topic, protocol = excluded.protocol,
+         source = excluded.source, content_hash = excluded.content_hash, loaded_at = excluded.loaded_at`,
+    );
+    this.getStatement = db.prepare<[string], ScenarioRow>("SELECT * FROM scenarios WHERE id = ?");
+    this.listStatement = db.prepare<[], ScenarioRow>("SELECT * FROM scenarios ORDER BY topic, id");
+  }
+
+  /** Inserts or refreshes every scenario in one transaction. */
+  upsertAll(scenarios: readonly ScenarioInput[], loadedAt: string = new Date().toISOString()): void {
+    this.db.transaction(() => {
+      for (const scenario of scenarios) {
+        this.upsertStatement.run({
+          id: scenario.id,
+          title: scenario.title,
+          topic: scenario.topic,
+          protocol: scenario.protocol,
+          source: scenario.source,
+          contentHash: contentHash(scenario.source),
+          loadedAt,
+        });
+      }
+    })();
+  }
+
+  get(id: string): StoredScenario | undefined {
+    const row = this.getStatement.get(id);
+    return row === undefined ? undefined : fromRow(row);
+  }
+
+  list(): StoredScenario[] {
+    return this.listStatement.all().map(fromRow);
+  }
+}
+
+function fromRow(row: ScenarioRow): StoredScenario {
+  return {
+    id: row.id,
+    title: row.title,
+    topic: row.topic,
+    protocol: row.protocol,
+    source: row.source,
+    contentHash: row.content_hash,
+    loadedAt: row.loaded_at,
+  };
+}
