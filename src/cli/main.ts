@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+import { resolve } from "node:path";
+import { parseArgs, UsageError, type FlagSpec } from "./args";
+import { diagramCommand, listCommand, runCommand, showCommand, type Catalog, type Print } from "./commands";
+import { loadCatalog } from "./load";
+
+/** faultline's command line: list, show, run and diagram scenarios in-process (no server, no database). */
+
+const USAGE = `faultline: distributed systems taught through failure
+
+usage: npm run cli -- <command> [arguments]
+
+commands:
+  list [--topic T]                          every scenario: id, topic, protocol, title
+                                            (files that failed to load are listed after)
+  show <scenario-id>                        title, summary, objectives, nodes, workload, faults
+  run <scenario-id> [--seed N] [--node X] [--kind K]
+                                            run the scenario here and print its event log:
+                                            seq, time, node, kind, explanation; then the
+                                            stop reason, trace hash and violations.
+                                            --node and --kind filter the printed events;
+                                            --kind takes a list (--kind SEND,DELIVER)
+  diagram <scenario-id> [--seed N]          a space-time diagram: one lane per node,
+                                            arrows for messages
+
+options:
+  --help, -h                                this text (also: npm run cli -- <command> --help)
+
+environment:
+  SCENARIOS_DIR   where scenario YAML files are read from (default ./scenarios)
+
+exit codes: 0 done, 1 the scenario could not run, 2 a usage error (bad flag, unknown id)`;
+
+interface Command {
+  readonly flags: Readonly<Record<string, FlagSpec>>;
+  readonly run: (catalog: Catalog, args: ReturnType<typeof parseArgs>, print: Print) => void;
+}
+
+const HELP: FlagSpec = { value: false };
+const SEED: FlagSpec = { value: true };
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  list: { flags: { help: HELP, topic: { value: true } }, run: listCommand },
+  show: { flags: { help: HELP }, run: showCommand },
+  run: {
+    flags: { help: HELP, seed: SEED, node: { value: true }, kind: { value: true, repeatable: true } },
+    run: runCommand,
+  },
+  diagram: { flags: { help: HELP, seed: SEED }, run: diagramCommand },
+};
+
+/** Runs the CLI and returns its exit code. */
+export function main(argv: readonly string[], env: NodeJS.ProcessEnv, print: Print, printError: Print): number {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    (name === undefined ? printError : print)(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  try {
+    if (command === undefined) {
+      throw new UsageError(`unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(", ")})`);
+    }
+    const args = parseArgs(rest, command.flags);
+    if (args.flags.has("help")) {
+      print(USAGE);
+      return 0;
+    }
+    const catalog = loadCatalog(resolve(env["SCENARIOS_DIR"] ?? "./scenarios"));
+    command.run(catalog, args, print);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      printError(`error: ${error.message}`);
+      printError("(npm run cli -- --help for usage)");
+      return 2;
+    }
+    printError(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  // A closed pipe (npm run cli -- run x | head) is not an error.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(0);
+    throw error;
+  });
+  process.exitCode = main(
+    process.argv.slice(2),
+    process.env,
+    (line) => process.stdout.write(line + "\n"),
+    (line) => process.stderr.write(line + "\n"),
+  );
+}
