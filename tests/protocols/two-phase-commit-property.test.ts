@@ -4,6 +4,7 @@ import { twoPhaseCommit } from "../../src/protocols/two-phase-commit";
 import type { JsonObject } from "../../src/sim/json";
 import { Rng } from "../../src/sim/rng";
 import { DEFAULT_NETWORK, type FaultSpec, type SimulationSpec, type WorkloadSpec } from "../../src/sim/spec";
+import type { Message } from "../../src/sim/types";
 import { Simulation } from "../../src/sim/world";
 
 // Safety under chaos, then liveness once the chaos stops (VOPR's two modes; STYLE.md
@@ -106,6 +107,19 @@ test(`2PC keeps Atomicity and CommitValidity under random crashes, loss and dupl
       [],
       `safety violated; ${reproduce}`,
     );
+    // Every delivery and timer is explained by the protocol, not left with the core's bare summary.
+    for (const event of result.events) {
+      if (event.kind === "TIMER") {
+        assert.notEqual(event.summary, `${event.node}'s ${String(event.data?.["timer"])} timer fires.`, reproduce);
+      } else if (event.kind === "DELIVER") {
+        const label = twoPhaseCommit.describeMessage?.(event.data?.["message"] as Message);
+        assert.notEqual(
+          event.summary,
+          `${event.node} receives ${label} from ${String(event.data?.["from"])}.`,
+          reproduce,
+        );
+      }
+    }
     // Liveness: once every node is up and the network is whole, every transaction the
     // coordinator began is DONE, and each participant holds the coordinator's outcome.
     assert.equal(result.stopReason, "quiescent", `the run did not settle (${result.stopMessage}); ${reproduce}`);

@@ -338,7 +338,10 @@ export function coordinatorOnTimer(
 ): void {
   const [kind, id = ""] = splitTimer(timer.name);
   const tx = state.transactions[id];
-  if (tx === undefined) return;
+  if (tx === undefined) {
+    ctx.explain(`${ctx.node}'s ${timer.name} timer fires, but it has no record of that transaction: nothing to do.`);
+    return;
+  }
   if (kind === "work" && tx.status === "EXECUTING") {
     ctx.explain(`The participants have had ${config.workMs} ms to do ${id}'s work; ${ctx.node} starts phase one.`);
     startPrepare(ctx, id, tx, config);
@@ -367,7 +370,9 @@ export function coordinatorOnTimer(
     }
     tx.retries += 1;
     ctx.setTimer(`retry:${id}`, backoff(config.retryDecisionMs, tx.retries), { tx: id });
+    return;
   }
+  ctx.explain(`${ctx.node}'s ${timer.name} timer fires, but ${id} has moved on (it is ${tx.status}): nothing to do.`);
 }
 
 export function splitTimer(name: string): [string, string | undefined] {

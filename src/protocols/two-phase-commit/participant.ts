@@ -337,7 +337,10 @@ export function participantOnTimer(
 ): void {
   const [kind, id = ""] = splitTimer(timer.name);
   const tx = state.transactions[id];
-  if (tx === undefined) return;
+  if (tx === undefined) {
+    ctx.explain(`${ctx.node}'s ${timer.name} timer fires, but it has no record of that transaction: nothing to do.`);
+    return;
+  }
   if (kind === "vote" && tx.status === "ACTIVE") {
     // Bernstein et al. 7.3: before voting, a participant may abort unilaterally.
     ctx.explain(
@@ -362,7 +365,9 @@ export function participantOnTimer(
       `${ctx.node} is still blocked on ${id}: it voted YES, so it can neither commit nor abort on its own, and keeps holding its locks while it asks for the decision.`,
     );
     askForDecision(ctx, state, config, id, tx);
+    return;
   }
+  ctx.explain(`${ctx.node}'s ${timer.name} timer fires, but ${id} has moved on (it is ${tx.status}): nothing to do.`);
 }
 
 /**
