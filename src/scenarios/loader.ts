@@ -507,10 +507,18 @@ class ScenarioValidator {
   }
 
   /** An event predicate (README: kind, node, from, to, message, summaryContains, and count in triggers). */
-  private predicate(slot: Slot, withCount: boolean): (Omit<EventPredicate, "count"> & { count?: number }) | undefined {
+  private predicate(
+    slot: Slot,
+    withCount: boolean,
+    context?: string,
+  ): (Omit<EventPredicate, "count"> & { count?: number }) | undefined {
     const fields = this.reader.mapping(
       slot,
-      { required: [], optional: withCount ? [...PREDICATE_FIELDS, "count"] : PREDICATE_FIELDS },
+      {
+        required: [],
+        optional: withCount ? [...PREDICATE_FIELDS, "count"] : PREDICATE_FIELDS,
+        ...(context === undefined ? {} : { context }),
+      },
       "an event predicate { kind, node, from, to, message, summaryContains }",
     );
     if (fields === undefined) return undefined;
@@ -550,6 +558,7 @@ class ScenarioValidator {
       {
         required: ["do", ...own.required],
         optional: [...TRIGGER_FIELDS, ...own.optional],
+        listed: [...TRIGGER_FIELDS, "do", ...own.required, ...own.optional],
         ...(kind === undefined ? {} : { context: `for do: ${kind}` }),
       },
       "a fault { at or when, do, ... }",
@@ -681,7 +690,7 @@ class ScenarioValidator {
           : { kind: "violations", invariants, ...extra };
       }
       case "events": {
-        const match = this.predicate(body, false);
+        const match = this.predicate(body, false, "(count:, min: and max: go beside events:, not inside it)");
         const count = this.optional(fields.get("count"), (s) => r.integer(s, "a non-negative integer count", 0));
         const min = this.optional(fields.get("min"), (s) => r.integer(s, "a non-negative integer count", 0));
         const max = this.optional(fields.get("max"), (s) => r.integer(s, "a non-negative integer count", 0));

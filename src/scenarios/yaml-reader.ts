@@ -1,6 +1,6 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import type { Json, JsonObject } from "../sim/json";
-import { didYouMean, formatPath, type FieldPath, type ScenarioProblem } from "./problems";
+import { closest, didYouMean, formatPath, type FieldPath, type ScenarioProblem } from "./problems";
 
 /** A 1-based line and column in the file. */
 export interface Position {
@@ -30,6 +30,8 @@ export interface FieldSpec {
   readonly optional: readonly string[];
   /** Appended to the "unknown field" message, e.g. "for do: crash". */
   readonly context?: string;
+  /** The order fields are listed in messages, when not required-then-optional. */
+  readonly listed?: readonly string[];
 }
 
 /**
@@ -160,9 +162,16 @@ export class Reader {
     for (const entry of entries) {
       if (!known.includes(entry.key)) {
         const context = fields.context === undefined ? "" : ` ${fields.context}`;
-        const expected = known.length === 0 ? "no fields here" : `one of ${known.join(", ")}`;
-        const hint = didYouMean(entry.key, known);
-        this.report(entry.keySlot.at, entry.value.path, `unknown field "${entry.key}"${context}${hint}; expected ${expected}`);
+        const listed = fields.listed ?? known;
+        const expected = listed.length === 0 ? "no fields here" : `one of ${listed.join(", ")}`;
+        const suggestion = closest(entry.key, known);
+        this.report(
+          entry.keySlot.at,
+          entry.value.path,
+          suggestion === undefined
+            ? `unknown field "${entry.key}"${context}; expected ${expected}`
+            : `unknown field "${entry.key}"${context}: did you mean "${suggestion}"? (expected ${expected})`,
+        );
         continue;
       }
       result.set(entry.key, entry.value);
