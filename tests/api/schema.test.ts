@@ -3,8 +3,10 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { parse, validate } from "graphql";
 import { buildApiSchema, printApiSchema, SCHEMA_FILE } from "../../src/api/schema";
 import { projectRoot } from "../../src/api/paths";
+import { readmeApiSection } from "./readme";
 
 test("the committed schema/schema.graphql is what the code emits", async () => {
   const emitted = printApiSchema(await buildApiSchema());
@@ -43,4 +45,22 @@ test("the schema keeps the design's contract: root fields, ids and enums", async
   assert.equal(String(schema.getQueryType()?.getFields().run.type), "Run");
   assert.equal(String(schema.getMutationType()?.getFields().startRun.type), "Run!");
   assert.equal(String(schema.getSubscriptionType()?.getFields().runEvents.type), "TraceEvent!");
+});
+
+test("every GraphQL example in the README is valid against the schema", async () => {
+  const schema = await buildApiSchema();
+  const blocks = [...readmeApiSection().matchAll(/```graphql\n([\s\S]*?)```/g)].map((match) => match[1] ?? "");
+  const operations = new Set<string>();
+  for (const block of blocks) {
+    const document = parse(block);
+    assert.deepEqual(
+      validate(schema, document).map((error) => error.message),
+      [],
+      block,
+    );
+    for (const definition of document.definitions) {
+      if (definition.kind === "OperationDefinition") operations.add(definition.operation);
+    }
+  }
+  assert.deepEqual([...operations].sort(), ["mutation", "query", "subscription"]);
 });
