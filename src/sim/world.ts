@@ -193,6 +193,12 @@ export class Simulation<Config, State> {
       }
       const next = this.scheduler.peek();
       if (next === undefined) break;
+      if (this.isStale(next.item)) {
+        // A cancelled or superseded timer, or one of a crashed incarnation: it
+        // neither advances time nor keeps the run alive.
+        this.scheduler.pop();
+        continue;
+      }
       if (next.time > limits.maxTime) {
         stopReason = "maxTime";
         stopMessage = `the run stopped at the scenario's time limit of ${limits.maxTime} ms (limits.maxTime), with ${this.scheduler.size} things still scheduled`;
@@ -232,6 +238,12 @@ export class Simulation<Config, State> {
   }
 
   // ---------------------------------------------------------------- steps
+
+  private isStale(item: QueueItem): boolean {
+    if (item.type !== "timer") return false;
+    const node = this.node(item.node);
+    return !node.up || node.timers.get(item.name) !== item.timerId;
+  }
 
   private step(item: QueueItem): void {
     switch (item.type) {

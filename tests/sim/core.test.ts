@@ -168,3 +168,21 @@ test("a crash triggered by a SEND keeps that message on the wire and silences th
   assert.equal(delivered.length, 1, "the first ping still arrives");
   assert.equal(result.events.filter((e) => e.kind === "CLIENT_RETURN").length, 0, "the reply after the crash is lost");
 });
+
+test("a cancelled timer neither advances time nor keeps the run going", () => {
+  const cancelling: typeof echoProtocol = {
+    ...echoProtocol,
+    onClientRequest(ctx, _state, request) {
+      ctx.setTimer("late", 5_000);
+      ctx.cancelTimer("late");
+      ctx.reply(request.id, { ok: true }, `${ctx.node} sets and cancels a timer.`);
+    },
+  };
+  const result = new Simulation(
+    cancelling,
+    { persistPings: true },
+    spec({ workload: [ping("a", 3)], limits: { maxTime: 1_000, maxEvents: 100 } }),
+  ).run();
+  assert.equal(result.stopReason, "quiescent");
+  assert.equal(result.endTime, 3);
+});
