@@ -116,6 +116,9 @@ export function valueAt(state: Json, path: string): { value: Json; missing?: und
       current = current[segment] as Json;
     } else {
       const at = walked.length === 0 ? "the state" : walked.join(".");
+      if (Array.isArray(current)) {
+        return { missing: `${at} has ${current.length} item${current.length === 1 ? "" : "s"}, so no item ${segment}` };
+      }
       const keys = isJsonObject(current) ? Object.keys(current) : [];
       const has = keys.length === 0 ? "" : ` (it has ${keys.join(", ")})`;
       return { missing: `${at} has no "${segment}"${has}` };
