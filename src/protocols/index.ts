@@ -1,5 +1,6 @@
 import type { Protocol } from "../sim/types";
 import { twoPhaseCommit } from "./two-phase-commit";
+import { crdt } from "./crdt";
 
 /** A protocol with its config and state types erased, as the registry holds it. */
 export type AnyProtocol = Protocol<unknown, unknown>;
@@ -15,6 +16,7 @@ export function erase<Config, State>(protocol: Protocol<Config, State>): AnyProt
  */
 export const PROTOCOLS: ReadonlyMap<string, AnyProtocol> = new Map<string, AnyProtocol>([
   ["two-phase-commit", erase(twoPhaseCommit)],
+  ["crdt", erase(crdt)],
 ]);
 
 export function getProtocol(name: string): AnyProtocol | undefined {
