@@ -80,10 +80,13 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 2,
-    name: "final node views on runs; events by kind",
+    name: "final node views and scenario file on runs; events by kind",
     up: `
       -- Every node's view at the end of the run, so Run.nodes without atSeq needs no replay.
       ALTER TABLE runs ADD COLUMN final_nodes TEXT CHECK (final_nodes IS NULL OR json_valid(final_nodes));
+      -- The scenario's path (<topic>/<id>.yaml) when the run was made: parsing scenario_source again for a
+      -- replay checks the source against it.
+      ALTER TABLE runs ADD COLUMN scenario_file TEXT;
       -- Run.events(kinds: [...]) pages through one kind without scanning the whole trace.
       CREATE INDEX events_by_kind ON events (run_id, kind, seq);
     `,

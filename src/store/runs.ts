@@ -22,6 +22,8 @@ export interface StoredRun {
 /** What a replay needs: the exact YAML the run was made from, its seed, and (once completed) its final views. */
 export interface StoredRunSource {
   readonly scenarioSource: string;
+  /** The scenario's path relative to the scenarios folder (null for runs made before it was recorded). */
+  readonly scenarioFile: string | null;
   readonly seed: number;
   /** JSON text of the final NodeView list, or null until the run has completed. */
   readonly finalNodes: string | null;
@@ -33,6 +35,7 @@ export interface NewRun {
   readonly seed: number;
   readonly pace: number | null;
   readonly scenarioSource: string;
+  readonly scenarioFile: string;
   readonly createdAt: string;
 }
 
@@ -88,13 +91,14 @@ export class RunTable {
 
   constructor(db: Db) {
     this.insertStatement = db.prepare(
-      `INSERT INTO runs (id, scenario_id, seed, status, event_count, pace, created_at, scenario_source)
-       VALUES (@id, @scenarioId, @seed, 'RUNNING', 0, @pace, @createdAt, @scenarioSource)`,
+      `INSERT INTO runs (id, scenario_id, seed, status, event_count, pace, created_at, scenario_source, scenario_file)
+       VALUES (@id, @scenarioId, @seed, 'RUNNING', 0, @pace, @createdAt, @scenarioSource, @scenarioFile)`,
     );
     this.getStatement = db.prepare<[string], RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`);
-    this.sourceStatement = db.prepare<[string], { scenario_source: string; seed: number; final_nodes: string | null }>(
-      "SELECT scenario_source, seed, final_nodes FROM runs WHERE id = ?",
-    );
+    this.sourceStatement = db.prepare<
+      [string],
+      { scenario_source: string; scenario_file: string | null; seed: number; final_nodes: string | null }
+    >("SELECT scenario_source, scenario_file, seed, final_nodes FROM runs WHERE id = ?");
     this.eventCountStatement = db.prepare<[number, string]>(
       "UPDATE runs SET event_count = ? WHERE id = ? AND status = 'RUNNING'",
     );
@@ -135,7 +139,12 @@ export class RunTable {
     const row = this.sourceStatement.get(id);
     return row === undefined
       ? undefined
-      : { scenarioSource: row.scenario_source, seed: row.seed, finalNodes: row.final_nodes };
+      : {
+          scenarioSource: row.scenario_source,
+          scenarioFile: row.scenario_file,
+          seed: row.seed,
+          finalNodes: row.final_nodes,
+        };
   }
 
   /**

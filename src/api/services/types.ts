@@ -22,6 +22,8 @@ export interface RunRecord {
   readonly pace: number | null;
   /** ISO 8601, wall clock of the server (never used inside a simulation). */
   readonly createdAt: string;
+  /** ISO 8601, when the run became COMPLETED or FAILED; null while it is RUNNING. */
+  readonly finishedAt?: string | null;
 }
 
 export interface EventQuery {
@@ -81,6 +83,8 @@ export class FaultlineError extends Error {
   constructor(
     readonly code: "BAD_USER_INPUT" | "NOT_FOUND" | "RUN_FAILED" | "INTERNAL",
     message: string,
+    /** For BAD_USER_INPUT: the argument at fault (e.g. "seed"), for extensions.argumentName. */
+    readonly argumentName?: string,
   ) {
     super(message);
     this.name = "FaultlineError";
