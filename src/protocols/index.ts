@@ -1,6 +1,8 @@
 import type { Protocol } from "../sim/types";
+import { raft } from "./raft";
 import { twoPhaseCommit } from "./two-phase-commit";
 import { crdt } from "./crdt";
+import { clocks } from "./clocks";
 
 /** A protocol with its config and state types erased, as the registry holds it. */
 export type AnyProtocol = Protocol<unknown, unknown>;
@@ -16,7 +18,9 @@ export function erase<Config, State>(protocol: Protocol<Config, State>): AnyProt
  */
 export const PROTOCOLS: ReadonlyMap<string, AnyProtocol> = new Map<string, AnyProtocol>([
   ["two-phase-commit", erase(twoPhaseCommit)],
+  ["raft", erase(raft)],
   ["crdt", erase(crdt)],
+  ["clocks", erase(clocks)],
 ]);
 
 export function getProtocol(name: string): AnyProtocol | undefined {
