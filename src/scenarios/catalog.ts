@@ -50,7 +50,14 @@ export function loadScenarioDirectory(dir: string, protocols: ProtocolLookup = P
       });
       continue;
     }
-    const parsed = parseScenario(source, file, protocols);
+    let parsed: ReturnType<typeof parseScenario>;
+    try {
+      parsed = parseScenario(source, file, protocols);
+    } catch (error) {
+      // Only a bug can get here; it must still not stop the other files from loading.
+      problems.push({ file, line: 1, column: 1, path: "", message: `could not load the file: ${String(error)}` });
+      continue;
+    }
     if (!parsed.ok) {
       problems.push(...parsed.problems);
       continue;

@@ -277,6 +277,8 @@ class ScenarioValidator {
   private nodeRef(slot: Slot, allowNetwork = false): string | undefined {
     const value = this.reader.string(slot, "a node name");
     if (value === undefined) return undefined;
+    // With no usable nodes: list, that one problem is reported; every reference would only repeat it.
+    if (this.nodes.length === 0) return undefined;
     if (this.nodes.includes(value) || (allowNetwork && value === NETWORK_NODE)) return value;
     const names = allowNetwork ? [...this.nodes, NETWORK_NODE] : this.nodes;
     this.reader.report(
@@ -398,8 +400,16 @@ class ScenarioValidator {
   private config(slot: Slot | undefined, root: Slot): { value: unknown } | undefined {
     const raw = slot === undefined ? undefined : this.reader.json(slot);
     if (slot !== undefined && raw === undefined) return undefined;
-    if (this.protocol === undefined) return undefined;
-    const result = this.protocol.parseConfig(raw, this.nodes);
+    if (this.protocol === undefined || this.nodes.length === 0) return undefined;
+    let result: ReturnType<AnyProtocol["parseConfig"]>;
+    try {
+      result = this.protocol.parseConfig(raw, this.nodes);
+    } catch (error) {
+      // A bug in a protocol's config check must not take the whole catalog down.
+      const at = slot === undefined ? root.at : slot.at;
+      this.reader.report(at, ["config"], `${this.protocolName}'s config check failed: ${String(error)}`);
+      return undefined;
+    }
     if (result.ok) return { value: result.config };
     for (const problem of result.problems) {
       const at = slot === undefined ? root.at : this.reader.locate(slot, problem.path);
@@ -748,14 +758,20 @@ class ScenarioValidator {
     }
   }
 
+  private checkedInvariants(config: { value: unknown } | undefined): string[] | undefined {
+    if (this.protocol === undefined || config === undefined) return undefined;
+    try {
+      return this.protocol.checkers(config.value).map((checker) => checker.invariant);
+    } catch {
+      return undefined; // the run itself will show the protocol's problem; here the names just go unchecked
+    }
+  }
+
   /** The invariants named in `violations:` must be ones the protocol checks, or the expectation could never fail. */
   private invariants(slot: Slot, config: { value: unknown } | undefined): string[] | undefined {
     const items = this.reader.list(slot, "a list of invariant names ([] for none)");
     if (items === undefined) return undefined;
-    const checked =
-      this.protocol !== undefined && config !== undefined
-        ? this.protocol.checkers(config.value).map((checker) => checker.invariant)
-        : undefined;
+    const checked = this.checkedInvariants(config);
     const names: string[] = [];
     let ok = true;
     for (const item of items) {
