@@ -1,0 +1,224 @@
+import type { Context } from "../../sim/types";
+import {
+  adoptTerm,
+  HEARTBEAT_TIMER,
+  ELECTION_TIMER,
+  lastIndex,
+  lastTerm,
+  majority,
+  persistLogFrom,
+  persistTermAndVote,
+  resetElectionTimer,
+} from "./common";
+import { toMessage, type RequestVote, type RequestVoteResponse } from "./messages";
+import { broadcastAppendEntries, commitDecision } from "./replication";
+import { moveCommitIndex } from "./common";
+import type { RaftState } from "./types";
+
+/**
+ * Leader election (section 5.2) with the Election Restriction (section 5.4.1), as in
+ * Figure 2's RequestVote RPC and the rules for candidates.
+ */
+
+/** Figure 2, followers and candidates: on election timeout, start a new election. */
+export function onElectionTimeout(ctx: Context, state: RaftState): void {
+  if (state.role === "leader") {
+    ctx.explain(`${state.node}'s election timer fires, but it is the leader, so it ignores it.`);
+    return;
+  }
+  const waited = state.electionTimeoutMs;
+  if (state.role === "candidate") {
+    ctx.explain(
+      `${state.node}'s election for term ${state.currentTerm} ends without a majority: after ${waited} ms it has ${state.votesGranted.size} of the ${majority(state)} votes it needs (a split vote or lost messages), so it starts another election (section 5.2).`,
+    );
+  } else {
+    const heard = state.leader === null ? "no leader" : `nothing from the leader ${state.leader}`;
+    ctx.explain(
+      `${state.node}'s election timeout fires: it heard ${heard} for ${waited} ms, so it starts an election (section 5.2).`,
+    );
+  }
+  startElection(ctx, state);
+}
+
+/** Figure 2, candidates: increment currentTerm, vote for self, reset the election timer, send RequestVote to all. */
+function startElection(ctx: Context, state: RaftState): void {
+  state.currentTerm += 1;
+  state.role = "candidate";
+  state.votedFor = state.node;
+  state.leader = null;
+  state.votesGranted = new Set([state.node]);
+  persistTermAndVote(ctx, state);
+  resetElectionTimer(ctx, state);
+  ctx.stateChange(
+    `${state.node} becomes a candidate for term ${state.currentTerm} and votes for itself; it needs ${majority(state)} of ${state.peers.length + 1} votes (section 5.2).`,
+    { role: "candidate", term: state.currentTerm },
+  );
+  if (state.votesGranted.size >= majority(state)) {
+    becomeLeader(ctx, state);
+    return;
+  }
+  const request: RequestVote = {
+    type: "REQUEST_VOTE",
+    term: state.currentTerm,
+    candidateId: state.node,
+    lastLogIndex: lastIndex(state),
+    lastLogTerm: lastTerm(state),
+  };
+  for (const peer of state.peers) {
+    ctx.send(
+      peer,
+      toMessage(request),
+      `${state.node} asks ${peer} for its vote in term ${state.currentTerm}; its last log entry is ${request.lastLogIndex} (term ${request.lastLogTerm}).`,
+    );
+  }
+}
+
+/** Figure 2, RequestVote RPC, receiver implementation, with the Election Restriction of section 5.4.1. */
+export function onRequestVote(ctx: Context, state: RaftState, from: string, message: RequestVote): void {
+  const respond = (granted: boolean, reason: string): void => {
+    const response: RequestVoteResponse = {
+      type: "REQUEST_VOTE_RESPONSE",
+      term: state.currentTerm,
+      voteGranted: granted,
+      reason,
+    };
+    ctx.send(
+      from,
+      toMessage(response),
+      granted
+        ? `${state.node} grants ${from} its vote for term ${state.currentTerm}.`
+        : `${state.node} refuses ${from} its vote: ${reason}.`,
+    );
+  };
+
+  if (message.term < state.currentTerm) {
+    const reason = `${from}'s term ${message.term} is older than ${state.node}'s term ${state.currentTerm}`;
+    ctx.explain(`${state.node} refuses to vote for ${from}: ${reason} (Figure 2, RequestVote rule 1).`);
+    respond(false, reason);
+    return;
+  }
+  const newerTerm = message.term > state.currentTerm;
+  const votedFor = newerTerm ? null : state.votedFor;
+  const myLastIndex = lastIndex(state);
+  const myLastTerm = lastTerm(state);
+  // Section 5.4.1: "If the logs have last entries with different terms, then the log with the later
+  // term is more up-to-date. If the logs end with the same term, then whichever log is longer is more up-to-date."
+  const upToDate =
+    message.lastLogTerm > myLastTerm || (message.lastLogTerm === myLastTerm && message.lastLogIndex >= myLastIndex);
+  const logs = `${from}'s last entry is ${message.lastLogIndex} (term ${message.lastLogTerm}), ${state.node}'s is ${myLastIndex} (term ${myLastTerm})`;
+
+  let granted: boolean;
+  let reason: string;
+  if (votedFor !== null && votedFor !== from) {
+    granted = false;
+    const voted =
+      votedFor === state.node
+        ? "it is a candidate itself and already voted for itself"
+        : `it already voted for ${votedFor}`;
+    reason = `${voted} in term ${message.term}, and a server votes for at most one candidate per term (section 5.2)`;
+  } else if (!upToDate && !state.config.unsafe.grantVotesRegardlessOfLog) {
+    granted = false;
+    const why =
+      message.lastLogTerm < myLastTerm
+        ? `${state.node}'s log ends with a later term`
+        : `both end in term ${myLastTerm} and ${state.node}'s log is longer`;
+    reason = `${from}'s log is less up to date than its own: ${logs}, and ${why} (Election Restriction, section 5.4.1)`;
+  } else if (!upToDate) {
+    granted = true;
+    reason = `${logs}, so ${from}'s log is less up to date and the Election Restriction (section 5.4.1) would refuse, but the unsafe flag grantVotesRegardlessOfLog is on`;
+  } else {
+    granted = true;
+    reason =
+      votedFor === from
+        ? `it already voted for ${from} in this term (a repeated request)`
+        : `it has not voted in term ${message.term}, and ${from}'s log is at least as up to date as its own: ${logs} (section 5.4.1)`;
+  }
+  ctx.explain(
+    granted
+      ? `${state.node} votes for ${from} in term ${message.term}: ${reason}.`
+      : `${state.node} refuses to vote for ${from} in term ${message.term}: ${reason}.`,
+  );
+  if (newerTerm) adoptTerm(ctx, state, message.term, `because ${from} is a candidate in term ${message.term}`);
+  if (granted) {
+    state.votedFor = from;
+    persistTermAndVote(ctx, state);
+    // Figure 2, followers: granting a vote restarts the election timer.
+    resetElectionTimer(ctx, state);
+  }
+  respond(granted, reason);
+}
+
+/** Figure 2, candidates: "If votes received from majority of servers: become leader." */
+export function onRequestVoteResponse(
+  ctx: Context,
+  state: RaftState,
+  from: string,
+  message: RequestVoteResponse,
+): void {
+  if (message.term > state.currentTerm) {
+    ctx.explain(
+      `${state.node} learns from ${from}'s answer that term ${message.term} has begun, newer than its own term ${state.currentTerm}.`,
+    );
+    adoptTerm(ctx, state, message.term, `because ${from} is already in term ${message.term}`);
+    return;
+  }
+  if (state.role !== "candidate" || message.term < state.currentTerm) {
+    ctx.explain(
+      `${state.node} ignores ${from}'s vote answer for term ${message.term}: it is now ${state.role === "candidate" ? "a candidate" : `a ${state.role}`} in term ${state.currentTerm}, so the election it answers is over.`,
+    );
+    return;
+  }
+  if (!message.voteGranted) {
+    ctx.explain(
+      `${state.node} learns that ${from} refused its vote in term ${state.currentTerm}: ${message.reason}. It has ${state.votesGranted.size} of the ${majority(state)} votes it needs.`,
+    );
+    return;
+  }
+  state.votesGranted.add(from);
+  const count = state.votesGranted.size;
+  if (count >= majority(state)) {
+    ctx.explain(
+      `${state.node} receives ${from}'s vote for term ${state.currentTerm}: ${count} votes, a majority of ${state.peers.length + 1}, so it wins the election (section 5.2).`,
+    );
+    becomeLeader(ctx, state);
+  } else {
+    ctx.explain(
+      `${state.node} receives ${from}'s vote for term ${state.currentTerm}: ${count} of the ${majority(state)} votes it needs.`,
+    );
+  }
+}
+
+/**
+ * Figure 2, leaders: reinitialize nextIndex (leader's last log index + 1) and matchIndex
+ * (0), then send initial empty AppendEntries to each server and repeat them as heartbeats.
+ * With leaderNoop, the leader first appends a no-op entry of its term (section 8).
+ */
+function becomeLeader(ctx: Context, state: RaftState): void {
+  state.role = "leader";
+  state.leader = state.node;
+  const nextIndex = lastIndex(state) + 1;
+  state.nextIndex = new Map(state.peers.map((peer) => [peer, nextIndex]));
+  state.matchIndex = new Map(state.peers.map((peer) => [peer, 0]));
+  state.inflight = new Set();
+  state.ackedRound = new Map();
+  state.pendingWrites = new Map();
+  state.pendingReads = [];
+  ctx.cancelTimer(ELECTION_TIMER);
+  let noop = "";
+  if (state.config.leaderNoop) {
+    state.log.push({ term: state.currentTerm, command: { op: "noop" } });
+    persistLogFrom(ctx, state, lastIndex(state));
+    noop = `; it appends a no-op entry ${lastIndex(state)} of its own term, so that committing it will also commit every earlier entry (section 8)`;
+  }
+  const voters = [...state.votesGranted].join(", ");
+  ctx.stateChange(`${state.node} becomes leader of term ${state.currentTerm} with votes from ${voters}${noop}.`, {
+    role: "leader",
+    term: state.currentTerm,
+    votes: [...state.votesGranted],
+  });
+  broadcastAppendEntries(ctx, state, "election");
+  ctx.setTimer(HEARTBEAT_TIMER, state.config.heartbeatIntervalMs);
+  // A one-node cluster commits on its own.
+  const decision = commitDecision(state);
+  if (decision?.commit) moveCommitIndex(ctx, state, decision.replicated, decision.explanation);
+}
