@@ -4,6 +4,8 @@ import { parseScenario, type ProtocolLookup } from "../../src/scenarios/loader";
 import { formatProblem } from "../../src/scenarios/expect";
 import type { Scenario } from "../../src/scenarios/types";
 import { DEFAULT_LIMITS, DEFAULT_NETWORK } from "../../src/sim/spec";
+import { erase } from "../../src/protocols";
+import { echoProtocol } from "../sim/helpers";
 import { BASE, TEST_PROTOCOLS } from "./helpers";
 
 // Each test feeds the loader a YAML file as a user would write it and checks the
@@ -460,4 +462,22 @@ test("anchors and aliases work: an aliased item is read like the one it names", 
   const scenario = load([...BASE, "workload:", "  - &ping { at: 0, node: a, op: ping }", "  - *ping"]);
   assert.equal(scenario.spec.workload.length, 2);
   assert.deepEqual(scenario.spec.workload[1], scenario.spec.workload[0]);
+});
+
+test("when nodes: is unusable, that one problem is reported, not one per node reference", () => {
+  assert.deepEqual(problems([...withLine(7, "nodes: a"), "workload: [{ at: 0, node: a, op: ping }]"]), [
+    'consensus/demo.yaml:7:8: nodes: expected a list of node names, found "a"',
+  ]);
+});
+
+test("a protocol whose config check throws gives a problem at config:, not a crash", () => {
+  const broken = erase({
+    ...echoProtocol,
+    parseConfig: (): never => {
+      throw new Error("boom");
+    },
+  });
+  assert.deepEqual(problems([...BASE, "config: { x: 1 }"], "consensus/demo.yaml", new Map([["echo", broken]])), [
+    "consensus/demo.yaml:8:9: config: echo's config check failed: Error: boom",
+  ]);
 });
