@@ -93,6 +93,10 @@ export function parseScenario(source: string, file: string, protocols: ProtocolL
   const reader = new Reader(file, source);
   if (reader.syntaxFailed) return { ok: false, problems: sortProblems(reader.problems) };
   const scenario = new ScenarioValidator(reader, file, source, protocols).validate();
+  if (scenario === undefined && reader.problems.length === 0) {
+    // Every path that rejects a value reports it; this only guards against a loader bug going silent.
+    reader.report(reader.root.at, [], "the file could not be loaded, but no problem was recorded (a loader bug)");
+  }
   if (scenario === undefined || reader.problems.length > 0) {
     return { ok: false, problems: sortProblems(reader.problems) };
   }
@@ -120,6 +124,8 @@ function expectedFromFile(file: string): { id: string; topic: string | undefined
 class ScenarioValidator {
   private nodes: string[] = [];
   private protocol: AnyProtocol | undefined;
+  /** The name the file gave for its protocol, once it is found to be registered. */
+  private protocolName = "";
   private limits: LimitsSpec = DEFAULT_LIMITS;
 
   constructor(
@@ -188,8 +194,6 @@ class ScenarioValidator {
       file: this.file,
     };
   }
-
-  private protocolName = "";
 
   // ------------------------------------------------------------ identity
 
