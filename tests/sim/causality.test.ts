@@ -5,6 +5,7 @@ import { compareEvents, compareVectorClocks, concurrentWith, happensBefore } fro
 import type { FaultSpec, SimulationSpec, WorkloadSpec } from "../../src/sim/spec";
 import type { Checker, Protocol, TraceEvent } from "../../src/sim/types";
 import { Simulation } from "../../src/sim/world";
+import { clocks, parseClocksConfig } from "../../src/protocols/clocks";
 import { firstDisagreement } from "./causality-reference";
 import { echoProtocol, spec, type EchoState } from "./helpers";
 
@@ -219,5 +220,43 @@ test("property: on random echo runs with faults, happensBefore agrees with reach
       for (const seq of concurrentWith(events, 0)) assert.equal(happensBefore(events, seq, 0), "CONCURRENT");
     }),
     { numRuns: 60 },
+  );
+});
+
+test("property: on random runs of the clocks protocol under skew and faults, happensBefore agrees with the graph", () => {
+  const parsed = parseClocksConfig({ chatter: { messages: 4, intervalMs: { min: 3, max: 30 } } });
+  assert.ok(parsed.ok);
+  const clocksRun = fc.integer({ min: 2, max: 4 }).chain((nodeCount) => {
+    const nodes = NODES.slice(0, nodeCount);
+    return fc.record({
+      seed: fc.integer({ min: 1, max: 1_000_000 }),
+      nodes: fc.constant(nodes),
+      offsets: fc.array(fc.integer({ min: -60, max: 60 }), { minLength: nodeCount, maxLength: nodeCount }),
+      workload: fc.array(
+        fc
+          .tuple(fc.constantFrom(...nodes), fc.constantFrom(...nodes), fc.integer({ min: 0, max: 120 }))
+          .map(([node, to, at]): WorkloadSpec =>
+            node === to
+              ? { ...op(node, at, "local"), args: { text: "w" } }
+              : { ...op(node, at, "send"), args: { to, text: "m" } },
+          ),
+        { maxLength: 5 },
+      ),
+      faults: fc.array(faultArb(nodes, 150), { maxLength: 5 }),
+    });
+  });
+  fc.assert(
+    fc.property(clocksRun, ({ seed, nodes, offsets, workload, faults }) => {
+      const skew = Object.fromEntries(nodes.map((node, i) => [node, { offset: offsets[i] ?? 0, drift: 0.001 }]));
+      const simSpec = spec({ nodes, seed, clocks: skew, workload, faults, limits: { maxTime: 400, maxEvents: 600 } });
+      const events = new Simulation(clocks, parsed.config, simSpec).run().events;
+      const problem = firstDisagreement(events);
+      assert.equal(
+        problem,
+        undefined,
+        `${problem}\nreproduce with seed=${seed}, nodes=${JSON.stringify(nodes)}, clocks=${JSON.stringify(skew)}, workload=${JSON.stringify(workload)}, faults=${JSON.stringify(faults)}`,
+      );
+    }),
+    { numRuns: 40 },
   );
 });

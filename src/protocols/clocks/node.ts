@@ -210,6 +210,14 @@ function knownOf(event: ClockEvent, kind: "local" | "send"): KnownEvent {
   };
 }
 
+/** "a", "a and b", "a, b and c", or a count when the list is long. */
+function listIds(events: readonly KnownEvent[]): string {
+  const ids = events.map((event) => event.id);
+  if (ids.length > 4) return `${ids.length} events it knows`;
+  if (ids.length === 1) return ids[0] as string;
+  return `${ids.slice(0, -1).join(", ")} and ${ids.at(-1) as string}`;
+}
+
 function describeKnown(event: KnownEvent, nodes: readonly string[]): string {
   return `${event.id} "${event.text}" (Lamport ${event.lamport}, vector ${vcText(event.vc, nodes)})`;
 }
@@ -334,8 +342,13 @@ export function onMessage(
     vc: { ...message.vc },
     hlc: stamp,
   };
+  const alreadyKnown = state.known.some((known) => known.id === sent.id);
+  const earlier = state.known.filter((known) => compareVectorClocks(known.vc, sent.vc) === "BEFORE");
   const concurrent = learn(state, config, sent);
   persistClocks(ctx, state, config);
+  const relation = alreadyKnown
+    ? `; ${ctx.node} already knew ${sent.id} (a duplicate)`
+    : `${earlier.length === 0 ? "" : `; by vector clocks it comes after ${listIds(earlier)}`}${concurrent.length === 0 ? "" : `; it is concurrent with ${listIds(concurrent)}`}`;
 
   const rule = {
     tie: `l = l' = l_m = ${step.next.l}, so c = max(${before.c}, ${stamp.c}) + 1`,
@@ -344,7 +357,7 @@ export function onMessage(
     physical: `pt = ${pt} is past both l'=${before.l} and l_m=${stamp.l}, so l = pt and c = 0`,
   }[step.rule];
   ctx.explain(
-    `${ctx.node} receives "${message.text}" (${message.id}) from ${from}: Lamport max(${lamportBefore}, ${message.lamport}) + 1 = ${event.lamport}; vector ${vcText(event.vc, state.nodes)}; HLC ${formatHlc(event.hlc)} because ${rule}.`,
+    `${ctx.node} receives "${message.text}" (${message.id}) from ${from}: Lamport max(${lamportBefore}, ${message.lamport}) + 1 = ${event.lamport}; vector ${vcText(event.vc, state.nodes)}; HLC ${formatHlc(event.hlc)} because ${rule}${relation}.`,
   );
 
   if (step.rule === "message" && stamp.l > pt) {
@@ -361,8 +374,8 @@ export function onMessage(
   }
 
   if (config.noteConcurrency && concurrent.length > 0) {
-    // The pair to spell out: the concurrent event closest to the new one in Lamport's order.
-    const other = concurrent[concurrent.length - 1] as KnownEvent;
+    // The pair to spell out: the earliest concurrent event in Lamport's order.
+    const other = concurrent[0] as KnownEvent;
     const [first, second] = lamportOrder(state.nodes, other, sent) < 0 ? [other, sent] : [sent, other];
     const why =
       first.lamport === second.lamport
