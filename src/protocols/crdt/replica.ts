@@ -268,15 +268,11 @@ export function onMessage(ctx: Context, state: CrdtReplicaState, from: string, m
       ctx.explain(`${from} acknowledges ${state.node}'s current state: ${from} is in sync with ${state.node}.${stop}`);
       return;
     }
-    case "OP": {
-      const envelope = parseEnvelope(message as unknown as JsonObject);
-      receiveOps(ctx, state, from, envelope === undefined ? [] : [envelope], "OP");
-      return;
-    }
+    case "OP":
     case "OPS": {
       const raw = message["ops"];
       const ops = (Array.isArray(raw) ? raw : []).map(parseEnvelope).filter((e): e is OpEnvelope => e !== undefined);
-      receiveOps(ctx, state, from, ops, "OPS");
+      receiveOps(ctx, state, from, ops, message.type);
       return;
     }
     case "VV":
@@ -312,7 +308,10 @@ function onState(ctx: Context, state: CrdtReplicaState, from: string, message: M
     { type: "ACK", digest: incomingDigest },
     `${state.node} acknowledges ${from}'s state: it now holds at least everything ${from} sent.`,
   );
-  if (state.digest !== incomingDigest && !state.synced.has(from)) {
+  // Push back whenever this replica holds more than what arrived, even if `from` was in sync
+  // before: an update need not inflate (Spec 9's assign with a skewed clock can lower the
+  // timestamp), so a peer that was ahead may have fallen behind.
+  if (state.digest !== incomingDigest) {
     sendGossip(ctx, state, from, `push-pull: it holds updates ${from} lacks`);
   }
 }
@@ -365,52 +364,79 @@ function parseEnvelope(json: Json): OpEnvelope | undefined {
   return { origin, seq, deps: vector, op };
 }
 
+function opLabel(state: CrdtReplicaState, envelope: OpEnvelope): string {
+  return `${envelope.origin}:${envelope.seq} ${state.type.describeOp(envelope.op)}`;
+}
+
+/** "n1:6..11" for a run of ops, or "n1:6". */
+function opRange(envelopes: readonly OpEnvelope[]): string {
+  const byOrigin = new Map<string, number[]>();
+  for (const envelope of envelopes)
+    byOrigin.set(envelope.origin, [...(byOrigin.get(envelope.origin) ?? []), envelope.seq]);
+  return [...byOrigin.entries()]
+    .map(([origin, seqs]) => {
+      const low = Math.min(...seqs);
+      const high = Math.max(...seqs);
+      return low === high ? `${origin}:${low}` : `${origin}:${low}..${high}`;
+    })
+    .join(", ");
+}
+
+/** Sentences that explain an outcome a learner should not miss (concurrent inserts ordered, a tag that survives, a write ignored). */
+const NOTABLE = /larger timestamp|survives|ignores|stays/;
+
 function receiveOps(ctx: Context, state: CrdtReplicaState, from: string, envelopes: OpEnvelope[], kind: string): void {
   if (state.config.mode !== "op") {
     ctx.explain(`${state.node} runs in state mode and ignores ${kind}.`);
     return;
   }
   const beforeValue = state.type.value(state.payload);
-  const parts: string[] = [];
-  let applied = 0;
-  for (const envelope of envelopes) {
-    const label = `${envelope.origin}:${envelope.seq} ${state.type.describeOp(envelope.op)}`;
-    if (envelope.seq <= (state.delivered[envelope.origin] ?? 0)) {
-      parts.push(
-        `${label} was already delivered, so this copy is discarded (op-based CRDTs need exactly-once delivery)`,
-      );
-      continue;
-    }
-    if (state.buffer.some((b) => b.origin === envelope.origin && b.seq === envelope.seq)) {
-      parts.push(`${label} is already waiting in the buffer`);
-      continue;
-    }
-    if (!ready(state, envelope)) {
-      parts.push(
-        `${label} must wait: it depends on ${missingDeps(state, envelope)}, not delivered here yet (causal delivery)`,
-      );
-      state.buffer.push(envelope);
-      continue;
-    }
-    parts.push(deliver(state, envelope).replace(/\.$/, ""));
-    applied += 1;
+  const applied: string[] = [];
+  const duplicates: OpEnvelope[] = [];
+  const waiting: string[] = [];
+  const deliverReady = (envelope: OpEnvelope): void => {
+    applied.push(deliver(state, envelope).replace(/\.$/, ""));
     for (let progress = true; progress;) {
       progress = false;
-      for (let i = 0; i < state.buffer.length; i++) {
-        const waiting = state.buffer[i] as OpEnvelope;
-        if (!ready(state, waiting)) continue;
-        state.buffer.splice(i, 1);
-        parts.push(`now that it can, ${deliver(state, waiting).replace(/\.$/, "")}`);
-        applied += 1;
-        progress = true;
-        break;
-      }
+      const index = state.buffer.findIndex((buffered) => ready(state, buffered));
+      if (index < 0) break;
+      const [next] = state.buffer.splice(index, 1);
+      applied.push(deliver(state, next as OpEnvelope).replace(/\.$/, ""));
+      progress = true;
+    }
+  };
+  for (const envelope of envelopes) {
+    if (envelope.seq <= (state.delivered[envelope.origin] ?? 0)) {
+      duplicates.push(envelope);
+    } else if (state.buffer.some((b) => b.origin === envelope.origin && b.seq === envelope.seq)) {
+      duplicates.push(envelope);
+    } else if (!ready(state, envelope)) {
+      waiting.push(
+        `${opLabel(state, envelope)} must wait: it depends on ${missingDeps(state, envelope)}, not delivered here yet (causal delivery)`,
+      );
+      state.buffer.push(envelope);
+    } else {
+      deliverReady(envelope);
     }
   }
-  if (applied > 0) changed(ctx, state);
+  const parts: string[] = [];
+  if (applied.length > 0 && applied.length <= 2) parts.push(...applied);
+  if (applied.length > 2) {
+    parts.push(
+      `${state.node} delivers ${applied.length} ops in causal order, and its ${state.type.name} goes from ${show(beforeValue)} to ${show(state.type.value(state.payload))}`,
+      ...applied.filter((text) => NOTABLE.test(text)),
+    );
+  }
+  if (duplicates.length > 0) {
+    parts.push(
+      `${opRange(duplicates)} ${duplicates.length === 1 ? "was" : "were"} already delivered or waiting, so ${duplicates.length === 1 ? "this copy is" : "these copies are"} discarded (op-based CRDTs need exactly-once delivery)`,
+    );
+  }
+  parts.push(...waiting);
+  if (applied.length > 0) changed(ctx, state);
   const summary = parts.length === 0 ? "nothing to apply" : parts.join("; ");
   ctx.explain(`${state.node} handles ${kind} from ${from}: ${summary}.`);
-  if (applied > 0) reportValueChange(ctx, state, beforeValue, `delivering ${applied} op(s)`);
+  if (applied.length > 0) reportValueChange(ctx, state, beforeValue, `delivering ${applied.length} op(s)`);
 }
 
 function onVersionVector(ctx: Context, state: CrdtReplicaState, from: string, message: Message): void {
@@ -484,6 +510,7 @@ export function onClientRequest(ctx: Context, state: CrdtReplicaState, request: 
   }
   ctx.explain(prepared.explanation);
   const beforeValue = type.value(state.payload);
+  const issued: OpEnvelope[] = [];
   for (const op of prepared.ops) {
     if (state.config.mode === "state") {
       state.payload = type.apply(state.payload, op, "state");
@@ -492,11 +519,18 @@ export function onClientRequest(ctx: Context, state: CrdtReplicaState, request: 
     state.ownSeq += 1;
     const envelope: OpEnvelope = { origin: state.node, seq: state.ownSeq, deps: { ...state.delivered }, op };
     deliver(state, envelope);
+    issued.push(envelope);
+  }
+  if (issued.length > 0) {
+    const what =
+      issued.length === 1
+        ? `its op ${opLabel(state, issued[0] as OpEnvelope)}`
+        : `its ${issued.length} ops ${opRange(issued)}`;
     for (const peer of state.peers) {
       ctx.send(
         peer,
-        { ...envelope, type: "OP" },
-        `${state.node} broadcasts its op ${state.ownSeq} ${type.describeOp(op)} to ${peer}; ${peer} must deliver it exactly once, after what it depends on.`,
+        { type: "OP", ops: issued },
+        `${state.node} broadcasts ${what} to ${peer}, which must deliver each exactly once, after what it depends on.`,
       );
     }
   }
@@ -557,9 +591,11 @@ export function describeMessage(message: Message): string {
     case "STATE":
       return `STATE(${typeof message["digest"] === "string" ? message["digest"].split(".")[0] : "?"})`;
     case "OP":
-      return `OP(${String(message["origin"])}:${String(message["seq"])})`;
-    case "OPS":
-      return `OPS(${Array.isArray(message["ops"]) ? message["ops"].length : 0})`;
+    case "OPS": {
+      const raw = message["ops"];
+      const ops = (Array.isArray(raw) ? raw : []).map(parseEnvelope).filter((e): e is OpEnvelope => e !== undefined);
+      return `${message.type}(${opRange(ops)})`;
+    }
     case "VV":
       return `VV(${canonicalJson(message["delivered"] ?? null)})`;
     default:

@@ -189,7 +189,7 @@ export const orSet: CrdtType<OrSetPayload, OrSetOp> = {
     }
     const incomingSize = count(incoming.live) + count(incoming.tombstones);
     if (changes.length === 0) {
-      return `${self} merges ${from}'s OR-Set (${incomingSize} tags and tombstones): it knew all of them, so nothing changes; the set is {${members(after).join(", ")}}.`;
+      return `${self} merges ${from}'s OR-Set: it already knew every one of its ${incomingSize} tags and tombstones, so nothing changes; the set is {${members(after).join(", ")}}.`;
     }
     return `${self} merges ${from}'s OR-Set: ${changes.join("; ")}. The set is now {${members(after).join(", ")}}.`;
   },
