@@ -296,7 +296,7 @@ export function onAppendEntriesResponse(
   }
   if (state.role !== "leader" || message.term < state.currentTerm) {
     ctx.explain(
-      `${state.node} ignores an AppendEntries answer from ${from} for term ${message.term}: it is ${state.role === "leader" ? "leader" : "no longer leader"} of term ${state.currentTerm}, so the answer is out of date.`,
+      `${state.node} ignores an AppendEntries answer from ${from} for term ${message.term}: ${state.role === "leader" ? `it is leader of the later term ${state.currentTerm}` : `it is no longer leader (now a ${state.role} in term ${state.currentTerm})`}, so the answer is out of date.`,
     );
     return;
   }
