@@ -154,14 +154,6 @@ describe("scenarios", () => {
     assert.ok(one.scenario.objectives.length > 0);
     assert.equal(one.missing, null);
   });
-
-  test("the real scenarios directory has no problems to report", async () => {
-    const data = await query<{ scenarioProblems: unknown[] }>(
-      server.url,
-      "{ scenarioProblems { file line column path message } }",
-    );
-    assert.deepEqual(data.scenarioProblems, []);
-  });
 });
 
 describe("an unpaced run of 2pc-coordinator-crash", () => {
@@ -317,6 +309,12 @@ describe("runs pagination", () => {
     assert.equal(new Set(seen).size, seen.length, "a run appeared on two pages");
     assert.equal(seen.length, totalCount);
     for (const run of created) assert.ok(seen.includes(run.id), `run ${run.id} is on no page`);
+    const order = created.map((run) => seen.indexOf(run.id));
+    assert.deepEqual(
+      order,
+      [...order].sort((a, b) => b - a),
+      "runs are listed newest first",
+    );
   });
 });
 
@@ -452,7 +450,7 @@ describe("the README", () => {
   });
 });
 
-describe("a large run", () => {
+describe("a server with its own scenarios directory", () => {
   // A test-only scenario: the coordinator crashes and never returns, and the blocked
   // participants ask for the decision every 5 ms until the run hits maxEvents.
   const LARGE = "2pc-coordinator-never-returns";
@@ -483,6 +481,9 @@ describe("a large run", () => {
     largeDir = mkdtempSync(join(tmpdir(), "faultline-large-"));
     mkdirSync(join(largeDir, "scenarios", "transactions"), { recursive: true });
     writeFileSync(join(largeDir, "scenarios", "transactions", `${LARGE}.yaml`), yaml);
+    // A course author's mistake: a fault that names a node the scenario does not have.
+    const broken = yaml.replace(`id: ${LARGE}`, "id: broken").replace("node: coord }", "node: coordinator }");
+    writeFileSync(join(largeDir, "scenarios", "transactions", "broken.yaml"), broken);
     large = await createServer({
       port: 0,
       dbPath: join(largeDir, "faultline.db"),
@@ -495,9 +496,26 @@ describe("a large run", () => {
     rmSync(largeDir, { recursive: true, force: true });
   });
 
-  test("queries are answered promptly while it executes", async (context) => {
-    const problems = await query<{ scenarioProblems: unknown[] }>(large.url, "{ scenarioProblems { path message } }");
-    assert.deepEqual(problems.scenarioProblems, []);
+  test("a bad scenario file is reported with file, line, column and path, and the good one is served", async () => {
+    const data = await query<{
+      scenarios: Array<{ id: string }>;
+      scenarioProblems: Array<{ file: string; line: number; column: number; path: string; message: string }>;
+    }>(large.url, "{ scenarios { id } scenarioProblems { file line column path message } }");
+    assert.deepEqual(
+      data.scenarios.map((scenario) => scenario.id),
+      [LARGE],
+    );
+    assert.equal(data.scenarioProblems.length, 1, JSON.stringify(data.scenarioProblems));
+    const [problem] = data.scenarioProblems;
+    assert.equal(problem?.file, join("transactions", "broken.yaml"));
+    assert.equal(problem?.path, "faults[0].node");
+    const faultLine = yaml.split("\n").findIndex((line) => line.includes("do: crash")) + 1;
+    assert.equal(problem?.line, faultLine);
+    assert.ok((problem?.column ?? 0) > 1);
+    assert.match(problem?.message ?? "", /coordinator/);
+  });
+
+  test("queries are answered promptly while a large run executes", async (context) => {
     const started = query<{ startRun: RunFields }>(
       large.url,
       `mutation { startRun(scenarioId: "${LARGE}") { ${RUN} } }`,

@@ -41,7 +41,7 @@ export class PageInfo {
   hasNextPage!: boolean;
 }
 
-@ObjectType({ description: "A page of runs, in the order the store lists them." })
+@ObjectType({ description: "A page of runs, newest first." })
 export class RunConnection {
   @Field(() => [Run])
   nodes!: Run[];
