@@ -1,7 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createServices, FaultlineError } from "../../src/api/services";
 import { concurrentWith, happensBefore } from "../../src/sim/causality";
 import { isJsonObject } from "../../src/sim/json";
 import type { TraceEvent } from "../../src/sim/types";
@@ -92,5 +94,36 @@ test("hlc-bounded: under its skew the checkers stay silent for many seeds, not o
       `reproduce with seed=${seed}: hlc-bounded, clocks=${JSON.stringify(scenario.spec.clocks)}`,
     );
     assert.ok(result.events.some((e) => e.kind === "STATE_CHANGE" && e.summary.includes("HLC jumps")));
+  }
+});
+
+test("the run service answers happensBefore and concurrentWith from a stored run", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "faultline-clocks-"));
+  const services = createServices({
+    dbPath: join(dir, "test.db"),
+    scenariosDir: join(__dirname, "..", "..", "..", "scenarios"),
+    maxRunWorkers: 1,
+    report: () => undefined,
+  });
+  try {
+    const run = await services.runs.startRun({ scenarioId: "vector-clock-concurrency" });
+    assert.equal(run.status, "COMPLETED");
+    const expected = runScenario(load("vector-clock-concurrency"));
+    const x1 = sendOf(expected.events, "x=1");
+    const x2 = sendOf(expected.events, "x=2");
+    const x3 = sendOf(expected.events, "x=3");
+    assert.equal(services.runs.happensBefore(run.id, x1.seq, x2.seq), "CONCURRENT");
+    assert.equal(services.runs.happensBefore(run.id, x3.seq, x1.seq), "AFTER");
+    assert.equal(services.runs.happensBefore(run.id, x3.seq, x3.seq), "SAME");
+    assert.deepEqual(services.runs.concurrentWith(run.id, x1.seq), concurrentWith(expected.events, x1.seq));
+    assert.throws(
+      () => services.runs.happensBefore(run.id, 0, 99_999),
+      (error: unknown) =>
+        error instanceof FaultlineError && error.code === "BAD_USER_INPUT" && /seq 99999/.test(error.message),
+    );
+    assert.throws(() => services.runs.concurrentWith("no-such-run", 0), FaultlineError);
+  } finally {
+    await services.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { MAX_SEED } from "../../scenarios/loader";
+import { compareEvents, type Ordering } from "../../sim/causality";
 import { EVENT_KINDS, type EventKind, type TraceEvent, type Violation } from "../../sim/types";
 import { canonicalEventLine, type NodeView } from "../../sim/world";
 import { EVENT_BATCH_ROWS, fromEventRow, type EventRow, type Store, type StoredRun } from "../../store";
@@ -161,6 +162,33 @@ export class WorkerRunService implements RunService {
   violations(runId: string): readonly Violation[] {
     this.requireRun(runId);
     return this.store.violations.list(runId);
+  }
+
+  happensBefore(runId: string, a: number, b: number): Ordering {
+    this.requireRun(runId);
+    return compareEvents(this.requireEvent(runId, a, "a"), this.requireEvent(runId, b, "b"));
+  }
+
+  concurrentWith(runId: string, seq: number): readonly number[] {
+    this.requireRun(runId);
+    const event = this.requireEvent(runId, seq, "seq");
+    const found: number[] = [];
+    // Stored events in seq order, a page at a time, so a long trace is never held whole.
+    for (let from = 0; ;) {
+      const page = this.store.events.range(runId, from, MAX_EVENTS_PAGE);
+      for (const other of page) if (compareEvents(event, other) === "CONCURRENT") found.push(other.seq);
+      const last = page[page.length - 1];
+      if (last === undefined || page.length < MAX_EVENTS_PAGE) return found;
+      from = last.seq + 1;
+    }
+  }
+
+  private requireEvent(runId: string, seq: number, argument: string): TraceEvent {
+    const event = Number.isInteger(seq) ? this.store.events.get(runId, seq) : undefined;
+    if (event !== undefined) return event;
+    const count = this.store.events.count(runId);
+    const range = count === 0 ? "it has no events yet" : `its events run from seq 0 to ${count - 1}`;
+    throw new FaultlineError("BAD_USER_INPUT", `${argument}: run "${runId}" has no event with seq ${seq}; ${range}.`);
   }
 
   async nodesAt(runId: string, atSeq?: number): Promise<readonly NodeView[]> {

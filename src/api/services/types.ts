@@ -1,3 +1,4 @@
+import type { Ordering } from "../../sim/causality";
 import type { EventKind, TraceEvent, Violation } from "../../sim/types";
 import type { NodeView } from "../../sim/world";
 import type { Scenario } from "../../scenarios/types";
@@ -75,6 +76,10 @@ export interface RunService {
   nodesAt(runId: string, atSeq?: number): Promise<readonly NodeView[]>;
   /** Stored events from fromSeq on, then live ones in seq order; ends when the run ends. */
   follow(runId: string, fromSeq?: number): AsyncIterableIterator<TraceEvent>;
+  /** How event a relates to event b (BEFORE: a happened before b), from vector clocks (src/sim/causality.ts). */
+  happensBefore(runId: string, a: number, b: number): Ordering;
+  /** The seqs of the stored events concurrent with event seq, ascending. */
+  concurrentWith(runId: string, seq: number): readonly number[];
   close(): Promise<void>;
 }
 
