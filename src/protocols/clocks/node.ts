@@ -393,7 +393,10 @@ export function onMessage(
 }
 
 export function onTimer(ctx: Context, state: ClocksState, config: ClocksConfig, timer: TimerFired): void {
-  if (timer.name !== CHATTER_TIMER || config.chatter === null || state.chatterLeft <= 0) return;
+  if (timer.name !== CHATTER_TIMER || config.chatter === null || state.chatterLeft <= 0) {
+    ctx.explain(`${ctx.node}'s ${timer.name} timer fires, but it has no chatter left to send.`);
+    return;
+  }
   const peers = state.nodes.filter((node) => node !== state.node);
   if (peers.length === 0) {
     ctx.explain(`${ctx.node} has no peer to chatter with.`);
