@@ -1,4 +1,4 @@
-import { Arg, ID, Int, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
+import { Arg, ID, Int, Resolver, Root, type SubscribeResolverData, Subscription } from "type-graphql";
 import type { TraceEvent as TraceEventRecord } from "../../sim/types";
 import type { ApiContext } from "../context";
 import { toGraphQLError, userError } from "../errors";

@@ -1,9 +1,9 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, UseMiddleware } from "type-graphql";
 import type { Scenario as ScenarioRecord } from "../../scenarios/types";
 import type { EventKind as EventKindName, Violation as ViolationRecord } from "../../sim/types";
 import type { NodeView } from "../../sim/world";
 import type { ApiContext } from "../context";
-import { userError } from "../errors";
+import { mapServiceErrors, userError } from "../errors";
 import type { EventPage as EventPageRecord, RunPage, RunRecord } from "../services/types";
 import { EventKind } from "../types/enums";
 import { EventPage, NodeState, Violation } from "../types/event";
@@ -11,6 +11,8 @@ import { Run, RunConnection } from "../types/run";
 import { Scenario } from "../types/scenario";
 import { intInRange, MAX_EVENTS_PAGE, MAX_PACE_MS, MAX_RUNS_PAGE, optional } from "../validate";
 
+// Class-level, not global: a global middleware would wrap every plain field of every event too.
+@UseMiddleware(mapServiceErrors)
 @Resolver(() => Run)
 export class RunResolver {
   @Query(() => Run, { nullable: true, description: "One run by id; null when there is none." })

@@ -1,9 +1,12 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root, UseMiddleware } from "type-graphql";
 import type { Scenario as ScenarioRecord } from "../../scenarios/types";
 import type { ApiContext } from "../context";
+import { mapServiceErrors } from "../errors";
 import { Scenario, ScenarioProblem } from "../types/scenario";
 import { optional } from "../validate";
 
+// Class-level, not global: a global middleware would wrap every plain field of every event too.
+@UseMiddleware(mapServiceErrors)
 @Resolver(() => Scenario)
 export class ScenarioResolver {
   @Query(() => [Scenario], { description: "Every loaded scenario, or those of one topic." })
