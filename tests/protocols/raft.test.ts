@@ -1,0 +1,362 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { parseRaftConfig } from "../../src/protocols/raft";
+import { Simulation } from "../../src/sim/world";
+import { raft } from "../../src/protocols/raft";
+import type { RaftConfig } from "../../src/protocols/raft";
+import { at, events, FIVE, get, leaders, loadConsensus, logOf, put, runCluster, stateOf } from "./raft-helpers";
+import { runScenario } from "../../src/scenarios/runner";
+
+// Each test names the rule of Ongaro & Ousterhout 2014 ("In Search of an
+// Understandable Consensus Algorithm") that it checks, in the manner of etcd's
+// raft_paper_test.go. Runs are real simulations; nothing of the protocol is mocked.
+
+test("§5.2: servers start as followers; the first to time out becomes candidate, wins a majority and leads term 1", () => {
+  // Seeds where one server times out clearly first (seed 1 draws the same timeout for two servers: a split vote).
+  for (const seed of [2, 3, 4, 5, 6]) {
+    const { result } = runCluster({ seed, maxTime: 1000 });
+    const elected = leaders(result);
+    assert.equal(elected.length, 1, `one election is enough in a healthy cluster (seed=${seed})`);
+    const [term, leader] = elected[0] as [number, string];
+    assert.equal(term, 1, `seed=${seed}`);
+    const firstTimer = result.events.find((e) => e.kind === "TIMER");
+    assert.equal(firstTimer?.node, leader, `the first server to time out wins (seed=${seed})`);
+    for (const node of FIVE) {
+      const state = stateOf(result, node);
+      assert.equal(state["role"], node === leader ? "leader" : "follower", `${node}, seed=${seed}`);
+      assert.equal(state["term"], 1);
+      assert.equal(state["leader"], leader, `${node} knows the leader`);
+    }
+    assert.deepEqual(result.violations, []);
+  }
+});
+
+test("§5.2: election timeouts are drawn at random from [min, max], from the run's seed", () => {
+  const timeouts = (seed: number): number[] => {
+    const { result } = runCluster({ seed, maxTime: 1000, config: { electionTimeoutMs: { min: 200, max: 260 } } });
+    return result.nodes.map((view) => Number(view.state?.["electionTimeoutMs"]));
+  };
+  const drawn = new Set<number>();
+  for (const seed of [1, 2, 3, 4, 5, 6]) {
+    const values = timeouts(seed);
+    for (const value of values) {
+      assert.ok(value >= 200 && value <= 260, `timeout ${value} outside [200, 260] (seed=${seed})`);
+      drawn.add(value);
+    }
+    assert.deepEqual(timeouts(seed), values, `same seed, same timeouts (seed=${seed})`);
+  }
+  assert.ok(drawn.size > 10, `timeouts vary: ${[...drawn].join(", ")}`);
+});
+
+test("§5.2: a leader's heartbeats keep every follower from starting an election", () => {
+  const { result } = runCluster({ seed: 7, maxTime: 5000 });
+  assert.equal(events(result, "STATE_CHANGE", "becomes a candidate").length, 1, "only the first election happens");
+  const leader = (leaders(result)[0] as [number, string])[1];
+  const beats = events(result, "TIMER", "heartbeat timer fires", leader);
+  assert.ok(beats.length >= 90, `about one heartbeat every 50 ms over ~4.8 s, found ${beats.length}`);
+});
+
+test("§5.2: each server votes for at most one candidate per term, first come first served", () => {
+  for (const id of ["raft-split-vote", "raft-leader-crash", "raft-figure-8"]) {
+    const result = runScenario(loadConsensus(id));
+    const votes = new Map<string, string>();
+    for (const event of events(result, "DELIVER")) {
+      const match = /^(\w+) votes for (\w+) in term (\d+)/.exec(event.summary);
+      if (match === null) continue;
+      const key = `${match[1]}/${match[3]}`;
+      const earlier = votes.get(key);
+      assert.ok(earlier === undefined || earlier === match[2], `${id}: ${match[1]} voted twice in term ${match[3]}`);
+      votes.set(key, match[2] as string);
+    }
+    assert.ok(votes.size > 0, `${id} has votes`);
+  }
+});
+
+test("§5.2: a split vote elects nobody; a later term, with randomized timeouts, elects one leader", () => {
+  const result = runScenario(loadConsensus("raft-split-vote"));
+  assert.equal(events(result, "STATE_CHANGE", "becomes a candidate for term 1").length, 2, "two candidates in term 1");
+  assert.deepEqual(
+    leaders(result).map(([term]) => term),
+    [2],
+  );
+  const failed = events(result, "TIMER", "ends without a majority");
+  assert.ok(failed.length >= 1 && (failed[0] as { summary: string }).summary.includes("2 of the 3 votes"));
+});
+
+test("Figure 2 (all servers): a server that sees a higher term adopts it and steps down; a deposed leader's AppendEntries is rejected (AppendEntries rule 1)", () => {
+  const result = runScenario(loadConsensus("raft-minority-partition"));
+  const rejected = events(result, "DELIVER", "so n1 is a deposed leader");
+  assert.ok(rejected.length >= 1, "a majority-side server rejects the term-1 AppendEntries");
+  const stepDown = events(result, "STATE_CHANGE", "steps down from leader to follower", "n1");
+  assert.equal(stepDown.length, 1);
+  assert.ok((stepDown[0] as { summary: string }).summary.includes("from term 1 to term 2"));
+  assert.ok(
+    (rejected[0] as { seq: number }).seq < (stepDown[0] as { seq: number }).seq,
+    "n1 steps down because of the answer to a rejected message",
+  );
+});
+
+test("§5.3, Figure 2 AppendEntries rules 3-4: a conflicting entry and all that follow it are deleted and replaced by the leader's", () => {
+  const result = runScenario(loadConsensus("raft-minority-partition"));
+  const leaderLog = logOf(stateOf(result, "n3"));
+  for (const node of ["n1", "n2"]) {
+    const deleted = events(result, "STATE_CHANGE", "deletes entries 3-4", node);
+    assert.equal(deleted.length, 1, `${node} deletes its uncommitted term-1 entries`);
+    assert.deepEqual(logOf(stateOf(result, node)), leaderLog, `${node}'s log ends equal to the leader's`);
+  }
+  assert.equal(
+    events(result, "CLIENT_RETURN", "acknowledges put y").length,
+    0,
+    "the deleted writes were never acknowledged",
+  );
+});
+
+test("§5.3: after a rejection the leader decrements nextIndex by one and retries, until the logs match", () => {
+  const result = runScenario(loadConsensus("raft-log-repair"));
+  const steps = events(result, "DELIVER", "decrements nextIndex[n5]").map((event) => {
+    const match = /from (\d+) to (\d+)/.exec(event.summary);
+    return [Number(match?.[1]), Number(match?.[2])];
+  });
+  assert.deepEqual(steps, [
+    [7, 6],
+    [6, 5],
+    [5, 4],
+    [4, 3],
+  ]);
+  const rejections = events(result, "DELIVER", "rejects AppendEntries", "n5").map(
+    (e) => /no entry (\d+)/.exec(e.summary)?.[1],
+  );
+  assert.deepEqual(rejections, ["6", "5", "4", "3"], "each rejection names the entry the consistency check failed on");
+  const repaired = events(result, "STATE_CHANGE", "appends entries 3-7", "n5");
+  assert.equal(repaired.length, 1, "once entry 2 matches, entries 3-7 arrive in one message");
+  assert.deepEqual(logOf(stateOf(result, "n5")), logOf(stateOf(result, "n2")));
+});
+
+test("§5.4.1 Election Restriction: a voter refuses a candidate whose log is less up to date (last term, then length)", () => {
+  const result = runScenario(loadConsensus("raft-leader-crash"));
+  const refusals = events(result, "DELIVER", "Election Restriction").filter((e) => e.data?.["from"] === "n5");
+  assert.equal(refusals.length, 3, "n2, n3 and n4 hold y = 2, which n5 lacks");
+  for (const refusal of refusals) {
+    assert.match(refusal.summary, /n5's last entry is 2 \(term 1\), n\d's is 3 \(term 1\), and both end in term 1/);
+  }
+  assert.ok(!leaders(result).some(([, node]) => node === "n5"), "n5 never leads");
+});
+
+test("§5.4.1 with the restriction disabled (unsafe flag), the same schedule elects a leader lacking a committed entry", () => {
+  const scenario = loadConsensus("raft-no-election-restriction-unsafe");
+  const unsafe = runScenario(scenario);
+  assert.ok(unsafe.violations.some((v) => v.invariant === "Leader Completeness"));
+  const config = scenario.config as RaftConfig;
+  const safe = new Simulation(
+    raft,
+    { ...config, unsafe: { ...config.unsafe, grantVotesRegardlessOfLog: false } },
+    scenario.spec,
+  ).run();
+  assert.deepEqual(safe.violations, [], "with the Election Restriction on, the same schedule is safe");
+  assert.ok(!leaders(safe).some(([, node]) => node === "n4"), "n4, lacking x = 1, cannot win");
+  assert.equal(stateOf(safe, "n2")["stateMachine"] !== undefined, true);
+  assert.deepEqual((stateOf(safe, "n4")["stateMachine"] as Record<string, unknown>)["x"], 1, "x = 1 survives");
+});
+
+test("§5.4.2, Figure 8: a leader does not commit an earlier term's entry by counting replicas; the unsafe flag does, and loses it", () => {
+  const safeScenario = loadConsensus("raft-figure-8");
+  const unsafeScenario = loadConsensus("raft-figure-8-unsafe");
+  assert.deepEqual(unsafeScenario.spec, safeScenario.spec, "the two Figure 8 scenarios share one schedule");
+  const safe = runScenario(safeScenario);
+  const unsafe = runScenario(unsafeScenario);
+  assert.deepEqual(
+    leaders(safe).slice(0, 4),
+    [
+      [1, "s1"],
+      [2, "s1"],
+      [3, "s5"],
+      [4, "s1"],
+    ],
+    "the leaders of Figure 8: s1 (term 2), s5 (term 3), s1 (term 4)",
+  );
+  assert.deepEqual(leaders(unsafe).slice(0, 5), [...leaders(safe).slice(0, 4), [5, "s5"]], "(d): s5 wins term 5");
+  const held = events(safe, "DELIVER", "so the leader does not count it as committed", "s1");
+  assert.ok(held.some((e) => e.summary.includes("entry 2 (term 2) is stored on 3 of 5 servers (s1, s2, s3)")));
+  assert.deepEqual(safe.violations, []);
+  assert.deepEqual([...new Set(unsafe.violations.map((v) => v.invariant))].sort(), [
+    "Leader Completeness",
+    "State Machine Safety",
+  ]);
+});
+
+test("§5.4.3: once committed, x = 4 is in every later leader's log and applied everywhere (Figure 8 (e))", () => {
+  const result = runScenario(loadConsensus("raft-figure-8"));
+  for (const node of ["s1", "s2", "s3", "s4", "s5"]) {
+    const log = logOf(stateOf(result, node));
+    assert.deepEqual(
+      log.slice(0, 3).map((entry) => [entry.term, entry.command["value"]]),
+      [
+        [1, 1],
+        [2, 2],
+        [4, 4],
+      ],
+      node,
+    );
+  }
+});
+
+test("Figure 2 persistence: currentTerm, votedFor and the log survive a crash; commitIndex, lastApplied and the state machine do not", () => {
+  const workload = [put(300, "n1", "x", 1), put(320, "n1", "y", 2)];
+  const config = { electionTimeoutMs: { min: 150, max: 300, n1: [100] } };
+  const faults = [at(500, { do: "crash", node: "n3" }), at(600, { do: "recover", node: "n3" })];
+  const full = runCluster({ seed: 3, config, workload, faults, maxTime: 1000 });
+  const crash = events(full.result, "CRASH", undefined, "n3")[0];
+  const recover = events(full.result, "RECOVER", undefined, "n3")[0];
+  assert.ok(crash !== undefined && recover !== undefined);
+  const before = runCluster({ seed: 3, config, workload, faults, maxTime: 1000, stopAtSeq: crash.seq - 1 });
+  const after = runCluster({ seed: 3, config, workload, faults, maxTime: 1000, stopAtSeq: recover.seq });
+  const was = stateOf(before.result, "n3");
+  const is = stateOf(after.result, "n3");
+  assert.equal(is["term"], was["term"]);
+  assert.equal(is["votedFor"], was["votedFor"]);
+  assert.deepEqual(is["log"], was["log"]);
+  assert.ok(Number(was["commitIndex"]) >= 3 && Number(was["lastApplied"]) >= 3);
+  assert.deepEqual(was["stateMachine"], { x: 1, y: 2 });
+  assert.equal(is["commitIndex"], 0);
+  assert.equal(is["lastApplied"], 0);
+  assert.deepEqual(is["stateMachine"], {});
+  assert.equal(is["role"], "follower");
+  assert.deepEqual(
+    stateOf(full.result, "n3")["stateMachine"],
+    { x: 1, y: 2 },
+    "it re-applies its log once it learns the commit index",
+  );
+});
+
+test("§8: a follower redirects the client to the leader; the leader answers a write only after it is committed", () => {
+  const { result } = runCluster({
+    seed: 2,
+    config: { electionTimeoutMs: { min: 150, max: 300, n1: [100] } },
+    workload: [put(400, "n2", "x", 7)],
+    maxTime: 800,
+  });
+  const redirect = result.events.find((e) => e.kind === "CLIENT_RETURN" && e.node === "n2");
+  assert.deepEqual(redirect?.data?.["result"], { ok: false, error: "not the leader", redirect: "n1" });
+  const ack = result.events.find((e) => e.kind === "CLIENT_RETURN" && e.node === "n1");
+  assert.ok(ack !== undefined);
+  assert.equal((ack.data?.["result"] as Record<string, unknown>)["ok"], true);
+  const index = (ack.data?.["result"] as Record<string, unknown>)["index"];
+  const commit = result.events.find(
+    (e) =>
+      e.node === "n1" &&
+      e.kind === "STATE_CHANGE" &&
+      e.summary.includes(`commitIndex moves`) &&
+      Number(e.data?.["commitIndex"]) >= Number(index),
+  );
+  assert.ok(commit !== undefined && commit.seq < ack.seq, "the commit comes before the answer");
+  assert.ok(ack.time > (redirect?.time ?? 0), "it takes at least a round trip to a majority");
+});
+
+test("§8 and Ongaro's thesis §6.4: reads through the log, with ReadIndex, and locally all see a write once it is applied", () => {
+  const { result } = runCluster({
+    seed: 5,
+    config: { electionTimeoutMs: { min: 150, max: 300, n1: [100] }, reads: "log" },
+    workload: [
+      put(300, "n1", "x", 1),
+      { ...put(310, "n1", "x", 1), op: "cas", args: { key: "x", expected: 1, value: 2 } },
+      { ...put(315, "n1", "x", 1), op: "cas", args: { key: "x", expected: 1, value: 3 } },
+      get(400, "n2", "x"),
+      get(410, "n3", "x", "readIndex"),
+      get(500, "n4", "x", "local"),
+    ],
+    maxTime: 700,
+  });
+  const answers = events(result, "CLIENT_RETURN")
+    .filter((e) => e.data?.["op"] !== null && e.data?.["result"] !== undefined)
+    .map((e) => [e.data?.["op"], e.data?.["result"]] as const)
+    .filter(([, r]) => (r as Record<string, unknown>)["redirect"] === undefined);
+  const results = answers.map(([op, r]) => [
+    op,
+    (r as Record<string, unknown>)["value"] ?? null,
+    (r as Record<string, unknown>)["swapped"] ?? null,
+  ]);
+  assert.deepEqual(results, [
+    ["put", null, null],
+    ["cas", 2, true],
+    ["cas", 2, false],
+    ["get", 2, null],
+    ["get", 2, null],
+    ["get", 2, null],
+  ]);
+  const readIndex = events(result, "CLIENT_RETURN", "answers the ReadIndex read")[0];
+  assert.ok(readIndex !== undefined && readIndex.node === "n1", "ReadIndex is served by the leader");
+});
+
+test("Ongaro's thesis §6.4: a deposed leader answers a local read with stale data but refuses a ReadIndex read", () => {
+  const result = runScenario(loadConsensus("raft-stale-read"));
+  const local = events(result, "CLIENT_RETURN", "answers the local read", "n1")[0];
+  assert.deepEqual(local?.data?.["result"], { ok: true, value: 1, mode: "local", lastApplied: 2 });
+  const newer = events(result, "CLIENT_RETURN", "acknowledges put x = 2")[0];
+  assert.ok(newer !== undefined && newer.seq < (local?.seq ?? 0), "x = 2 was acknowledged before the stale read");
+  const refused = events(result, "CLIENT_RETURN", "refuses the read", "n1")[0];
+  assert.equal((refused?.data?.["result"] as Record<string, unknown>)["ok"], false);
+  assert.equal(refused?.time, 1310, "it waits readIndexTimeoutMs (300 ms) for a majority before refusing");
+});
+
+test("views: Run.nodes(atSeq) answers who was leader after event N and what every log held", () => {
+  const scenario = loadConsensus("raft-figure-8");
+  const full = runScenario(scenario);
+  const elected = events(full, "STATE_CHANGE", "becomes leader of term 3")[0];
+  assert.ok(elected !== undefined);
+  const sim = new Simulation(raft, scenario.config as RaftConfig, scenario.spec, { stopAtSeq: elected.seq });
+  sim.run();
+  const views = sim.views();
+  const s5 = views.find((v) => v.node === "s5")?.state;
+  assert.equal(s5?.["role"], "leader");
+  assert.equal(s5?.["term"], 3);
+  assert.equal(s5?.["votedFor"], "s5");
+  assert.deepEqual(s5?.["votesGranted"], null);
+  assert.equal(views.find((v) => v.node === "s1")?.up, false, "s1 is down after (a)");
+  const s2 = views.find((v) => v.node === "s2")?.state;
+  assert.deepEqual(
+    (s2?.["log"] as { index: number; term: number }[]).map((e) => [e.index, e.term]),
+    [
+      [1, 1],
+      [2, 2],
+    ],
+    "s2 holds x = 2 of term 2, as in Figure 8 (b)",
+  );
+  for (const key of ["role", "term", "votedFor", "log", "commitIndex", "lastApplied", "stateMachine"]) {
+    assert.ok(s5 !== undefined && key in s5, `the view shows ${key}`);
+  }
+});
+
+test("config: every problem names its path; unsafe flags are off by default", () => {
+  const ok = parseRaftConfig(undefined, FIVE);
+  assert.ok(ok.ok);
+  assert.deepEqual(ok.config.unsafe, { grantVotesRegardlessOfLog: false, commitEntriesFromPreviousTerms: false });
+  assert.deepEqual([ok.config.electionTimeoutMs.min, ok.config.electionTimeoutMs.max], [150, 300]);
+  const bad = parseRaftConfig(
+    {
+      electionTimeoutMs: { min: 300, max: 150, n9: 100, n1: [] },
+      reads: "eventually",
+      heartbeatIntervalMs: 500,
+      unsafe: { grantVotes: true },
+      leaderNoop: "yes",
+    },
+    FIVE,
+  );
+  assert.ok(!bad.ok);
+  assert.deepEqual(bad.problems.map((p) => p.path.join(".")).sort(), [
+    "electionTimeoutMs",
+    "electionTimeoutMs.n1",
+    "electionTimeoutMs.n9",
+    "heartbeatIntervalMs",
+    "leaderNoop",
+    "reads",
+    "unsafe.grantVotes",
+  ]);
+});
+
+test("determinism: the same seed gives the same trace hash; another seed another election", () => {
+  const one = runCluster({ seed: 12, workload: [put(500, "n3", "x", 1)] }).result;
+  const two = runCluster({ seed: 12, workload: [put(500, "n3", "x", 1)] }).result;
+  const other = runCluster({ seed: 13, workload: [put(500, "n3", "x", 1)] }).result;
+  assert.equal(one.traceHash, two.traceHash);
+  assert.notEqual(one.traceHash, other.traceHash);
+});
