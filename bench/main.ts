@@ -1,0 +1,85 @@
+import { cpus, totalmem } from "node:os";
+import { formatTable } from "../src/cli/table";
+import { type BenchRow } from "./measure";
+import { benchTwoPhaseCommit } from "./two-phase-commit";
+
+/**
+ * `npm run bench`: every benchmark, each figure beside a ceiling measured in the
+ * same run, printed as one table. `npm run bench -- --quick` runs small sizes (a
+ * check that everything works, not a measurement).
+ */
+
+interface Benchmark {
+  readonly name: string;
+  readonly run: (quick: boolean) => Promise<BenchRow[]> | BenchRow[];
+}
+
+const BENCHMARKS: readonly Benchmark[] = [
+  {
+    name: "2pc sim events/s",
+    run: (quick) => benchTwoPhaseCommit({ transactions: quick ? 50 : 1000, repeats: quick ? 1 : 5, budgetMs: 20_000 }),
+  },
+];
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes("--quick");
+  const cpuList = cpus();
+  process.env["NODE_ENV"] ??= "production";
+  console.log(
+    `machine: ${cpuList.length} x ${cpuList[0]?.model.trim() ?? "unknown cpu"}, ` +
+      `${(totalmem() / 2 ** 30).toFixed(1)} GB RAM, node ${process.version}, ${process.platform}-${process.arch}, ` +
+      `NODE_ENV=${process.env["NODE_ENV"]}`,
+  );
+  console.log("");
+  const rows: BenchRow[] = [];
+  let failed = 0;
+  for (const benchmark of BENCHMARKS) {
+    process.stderr.write(`running ${benchmark.name}...\n`);
+    try {
+      rows.push(...(await benchmark.run(quick)));
+    } catch (error) {
+      failed += 1;
+      rows.push({
+        name: benchmark.name,
+        ours: "-",
+        ceiling: "-",
+        ratio: Number.NaN,
+        target: "-",
+        ok: null,
+        note: `did not run: ${error instanceof Error ? error.message : String(error)}`,
+      });
+    }
+  }
+  const table = formatTable(
+    [
+      { header: "name" },
+      { header: "ours", align: "right" },
+      { header: "ceiling", align: "right" },
+      { header: "ratio", align: "right" },
+      { header: "target" },
+      { header: "ok" },
+    ],
+    rows.map((row) => [
+      row.name,
+      row.ours,
+      row.ceiling,
+      formatRatio(row.ratio),
+      row.target,
+      row.ok === null ? "-" : row.ok ? "yes" : "NO",
+    ]),
+    " | ",
+  );
+  for (const line of table) console.log(line);
+  console.log("");
+  console.log("notes:");
+  for (const row of rows) console.log(`  ${row.name}: ${row.note}`);
+  if (failed > 0) process.exitCode = 1;
+}
+
+void main();
+
+/** Two decimals, or two significant digits for small ratios (0.0064), so that no figure prints as 0.00. */
+function formatRatio(ratio: number): string {
+  if (!Number.isFinite(ratio)) return "-";
+  return ratio >= 0.1 ? ratio.toFixed(2) : ratio.toPrecision(2);
+}
