@@ -354,6 +354,13 @@ describe("errors", () => {
     }
   });
 
+  test("a service's own refusal keeps its code: a cursor this server never gave out", async () => {
+    const response = await post(server.url, `{ runs(after: "not-a-cursor") { totalCount } }`);
+    assert.deepEqual(codes(response.errors), ["BAD_USER_INPUT"], JSON.stringify(response.errors));
+    assert.match(response.errors?.[0]?.message ?? "", /"after"/);
+    assertNoStackTraces(response.errors);
+  });
+
   test("an invalid operation is a validation error with its code", async () => {
     const response = await post(server.url, "{ scenarios { id noSuchField } }");
     assert.deepEqual(codes(response.errors), ["GRAPHQL_VALIDATION_FAILED"]);
