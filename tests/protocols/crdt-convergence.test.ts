@@ -135,6 +135,17 @@ for (const type of CRDT_TYPES) {
         for (const view of views) {
           assert.equal((view?.["gossip"] as JsonObject)["active"], false, `gossip must stop when in sync; ${why}`);
         }
+        // Every delivery, timer and request is explained by the replica, never left with the core's bare summary.
+        const bare = result.events.find(
+          (e) =>
+            (e.kind === "DELIVER" && / receives .* from \w+\.$/.test(e.summary)) ||
+            (e.kind === "TIMER" && e.summary.endsWith("timer fires.")) ||
+            // (A request to a crashed node is answered by the core itself: the replica never sees it.)
+            (e.kind === "CLIENT_INVOKE" &&
+              e.summary.startsWith("A client asks") &&
+              !(result.events[e.seq + 1]?.summary ?? "").includes("is down")),
+        );
+        assert.equal(bare, undefined, `unexplained event ${bare?.seq}: ${bare?.summary}; ${why}`);
         if (type === "g-counter" || type === "pn-counter") {
           // Every acknowledged update counts exactly once, whatever was lost or duplicated.
           let expected = 0;
