@@ -1,11 +1,12 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, UseMiddleware } from "type-graphql";
 import type { Scenario as ScenarioRecord } from "../../scenarios/types";
+import type { Ordering as OrderingName } from "../../sim/causality";
 import type { EventKind as EventKindName, Violation as ViolationRecord } from "../../sim/types";
 import type { NodeView } from "../../sim/world";
 import type { ApiContext } from "../context";
 import { mapServiceErrors, userError } from "../errors";
 import type { EventPage as EventPageRecord, RunPage, RunRecord } from "../services/types";
-import { EventKind } from "../types/enums";
+import { EventKind, Ordering } from "../types/enums";
 import { EventPage, NodeState, Violation } from "../types/event";
 import { Run, RunConnection } from "../types/run";
 import { Scenario } from "../types/scenario";
@@ -111,5 +112,30 @@ export class RunResolver {
     @Arg("atSeq", () => Int, { nullable: true }) atSeq?: number | null,
   ): Promise<readonly NodeView[]> {
     return services.runs.nodesAt(run.id, intInRange("atSeq", atSeq, 0));
+  }
+
+  @FieldResolver(() => Ordering, {
+    description:
+      "How event a relates to event b by happened-before (Lamport 1978), decided from their vector clocks: " +
+      "BEFORE means a chain of steps and messages leads from a to b.",
+  })
+  happensBefore(
+    @Ctx() { services }: ApiContext,
+    @Root() run: RunRecord,
+    @Arg("a", () => Int, { description: "The seq of the first event." }) a: number,
+    @Arg("b", () => Int, { description: "The seq of the second event." }) b: number,
+  ): OrderingName {
+    return services.runs.happensBefore(run.id, intInRange("a", a, 0) ?? a, intInRange("b", b, 0) ?? b);
+  }
+
+  @FieldResolver(() => [Int], {
+    description: "The seqs of every event concurrent with this one: neither happened before the other.",
+  })
+  concurrentWith(
+    @Ctx() { services }: ApiContext,
+    @Root() run: RunRecord,
+    @Arg("seq", () => Int) seq: number,
+  ): readonly number[] {
+    return services.runs.concurrentWith(run.id, intInRange("seq", seq, 0) ?? seq);
   }
 }

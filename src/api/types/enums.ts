@@ -1,5 +1,6 @@
 import { registerEnumType } from "type-graphql";
 import { EVENT_KINDS, type EventKind as EventKindName } from "../../sim/types";
+import type { Ordering as OrderingName } from "../../sim/causality";
 import type { RunStatus as RunStatusName } from "../services/types";
 
 /** The EventKind enum, built from the core's own list so the two can never disagree. */
@@ -42,5 +43,24 @@ registerEnumType(RunStatus, {
     RUNNING: { description: "Still producing events (a paced run)." },
     COMPLETED: { description: "Ran to its stop condition; every event is stored." },
     FAILED: { description: "Stopped by an error; see Run.error." },
+  },
+});
+
+const orderings: { readonly [Name in OrderingName]: Name } = {
+  BEFORE: "BEFORE",
+  AFTER: "AFTER",
+  CONCURRENT: "CONCURRENT",
+  SAME: "SAME",
+};
+export const Ordering = orderings;
+
+registerEnumType(Ordering, {
+  name: "Ordering",
+  description: "How two events of a run are related by Lamport's happened-before, decided from their vector clocks.",
+  valuesConfig: {
+    BEFORE: { description: "The first event happened before the second: a chain of steps and messages leads from it." },
+    AFTER: { description: "The second event happened before the first." },
+    CONCURRENT: { description: "Neither could have influenced the other." },
+    SAME: { description: "Both are the same event." },
   },
 });
