@@ -1,6 +1,6 @@
+import { eventMatches } from "../sim/predicate";
 import { canonicalJson, isJsonObject, type Json } from "../sim/json";
 import type { EventPredicate } from "../sim/spec";
-import type { TraceEvent } from "../sim/types";
 import type { SimulationResult } from "../sim/world";
 import type { ExpectSpec, Scenario } from "./types";
 
@@ -85,25 +85,6 @@ function check(expectation: ExpectSpec, result: SimulationResult): string | unde
   }
 }
 
-/**
- * Whether an event matches a predicate: every field given must match. The same
- * rule the core uses for `when:` triggers (src/sim/world.ts): `message` is the
- * message type of a SEND, DELIVER, DROP or DUPLICATE, or the op of a client event.
- */
-export function eventMatches(match: Match, event: TraceEvent): boolean {
-  if (match.kind !== undefined && match.kind !== event.kind) return false;
-  if (match.node !== undefined && match.node !== event.node) return false;
-  const data = event.data ?? {};
-  if (match.from !== undefined && data["from"] !== match.from) return false;
-  if (match.to !== undefined && data["to"] !== match.to) return false;
-  if (match.message !== undefined) {
-    const message = data["message"];
-    const type = isJsonObject(message) ? message["type"] : data["op"];
-    if (type !== match.message) return false;
-  }
-  if (match.summaryContains !== undefined && !event.summary.includes(match.summaryContains)) return false;
-  return true;
-}
 
 /** The value at a dotted path ("transactions.t1.status"; a number indexes a list), or why there is none. */
 export function valueAt(state: Json, path: string): { value: Json; missing?: undefined } | { value?: undefined; missing: string } {
@@ -136,3 +117,5 @@ function describeMatch(match: Match): string {
 function listOf(names: readonly string[]): string {
   return names.length === 0 ? "[] (none)" : `[${names.join(", ")}]`;
 }
+
+export { eventMatches };

@@ -1,5 +1,6 @@
 import { createHash, type Hash } from "node:crypto";
 import { canonicalJson, cloneJson, type Json, type JsonObject } from "./json";
+import { eventMatches } from "./predicate";
 import { Rng } from "./rng";
 import { Scheduler } from "./scheduler";
 import type { EventPredicate, FaultAction, SimulationSpec, TriggerSpec, WorkloadSpec } from "./spec";
@@ -401,7 +402,7 @@ export class Simulation<Config, State> {
     if (this.triggers.length === 0 || this.stopped) return;
     for (let i = 0; i < this.triggers.length; i++) {
       const trigger = this.triggers[i] as PendingTrigger;
-      if (!matches(trigger.predicate, event)) continue;
+      if (!eventMatches(trigger.predicate, event)) continue;
       trigger.seen += 1;
       if (trigger.seen < trigger.predicate.count) continue;
       this.triggers.splice(i, 1);
@@ -876,22 +877,6 @@ export function hashEvents(events: Iterable<TraceEvent>): string {
   const hash = createHash("sha256");
   for (const event of events) hash.update(canonicalEventLine(event));
   return hash.digest("hex");
-}
-
-function matches(predicate: EventPredicate, event: TraceEvent): boolean {
-  if (predicate.kind !== undefined && predicate.kind !== event.kind) return false;
-  if (predicate.node !== undefined && predicate.node !== event.node) return false;
-  const data = event.data ?? {};
-  if (predicate.from !== undefined && data["from"] !== predicate.from) return false;
-  if (predicate.to !== undefined && data["to"] !== predicate.to) return false;
-  if (predicate.message !== undefined) {
-    const message = data["message"];
-    const type =
-      typeof message === "object" && message !== null && !Array.isArray(message) ? message["type"] : data["op"];
-    if (type !== predicate.message) return false;
-  }
-  if (predicate.summaryContains !== undefined && !event.summary.includes(predicate.summaryContains)) return false;
-  return true;
 }
 
 function linkKey(from: string, to: string): string {
