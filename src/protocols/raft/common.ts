@@ -28,6 +28,7 @@ export function freshState(node: string, nodes: readonly string[], config: RaftC
     nextIndex: new Map(),
     matchIndex: new Map(),
     inflight: new Set(),
+    sentUpTo: new Map(),
     pendingWrites: new Map(),
     pendingReads: [],
     heartbeatRound: 0,
@@ -156,6 +157,7 @@ function leaveOffice(ctx: Context, state: RaftState, why: string): () => void {
   state.nextIndex = new Map();
   state.matchIndex = new Map();
   state.inflight = new Set();
+  state.sentUpTo = new Map();
   state.ackedRound = new Map();
   return () => failClients(ctx, state, writes, reads, why);
 }

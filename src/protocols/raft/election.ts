@@ -200,6 +200,7 @@ function becomeLeader(ctx: Context, state: RaftState): void {
   state.nextIndex = new Map(state.peers.map((peer) => [peer, nextIndex]));
   state.matchIndex = new Map(state.peers.map((peer) => [peer, 0]));
   state.inflight = new Set();
+  state.sentUpTo = new Map();
   state.ackedRound = new Map();
   state.pendingWrites = new Map();
   state.pendingReads = [];

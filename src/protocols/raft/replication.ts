@@ -40,6 +40,7 @@ export function sendAppendEntries(ctx: Context, state: RaftState, peer: string, 
     round: state.heartbeatRound,
   };
   state.inflight.add(peer);
+  state.sentUpTo.set(peer, prevLogIndex + entries.length);
   const check =
     prevLogIndex === 0
       ? "starting from the beginning of the log"
@@ -300,12 +301,14 @@ export function onAppendEntriesResponse(
     );
     return;
   }
-  state.inflight.delete(from);
   state.ackedRound.set(from, Math.max(state.ackedRound.get(from) ?? 0, message.round));
   const nextIndex = state.nextIndex.get(from) ?? lastIndex(state) + 1;
   const matchIndex = state.matchIndex.get(from) ?? 0;
 
   if (message.success) {
+    // The answer to the latest AppendEntries ends the wait; an answer to an older one (a
+    // heartbeat that overlapped it) does not, so only one AppendEntries stream runs per follower.
+    if (message.matchIndex >= (state.sentUpTo.get(from) ?? 0)) state.inflight.delete(from);
     const newMatch = Math.max(matchIndex, message.matchIndex);
     state.matchIndex.set(from, newMatch);
     state.nextIndex.set(from, Math.max(nextIndex, newMatch + 1));
@@ -317,13 +320,16 @@ export function onAppendEntriesResponse(
     ctx.explain(`${state.node} learns that ${matchText}${decision === undefined ? "." : "; " + decision.explanation}`);
     if (decision?.commit) moveCommitIndex(ctx, state, decision.replicated, decision.explanation);
     confirmReads(ctx, state);
-    if ((state.nextIndex.get(from) ?? 0) <= lastIndex(state)) sendAppendEntries(ctx, state, from, "continue");
+    if (!state.inflight.has(from) && (state.nextIndex.get(from) ?? 0) <= lastIndex(state)) {
+      sendAppendEntries(ctx, state, from, "continue");
+    }
     return;
   }
 
   const fresh = message.prevLogIndex === nextIndex - 1 && nextIndex > matchIndex + 1;
   if ((message.reason === "missingEntry" || message.reason === "termMismatch") && fresh) {
     // Section 5.3: "After a rejection, the leader decrements nextIndex and retries the AppendEntries RPC."
+    state.inflight.delete(from);
     state.nextIndex.set(from, nextIndex - 1);
     ctx.explain(
       `${state.node} learns that ${from}'s log does not match its own at entry ${message.prevLogIndex}, so it decrements nextIndex[${from}] from ${nextIndex} to ${nextIndex - 1} and retries (section 5.3).`,

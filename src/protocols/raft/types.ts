@@ -127,6 +127,8 @@ export interface RaftState {
   matchIndex: Map<string, number>;
   /** Followers with an AppendEntries not yet answered: the leader waits for the answer before sending more. */
   inflight: Set<string>;
+  /** The last index carried by the latest AppendEntries sent to each follower: its answer ends the wait. */
+  sentUpTo: Map<string, number>;
   /** Requests waiting for their entry to be applied, by log index. */
   pendingWrites: Map<number, PendingWrite>;
   pendingReads: PendingRead[];
