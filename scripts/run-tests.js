@@ -1,7 +1,8 @@
 // Runs every compiled test file with node's test runner. Node 20's --test does not
 // expand globs, so the files are listed here. Pass a substring to run only the
 // test files whose path contains it: `node scripts/run-tests.js raft`.
-const { readdirSync, statSync } = require("node:fs");
+const { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } = require("node:fs");
+const { tmpdir } = require("node:os");
 const { join } = require("node:path");
 const { spawnSync } = require("node:child_process");
 
@@ -21,5 +22,27 @@ if (files.length === 0) {
   console.error("run-tests: no compiled test files found under dist/tests (did the build run?)");
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ["--test", "--test-reporter=spec", ...files], { stdio: "inherit" });
+// The spec reporter is for people; a TAP copy gives the closing "N passed, N failed" line.
+const tapDir = mkdtempSync(join(tmpdir(), "faultline-tests-"));
+const tapFile = join(tapDir, "results.tap");
+const result = spawnSync(
+  process.execPath,
+  [
+    "--test",
+    "--test-reporter=spec",
+    "--test-reporter-destination=stdout",
+    "--test-reporter=tap",
+    `--test-reporter-destination=${tapFile}`,
+    ...files,
+  ],
+  { stdio: "inherit" },
+);
+let tap = "";
+try {
+  tap = readFileSync(tapFile, "utf8");
+} finally {
+  rmSync(tapDir, { recursive: true, force: true });
+}
+const count = (name) => Number((tap.match(new RegExp(`^# ${name} (\\d+)$`, "m")) ?? [])[1] ?? 0);
+console.log(`\n${count("pass")} passed, ${count("fail") + count("cancelled")} failed`);
 process.exit(result.status ?? 1);
