@@ -1,6 +1,7 @@
 import { cpus, totalmem } from "node:os";
 import { formatTable } from "../src/cli/table";
 import { type BenchRow } from "./measure";
+import { benchStoreWriter } from "./store-writer";
 import { benchTwoPhaseCommit } from "./two-phase-commit";
 
 /**
@@ -18,6 +19,10 @@ const BENCHMARKS: readonly Benchmark[] = [
   {
     name: "2pc sim events/s",
     run: (quick) => benchTwoPhaseCommit({ transactions: quick ? 50 : 1000, repeats: quick ? 1 : 5, budgetMs: 20_000 }),
+  },
+  {
+    name: "store trace rows/s",
+    run: (quick) => benchStoreWriter({ rows: quick ? 2_000 : 100_000, repeats: quick ? 1 : 3, budgetMs: 20_000 }),
   },
 ];
 

@@ -74,6 +74,40 @@ export async function timeItAsync<T>(fn: () => Promise<T>, options: TimeOptions)
   return summarize(times, result);
 }
 
+/**
+ * For measurements that need untimed setup on each repeat (a fresh database file)
+ * and a ceiling to compare with: `ours` and `ceiling` each do their own setup, time
+ * only the part that counts and return those milliseconds. They run alternately
+ * (ceiling, ours, ceiling, ours, ...) so that a machine that slows down or speeds
+ * up during the benchmark affects both alike. One untimed warm-up of each first.
+ */
+export async function timePair(
+  ours: () => number | Promise<number>,
+  ceiling: () => number | Promise<number>,
+  options: TimeOptions,
+): Promise<{ ours: Timed<void>; ceiling: Timed<void> }> {
+  const budgetMs = options.budgetMs ?? Number.POSITIVE_INFINITY;
+  const began = performance.now();
+  const oursTimes: number[] = [];
+  const ceilingTimes: number[] = [];
+  const measure = async (fn: () => number | Promise<number>): Promise<number> => {
+    collectGarbage();
+    return fn();
+  };
+  const warmCeiling = await measure(ceiling);
+  const warmOurs = await measure(ours);
+  if ((warmCeiling + warmOurs) * (options.repeats + 1) > budgetMs) {
+    oursTimes.push(warmOurs);
+    ceilingTimes.push(warmCeiling);
+  }
+  while (oursTimes.length < options.repeats) {
+    if (oursTimes.length > 0 && performance.now() - began > budgetMs) break;
+    ceilingTimes.push(await measure(ceiling));
+    oursTimes.push(await measure(ours));
+  }
+  return { ours: summarize(oursTimes, undefined), ceiling: summarize(ceilingTimes, undefined) };
+}
+
 function summarize<T>(times: number[], result: T): Timed<T> {
   const sorted = [...times].sort((a, b) => a - b);
   return {
