@@ -396,6 +396,8 @@ export class WorkerRunService implements RunService {
 const MAX_FOLLOWER_BUFFER = 10_000;
 /** Events a follower reads from the store at a time. */
 const FOLLOW_PAGE = 500;
+/** A follower lets the event loop run between every this many events it hands out. */
+const YIELD_EVERY_EVENTS = 200;
 
 /** A run in progress in this process: what its worker announces goes to its followers. */
 class LiveRun {
@@ -410,11 +412,9 @@ class LiveRun {
     this.followers.delete(follower);
   }
 
-  /** Rows the worker has committed. */
+  /** Rows the worker has committed. Each follower turns a row into an event only when it hands it out. */
   publish(rows: readonly EventRow[]): void {
-    if (this.followers.size === 0) return;
-    const events = rows.map(fromEventRow);
-    for (const follower of this.followers) follower.push(events);
+    for (const follower of this.followers) follower.push(rows);
   }
 
   end(): void {
@@ -436,9 +436,10 @@ class Follower implements AsyncIterableIterator<TraceEvent> {
   private nextSeq: number;
   private page: TraceEvent[] = [];
   private pageIndex = 0;
-  private buffer: TraceEvent[] = [];
+  private buffer: EventRow[] = [];
   private bufferHead = 0;
   private finished = false;
+  private sinceYield = 0;
   private wakeUp: (() => void) | undefined;
   private pulling: Promise<IteratorResult<TraceEvent>> = Promise.resolve({ done: true, value: undefined });
 
@@ -477,14 +478,14 @@ class Follower implements AsyncIterableIterator<TraceEvent> {
     return Promise.reject(error);
   }
 
-  push(events: readonly TraceEvent[]): void {
+  push(rows: readonly EventRow[]): void {
     if (this.finished) return;
-    if (this.buffer.length - this.bufferHead + events.length > MAX_FOLLOWER_BUFFER) {
+    if (this.buffer.length - this.bufferHead + rows.length > MAX_FOLLOWER_BUFFER) {
       // The reader is slow: let the buffer go; the store has every one of these events.
       this.buffer = [];
       this.bufferHead = 0;
     } else {
-      for (const event of events) this.buffer.push(event);
+      for (const row of rows) this.buffer.push(row);
     }
     this.wake();
   }
@@ -506,6 +507,13 @@ class Follower implements AsyncIterableIterator<TraceEvent> {
   }
 
   private async pull(): Promise<IteratorResult<TraceEvent>> {
+    // A reader that never waits would otherwise hand out a whole backlog in one chain
+    // of microtasks and starve the event loop (timers, sockets, other requests).
+    this.sinceYield += 1;
+    if (this.sinceYield >= YIELD_EVERY_EVENTS) {
+      this.sinceYield = 0;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     for (;;) {
       if (this.finished) return { done: true, value: undefined };
       const fromPage = this.page[this.pageIndex];
@@ -544,18 +552,18 @@ class Follower implements AsyncIterableIterator<TraceEvent> {
 
   /** The buffered event with seq nextSeq, if it is there; older buffered ones are dropped. */
   private takeBuffered(): TraceEvent | undefined {
-    while (this.bufferHead < this.buffer.length && (this.buffer[this.bufferHead] as TraceEvent).seq < this.nextSeq) {
+    while (this.bufferHead < this.buffer.length && (this.buffer[this.bufferHead] as EventRow)[0] < this.nextSeq) {
       this.bufferHead += 1;
     }
-    const event = this.buffer[this.bufferHead];
-    if (event === undefined || event.seq !== this.nextSeq) return undefined;
+    const row = this.buffer[this.bufferHead];
+    if (row === undefined || row[0] !== this.nextSeq) return undefined;
     this.bufferHead += 1;
     this.nextSeq += 1;
     if (this.bufferHead >= 1024 && this.bufferHead * 2 >= this.buffer.length) {
       this.buffer = this.buffer.slice(this.bufferHead);
       this.bufferHead = 0;
     }
-    return event;
+    return fromEventRow(row);
   }
 
   private sleep(ms: number): Promise<void> {
