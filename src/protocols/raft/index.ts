@@ -80,7 +80,10 @@ export const raft: Protocol<RaftConfig, RaftState> = {
     if (timer.name === ELECTION_TIMER) {
       onElectionTimeout(ctx, state);
     } else if (timer.name === HEARTBEAT_TIMER) {
-      if (state.role !== "leader") return;
+      if (state.role !== "leader") {
+        ctx.explain(`${state.node}'s heartbeat timer fires, but it is no longer leader, so it sends nothing.`);
+        return;
+      }
       ctx.explain(
         `${state.node}'s heartbeat timer fires: as leader of term ${state.currentTerm} it sends AppendEntries to every follower so that none of them starts an election (section 5.2).`,
       );
