@@ -1,6 +1,10 @@
+import "./env";
 import { cpus, totalmem } from "node:os";
 import { formatTable } from "../src/cli/table";
 import { type BenchRow } from "./measure";
+import { benchGraphqlPage } from "./graphql-page";
+import { benchRaft } from "./raft";
+import { benchRga } from "./rga";
 import { benchStoreWriter } from "./store-writer";
 import { benchTwoPhaseCommit } from "./two-phase-commit";
 
@@ -24,12 +28,23 @@ const BENCHMARKS: readonly Benchmark[] = [
     name: "store trace rows/s",
     run: (quick) => benchStoreWriter({ rows: quick ? 2_000 : 100_000, repeats: quick ? 1 : 3, budgetMs: 20_000 }),
   },
+  {
+    name: "graphql 1000-event page",
+    run: (quick) => benchGraphqlPage({ calls: quick ? 3 : 100, warmups: quick ? 1 : 20 }),
+  },
+  {
+    name: "raft sim events/s",
+    run: (quick) => benchRaft({ writes: quick ? 200 : 10_000, repeats: quick ? 1 : 3, budgetMs: 30_000 }),
+  },
+  {
+    name: "rga ops/s",
+    run: (quick) => benchRga({ ops: quick ? 2_000 : 100_000, repeats: quick ? 1 : 5, budgetMs: 20_000 }),
+  },
 ];
 
 async function main(): Promise<void> {
   const quick = process.argv.includes("--quick");
   const cpuList = cpus();
-  process.env["NODE_ENV"] ??= "production";
   console.log(
     `machine: ${cpuList.length} x ${cpuList[0]?.model.trim() ?? "unknown cpu"}, ` +
       `${(totalmem() / 2 ** 30).toFixed(1)} GB RAM, node ${process.version}, ${process.platform}-${process.arch}, ` +
