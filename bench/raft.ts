@@ -36,7 +36,7 @@ export function benchRaft(options: { writes: number; repeats: number; budgetMs: 
   const ours = timeIt(() => runRaft(options.writes), { repeats: options.repeats, budgetMs: options.budgetMs });
   const { result, committed } = ours.result;
   const events = result.eventCount;
-  const ceiling = timeIt(() => bareEventLoop(events, BENCH_NODES), { repeats: options.repeats });
+  const ceiling = timeIt(() => bareEventLoop(events, BENCH_NODES).length, { repeats: options.repeats });
   const eventRate = perSecond(events, ours.bestMs);
   const ceilingEventRate = perSecond(events, ceiling.bestMs);
   const entryRate = perSecond(committed, ours.bestMs);
