@@ -96,3 +96,33 @@ test("a stored event that no longer matches its replay is reported as a diverged
   );
   assert.equal((await services.runs.nodesAt(run.id, 9)).length, 4, "an untouched event still replays");
 });
+
+test("nodesAt() of a run still RUNNING replays up to its last stored event", async (t) => {
+  const { services } = servicesFor(t);
+  const run = await services.runs.startRun({ scenarioId: "2pc-happy-path", pace: 10_000 });
+  const first = await services.runs.follow(run.id).next(); // event 0 is released at once, event 1 in ten seconds
+  assert.equal((first.value as TraceEvent).seq, 0);
+  assert.equal(services.runs.getRun(run.id)?.status, "RUNNING");
+  const soFar = await services.runs.nodesAt(run.id);
+  assert.deepEqual(soFar, await services.runs.nodesAt(run.id, 0));
+  const coord = nodeView(soFar, "coord").state as { transactions: Record<string, { status: string }> };
+  assert.ok(coord.transactions["t1"] !== undefined, "coord has begun t1 in the step of event 0");
+});
+
+test("a replay that cannot run is an INTERNAL error with the seed, and the stored run is left as it was", async (t) => {
+  const { services, dbPath } = servicesFor(t);
+  const run = await services.runs.startRun({ scenarioId: "2pc-happy-path", seed: 8 });
+  const db = openDatabase(dbPath);
+  db.prepare("UPDATE runs SET scenario_source = 'id: [unclosed' WHERE id = ?").run(run.id);
+  db.close();
+  await assert.rejects(
+    services.runs.nodesAt(run.id, 3),
+    (error: unknown) =>
+      error instanceof FaultlineError &&
+      error.code === "INTERNAL" &&
+      /The replay failed: the stored scenario no longer parses/.test(error.message) &&
+      error.message.includes("reproduce with seed=8"),
+  );
+  assert.deepEqual(services.runs.getRun(run.id), run);
+  assert.equal((await services.runs.nodesAt(run.id)).length, 4, "the stored final views are still served");
+});

@@ -44,6 +44,12 @@ export interface RunServiceOptions {
   readonly stopGraceMs?: number;
 }
 
+/** What a replay worker hands back. */
+interface Replayed {
+  readonly nodes: readonly NodeView[];
+  readonly event: TraceEvent | null;
+}
+
 /** The compiled worker, next to this file in dist/. */
 const WORKER_FILE = join(__dirname, "run-worker.js");
 
@@ -282,6 +288,9 @@ export class WorkerRunService implements RunService {
       }
       try {
         await this.runInWorker(job, live);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        this.failRun(job.runId, job.seed, `the simulation worker could not be started: ${message}`);
       } finally {
         release();
       }
@@ -324,44 +333,42 @@ export class WorkerRunService implements RunService {
     });
   }
 
-  private replay(job: ReplayJob): Promise<{ nodes: readonly NodeView[]; event: TraceEvent | null }> {
-    return this.replaySlots.acquire().then(
-      (release) =>
-        new Promise<{ nodes: readonly NodeView[]; event: TraceEvent | null }>((resolve, reject) => {
-          const worker = new Worker(WORKER_FILE, { workerData: job });
-          this.replayWorkers.add(worker);
-          let settled = false;
-          const settle = (
-            error: Error | undefined,
-            value?: { nodes: readonly NodeView[]; event: TraceEvent | null },
-          ) => {
-            if (settled) return;
-            settled = true;
-            if (error !== undefined) reject(error);
-            else resolve(value as { nodes: readonly NodeView[]; event: TraceEvent | null });
-          };
-          worker.on("message", (message: WorkerMessage) => {
-            if (message.type === "replayed") settle(undefined, { nodes: message.nodes, event: message.event });
-            else if (message.type === "failed") {
-              settle(
-                new FaultlineError(
-                  "INTERNAL",
-                  `The replay failed: ${message.message} (reproduce with seed=${job.seed})`,
-                ),
-              );
-            }
-          });
-          worker.on("error", (error) => settle(new FaultlineError("INTERNAL", `The replay crashed: ${error.message}`)));
-          worker.on("exit", (code) => {
-            this.replayWorkers.delete(worker);
-            release();
-            settle(new FaultlineError("INTERNAL", `The replay stopped (worker exit code ${code}) before it finished.`));
-          });
-        }),
-      () => {
-        throw new FaultlineError("INTERNAL", "The server is shutting down.");
-      },
-    );
+  private async replay(job: ReplayJob): Promise<Replayed> {
+    let release: () => void;
+    try {
+      release = await this.replaySlots.acquire();
+    } catch {
+      throw new FaultlineError("INTERNAL", "The server is shutting down.");
+    }
+    try {
+      return await this.replayInWorker(job);
+    } finally {
+      release();
+    }
+  }
+
+  private replayInWorker(job: ReplayJob): Promise<Replayed> {
+    return new Promise<Replayed>((resolve, reject) => {
+      const worker = new Worker(WORKER_FILE, { workerData: job });
+      this.replayWorkers.add(worker);
+      let result: Replayed | undefined;
+      let failure: string | undefined;
+      worker.on("message", (message: WorkerMessage) => {
+        if (message.type === "replayed") result = { nodes: message.nodes, event: message.event };
+        else if (message.type === "failed") failure = message.message;
+      });
+      worker.on("error", (error) => {
+        failure ??= `the replay worker crashed: ${error.message}`;
+      });
+      worker.on("exit", (code) => {
+        this.replayWorkers.delete(worker);
+        if (result !== undefined) resolve(result);
+        else {
+          const why = failure ?? `the replay worker stopped (exit code ${code}) before it finished`;
+          reject(new FaultlineError("INTERNAL", `The replay failed: ${why} (reproduce with seed=${job.seed})`));
+        }
+      });
+    });
   }
 
   private failRun(runId: string, seed: number, why: string): void {
