@@ -40,6 +40,7 @@ function addRun(store: Store, id: string, seed = 7, pace: number | null = null):
     seed,
     pace,
     scenarioSource: SOURCE,
+    scenarioFile: "transactions/echo-demo.yaml",
     createdAt: new Date().toISOString(),
   });
 }
@@ -118,6 +119,7 @@ test("a run round-trips: events, violations, status and final views come back ex
   assert.deepEqual(store.violations.list("run-1"), [{ invariant: "Atomicity", seq: 3, message: "p1 and p2 differ" }]);
   const source = store.runs.source("run-1");
   assert.equal(source?.scenarioSource, SOURCE);
+  assert.equal(source?.scenarioFile, "transactions/echo-demo.yaml");
   assert.deepEqual(JSON.parse(source?.finalNodes ?? "null"), [{ node: "a", up: true, state: { pings: 1 } }]);
   assert.deepEqual(store.scenarios.get("echo-demo")?.source, SOURCE);
 
@@ -188,6 +190,7 @@ test("bad run input is refused by the schema and leaves stored data as it was", 
         seed: 1,
         pace: null,
         scenarioSource: "",
+        scenarioFile: "x.yaml",
         createdAt: "x",
       }),
     /FOREIGN KEY/,
@@ -254,7 +257,8 @@ test("a version 1 database is upgraded in place, keeping its data; migrations ru
   const old = store.runs.get("old");
   assert.equal(old?.status, "COMPLETED");
   assert.equal(old?.traceHash, "b".repeat(64));
-  assert.equal(store.runs.source("old")?.finalNodes, null, "the new column is empty for old runs");
+  assert.equal(store.runs.source("old")?.finalNodes, null, "the new columns are empty for old runs");
+  assert.equal(store.runs.source("old")?.scenarioFile, null);
   assert.deepEqual(store.events.page("old", { limit: 10, kinds: ["NOTE"] }), [
     { seq: 0, time: 0, node: "a", kind: "NOTE", summary: "hello.", lamport: 1, vclock: { a: 1 }, data: null },
   ]);
@@ -317,7 +321,15 @@ test("runs are listed newest first, a page at a time, optionally by scenario", (
   addScenario(store);
   store.scenarios.upsertAll([{ id: "other", title: "Other", topic: "crdt", protocol: "echo", source: "x" }]);
   for (let i = 0; i < 5; i++) addRun(store, `r${i}`);
-  store.runs.insert({ id: "o1", scenarioId: "other", seed: 0, pace: null, scenarioSource: "x", createdAt: "now" });
+  store.runs.insert({
+    id: "o1",
+    scenarioId: "other",
+    seed: 0,
+    pace: null,
+    scenarioSource: "x",
+    scenarioFile: "crdt/other.yaml",
+    createdAt: "now",
+  });
   const first = store.runs.list({ limit: 3 });
   assert.deepEqual(
     first.map((run) => run.id),
