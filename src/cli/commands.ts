@@ -90,7 +90,7 @@ export function showCommand(catalog: Catalog, args: ParsedArgs, print: Print): v
   print("");
   print("Faults");
   if (spec.faults.length === 0) print("  (none)");
-  for (const fault of spec.faults) print(`  - ${describeFault(fault)}`);
+  for (const fault of spec.faults) print(`  - ${describeFault(fault, spec.nodes)}`);
   print("");
   print(`Run it: npm run cli -- run ${scenario.id}    Draw it: npm run cli -- diagram ${scenario.id}`);
 }
@@ -132,7 +132,7 @@ export function diagramCommand(catalog: Catalog, args: ParsedArgs, print: Print)
   const seed = integerFlag(args, "seed", 0);
   const result = execute(scenario, seed);
   print(`${scenario.title} (${scenario.id}, seed ${seed ?? scenario.spec.seed})`);
-  print(`legend: ${DIAGRAM_LEGEND}`);
+  for (const line of DIAGRAM_LEGEND) print(line);
   print("");
   for (const line of renderDiagram(scenario.spec.nodes, result.events)) print(line);
   print("");

@@ -22,14 +22,18 @@ export function describePredicate(predicate: Omit<EventPredicate, "count"> & { c
   return parts.join(" ");
 }
 
-export function describeAction(action: FaultAction): string {
+export function describeAction(action: FaultAction, nodes: readonly string[]): string {
   switch (action.do) {
     case "crash":
       return `crash ${action.node}`;
     case "recover":
       return `recover ${action.node}`;
-    case "partition":
-      return `partition into ${action.groups.map((group) => `{${group.join(", ")}}`).join(" | ")} (others form one more group)`;
+    case "partition": {
+      const listed = new Set(action.groups.flat());
+      const rest = nodes.filter((node) => !listed.has(node));
+      const groups = rest.length > 0 ? [...action.groups, rest] : action.groups;
+      return `partition into ${groups.map((group) => `{${group.join(", ")}}`).join(" | ")}`;
+    }
     case "isolate":
       return `isolate ${action.node} from every other node`;
     case "heal":
@@ -49,8 +53,8 @@ export function describeAction(action: FaultAction): string {
   }
 }
 
-export function describeFault(fault: FaultSpec): string {
-  return `${describeTrigger(fault.trigger)}: ${describeAction(fault.action)}`;
+export function describeFault(fault: FaultSpec, nodes: readonly string[]): string {
+  return `${describeTrigger(fault.trigger)}: ${describeAction(fault.action, nodes)}`;
 }
 
 export function describeWorkload(item: WorkloadSpec): string {

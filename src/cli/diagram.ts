@@ -9,9 +9,10 @@ import { NETWORK_NODE } from "../sim/types";
  * message can be paired even when other events happen in between.
  */
 
-export const DIAGRAM_LEGEND =
-  "o send  * receive  x lost  + duplicated  T timer  C client request  c client reply  " +
-  "# state change  . note  X crash  ^ recover  ! violation  ~ network  (: a node that is down)";
+export const DIAGRAM_LEGEND: readonly string[] = [
+  "legend: o send  * receive  x lost  + duplicated  T timer  C client request  c client reply",
+  "        # state change  . note  X crash  ^ recover  ! violation  ~ partition or heal  : node down",
+];
 
 const MARKS: Partial<Record<TraceEvent["kind"], string>> = {
   SEND: "o",
