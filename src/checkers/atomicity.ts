@@ -4,8 +4,10 @@ import {
   COORDINATOR_KEY_PREFIX,
   PARTICIPANT_KEY_PREFIX,
   type CoordinatorRecord,
+  type CoordinatorTx,
   type Decision,
   type ParticipantRecord,
+  type ParticipantTx,
   type ParticipantStatus,
   type TwoPhaseCommitState,
   type Vote,
@@ -30,64 +32,205 @@ interface TxFacts {
   participants: Set<string>;
 }
 
-function facts(step: CheckerStep<TwoPhaseCommitState>): Map<string, TxFacts> {
-  const all = new Map<string, TxFacts>();
-  const entry = (tx: string): TxFacts => {
-    let found = all.get(tx);
-    if (found === undefined) {
-      found = { outcomes: new Map(), votes: new Map(), decision: null, participants: new Set() };
-      all.set(tx, found);
-    }
-    return found;
-  };
-  const coordinatorParticipants = new Map<string, readonly string[]>();
-  const participantLists = new Map<string, Set<string>>();
-  const addParticipant = (tx: string, node: string, status: ParticipantStatus, vote: Vote | null, list: string[]) => {
-    const known = entry(tx);
-    known.outcomes.set(node, status);
-    known.votes.set(node, vote);
-    const names = participantLists.get(tx) ?? new Set<string>();
-    for (const name of list) names.add(name);
-    names.add(node);
-    participantLists.set(tx, names);
-  };
-  const addCoordinator = (tx: string, node: string, decision: Decision | null, participants: readonly string[]) => {
-    const known = entry(tx);
-    if (decision !== null) known.decision = { node, decision };
-    coordinatorParticipants.set(tx, participants);
-  };
+/** One node's record of one transaction, as a checker needs it. */
+interface NodeRecordOfTx {
+  readonly role: "participant" | "coordinator";
+  readonly status: ParticipantStatus | null;
+  readonly vote: Vote | null;
+  readonly decision: Decision | null;
+  readonly participants: readonly string[];
+}
 
-  const nodes = new Set<string>([...step.durable.keys(), ...step.states.keys()]);
-  for (const node of nodes) {
+function participantRecord(info: ParticipantTx): NodeRecordOfTx {
+  return { role: "participant", status: info.status, vote: info.vote, decision: null, participants: info.participants };
+}
+
+function coordinatorRecord(info: CoordinatorTx): NodeRecordOfTx {
+  return { role: "coordinator", status: null, vote: null, decision: info.decision, participants: info.participants };
+}
+
+/** What one node says about each transaction: its live state, or its durable log when it is down. */
+function recordsOf(step: CheckerStep<TwoPhaseCommitState>, node: string): Map<string, NodeRecordOfTx> {
+  const records = new Map<string, NodeRecordOfTx>();
+  const state = step.states.get(node);
+  if (state !== undefined) {
+    if (state.role === "participant") {
+      for (const [tx, info] of Object.entries(state.transactions)) {
+        records.set(tx, {
+          role: "participant",
+          status: info.status,
+          vote: info.vote,
+          decision: null,
+          participants: info.participants,
+        });
+      }
+    } else if (state.role === "coordinator") {
+      for (const [tx, info] of Object.entries(state.transactions)) {
+        records.set(tx, {
+          role: "coordinator",
+          status: null,
+          vote: null,
+          decision: info.decision,
+          participants: info.participants,
+        });
+      }
+    }
+    return records;
+  }
+  // A crashed node: what it persisted is what it will come back with.
+  const durable: Durable = step.durable.get(node) ?? new Map<string, Json>();
+  for (const [key, value] of durable) {
+    if (key.startsWith(PARTICIPANT_KEY_PREFIX)) {
+      const saved = value as unknown as ParticipantRecord;
+      records.set(key.slice(PARTICIPANT_KEY_PREFIX.length), {
+        role: "participant",
+        status: saved.status,
+        vote: saved.vote,
+        decision: null,
+        participants: saved.participants,
+      });
+    } else if (key.startsWith(COORDINATOR_KEY_PREFIX)) {
+      const saved = value as unknown as CoordinatorRecord;
+      records.set(key.slice(COORDINATOR_KEY_PREFIX.length), {
+        role: "coordinator",
+        status: null,
+        vote: null,
+        decision: saved.decision,
+        participants: saved.participants,
+      });
+    }
+  }
+  return records;
+}
+
+function sameRecord(a: NodeRecordOfTx | undefined, b: NodeRecordOfTx | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return (
+    a.role === b.role &&
+    a.status === b.status &&
+    a.vote === b.vote &&
+    a.decision === b.decision &&
+    a.participants.length === b.participants.length &&
+    a.participants.every((name, i) => b.participants[i] === name)
+  );
+}
+
+/**
+ * Every node's records of every transaction, kept up to date step by step. Only the
+ * nodes the core says changed are read again (all of them for a hand-built step),
+ * and only transactions whose records changed are judged again, so checking stays
+ * linear in the length of the run rather than in run length times transactions.
+ */
+class TxLedger {
+  private readonly byNode = new Map<string, Map<string, NodeRecordOfTx>>();
+  private readonly byTx = new Map<string, Map<string, NodeRecordOfTx>>();
+
+  /** Brings the ledger up to date and returns the transactions whose records changed. */
+  update(step: CheckerStep<TwoPhaseCommitState>): Set<string> {
+    const dirty = new Set<string>();
+    const nodes = step.changed ?? new Set<string>([...step.durable.keys(), ...step.states.keys()]);
+    for (const node of nodes) {
+      let records = this.byNode.get(node);
+      if (records === undefined) {
+        records = new Map();
+        this.byNode.set(node, records);
+      }
+      const changed = this.refresh(step, node, records);
+      for (const tx of changed) {
+        const holders = this.byTx.get(tx) ?? new Map<string, NodeRecordOfTx>();
+        const record = records.get(tx);
+        if (record === undefined) holders.delete(node);
+        else holders.set(node, record);
+        this.byTx.set(tx, holders);
+        dirty.add(tx);
+      }
+    }
+    return dirty;
+  }
+
+  /**
+   * Updates one node's records in place and returns the transactions that changed.
+   * A busy node holds every transaction it has ever seen, so the live case compares
+   * field by field and allocates only for what changed.
+   */
+  private refresh(
+    step: CheckerStep<TwoPhaseCommitState>,
+    node: string,
+    records: Map<string, NodeRecordOfTx>,
+  ): string[] {
+    const changed: string[] = [];
     const state = step.states.get(node);
-    if (state !== undefined) {
+    if (state === undefined || state.role === "bystander") {
+      const fresh = state === undefined ? recordsOf(step, node) : new Map<string, NodeRecordOfTx>();
+      for (const [tx, record] of fresh) {
+        if (!sameRecord(records.get(tx), record)) {
+          records.set(tx, record);
+          changed.push(tx);
+        }
+      }
+      for (const tx of [...records.keys()]) {
+        if (!fresh.has(tx)) {
+          records.delete(tx);
+          changed.push(tx);
+        }
+      }
+      return changed;
+    }
+    let seen = 0;
+    for (const tx in state.transactions) {
+      seen += 1;
+      const before = records.get(tx);
       if (state.role === "participant") {
-        for (const [tx, info] of Object.entries(state.transactions)) {
-          addParticipant(tx, node, info.status, info.vote, info.participants);
-        }
-      } else if (state.role === "coordinator") {
-        for (const [tx, info] of Object.entries(state.transactions)) {
-          addCoordinator(tx, node, info.decision, info.participants);
+        const info = state.transactions[tx] as ParticipantTx;
+        if (
+          before?.role === "participant" &&
+          before.status === info.status &&
+          before.vote === info.vote &&
+          before.participants === info.participants
+        )
+          continue;
+        records.set(tx, participantRecord(info));
+      } else {
+        const info = state.transactions[tx] as CoordinatorTx;
+        if (
+          before?.role === "coordinator" &&
+          before.decision === info.decision &&
+          before.participants === info.participants
+        )
+          continue;
+        records.set(tx, coordinatorRecord(info));
+      }
+      changed.push(tx);
+    }
+    if (seen !== records.size) {
+      for (const tx of [...records.keys()]) {
+        if (!(tx in state.transactions)) {
+          records.delete(tx);
+          changed.push(tx);
         }
       }
-      continue;
     }
-    // A crashed node: what it persisted is what it will come back with.
-    const durable: Durable = step.durable.get(node) ?? new Map<string, Json>();
-    for (const [key, value] of durable) {
-      if (key.startsWith(PARTICIPANT_KEY_PREFIX)) {
-        const saved = value as unknown as ParticipantRecord;
-        addParticipant(key.slice(PARTICIPANT_KEY_PREFIX.length), node, saved.status, saved.vote, saved.participants);
-      } else if (key.startsWith(COORDINATOR_KEY_PREFIX)) {
-        const saved = value as unknown as CoordinatorRecord;
-        addCoordinator(key.slice(COORDINATOR_KEY_PREFIX.length), node, saved.decision, saved.participants);
+    return changed;
+  }
+
+  facts(tx: string): TxFacts {
+    const known: TxFacts = { outcomes: new Map(), votes: new Map(), decision: null, participants: new Set() };
+    let coordinatorParticipants: readonly string[] | undefined;
+    const participantList = new Set<string>();
+    for (const [node, record] of this.byTx.get(tx) ?? []) {
+      if (record.role === "participant") {
+        known.outcomes.set(node, record.status as ParticipantStatus);
+        known.votes.set(node, record.vote);
+        for (const name of record.participants) participantList.add(name);
+        participantList.add(node);
+      } else {
+        if (record.decision !== null) known.decision = { node, decision: record.decision };
+        coordinatorParticipants = record.participants;
       }
     }
+    known.participants = new Set(coordinatorParticipants ?? participantList);
+    return known;
   }
-  for (const [tx, known] of all) {
-    known.participants = new Set(coordinatorParticipants.get(tx) ?? participantLists.get(tx) ?? []);
-  }
-  return all;
 }
 
 function names(list: readonly string[]): string {
@@ -101,14 +244,16 @@ function names(list: readonly string[]): string {
  */
 export function atomicityChecker(): Checker<TwoPhaseCommitState> {
   const reported = new Set<string>();
+  const ledger = new TxLedger();
   return {
     invariant: "Atomicity",
     description:
       "A transaction commits everywhere or nowhere: no participant has committed it while another has aborted it.",
     observe(step) {
       const found: CheckerViolation[] = [];
-      for (const [tx, known] of facts(step)) {
+      for (const tx of ledger.update(step)) {
         if (reported.has(tx)) continue;
+        const known = ledger.facts(tx);
         const committed: string[] = [];
         const aborted: string[] = [];
         for (const [node, status] of known.outcomes) {
@@ -136,13 +281,15 @@ export function atomicityChecker(): Checker<TwoPhaseCommitState> {
  */
 export function commitValidityChecker(): Checker<TwoPhaseCommitState> {
   const reported = new Set<string>();
+  const ledger = new TxLedger();
   return {
     invariant: "CommitValidity",
     description: "A transaction commits only if every one of its participants voted YES.",
     observe(step) {
       const found: CheckerViolation[] = [];
-      for (const [tx, known] of facts(step)) {
+      for (const tx of ledger.update(step)) {
         if (reported.has(tx)) continue;
+        const known = ledger.facts(tx);
         const committedAt = [...known.outcomes].filter(([, status]) => status === "COMMITTED").map(([node]) => node);
         if (known.decision?.decision === "COMMIT") committedAt.push(known.decision.node);
         if (committedAt.length === 0) continue;

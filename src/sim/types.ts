@@ -133,6 +133,12 @@ export interface CheckerStep<State> {
   readonly states: ReadonlyMap<string, State>;
   /** Each node's durable storage (read only). */
   readonly durable: ReadonlyMap<string, Durable>;
+  /**
+   * The nodes whose state may have changed since the previous step (a handler ran
+   * there, or it crashed or recovered). A checker may look at only these; when
+   * absent (a hand-built step in a test), any node may have changed.
+   */
+  readonly changed?: ReadonlySet<string>;
 }
 
 export interface CheckerViolation {

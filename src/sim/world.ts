@@ -122,6 +122,8 @@ export class Simulation<Config, State> {
   >();
   private readonly linkLastDelivery = new Map<string, number>();
   private readonly held: DeliverItem[] = [];
+  /** Nodes whose state may have changed since the checkers last looked. */
+  private readonly changed = new Set<string>();
 
   private now = 0;
   private seq = 0;
@@ -176,6 +178,7 @@ export class Simulation<Config, State> {
       const ctx = this.contextFor(node);
       node.ctx = ctx;
       node.state = this.protocol.init(ctx, this.config);
+      this.changed.add(node.name);
     }
     for (const item of this.spec.workload) this.arm(item.trigger, () => this.scheduleClient(item));
     for (const fault of this.spec.faults) this.arm(fault.trigger, () => this.applyFault(fault.action));
@@ -366,6 +369,7 @@ export class Simulation<Config, State> {
 
   /** Runs one handler with the node's live context; a crash inside it silences the rest of the handler. */
   private handle(node: NodeRecord<State>, event: TraceEvent, body: (ctx: Context, state: State) => void): void {
+    this.changed.add(node.name);
     if (!node.up || node.state === undefined || node.ctx === undefined) return;
     const previous = this.handlingEvent;
     this.handlingEvent = { index: this.events.length - 1, event };
@@ -500,6 +504,7 @@ export class Simulation<Config, State> {
   private crash(name: string): void {
     const node = this.node(name);
     if (!node.up) return;
+    this.changed.add(name);
     node.up = false;
     node.incarnation += 1;
     node.state = undefined;
@@ -519,6 +524,7 @@ export class Simulation<Config, State> {
   private recover(name: string): void {
     const node = this.node(name);
     if (node.up) return;
+    this.changed.add(name);
     node.up = true;
     const ctx = this.contextFor(node);
     node.ctx = ctx;
@@ -814,7 +820,8 @@ export class Simulation<Config, State> {
       if (node.up && node.state !== undefined) states.set(node.name, node.state);
       durable.set(node.name, node.durable);
     }
-    const step: CheckerStep<State> = { event: last, time: this.now, states, durable };
+    const step: CheckerStep<State> = { event: last, time: this.now, states, durable, changed: new Set(this.changed) };
+    this.changed.clear();
     for (const checker of this.checkers) {
       const found: readonly CheckerViolation[] = finishing ? (checker.finish?.(step) ?? []) : checker.observe(step);
       for (const violation of found) this.reportViolation(checker.invariant, last.seq, violation);
