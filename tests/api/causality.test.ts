@@ -1,11 +1,7 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, before, test } from "node:test";
-import { projectRoot } from "../../src/api/paths";
-import { createServer, type RunningServer } from "../../src/api/server";
+import { test } from "node:test";
+import { useServer } from "./server-fixture";
 import { post, query } from "./client";
 
 // Run.happensBefore and Run.concurrentWith over real HTTP, on the vector-clock scenario
@@ -19,30 +15,15 @@ interface EventFields {
   data: { messageId?: number; from?: string; to?: string } | null;
 }
 
-let server: RunningServer;
-let dir: string;
-
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), "faultline-causality-"));
-  server = await createServer({
-    port: 0,
-    dbPath: join(dir, "faultline.db"),
-    scenariosDir: join(projectRoot, "scenarios"),
-  });
-});
-
-after(async () => {
-  await server?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const api = useServer("faultline-causality-");
 
 test("happensBefore and concurrentWith answer from vector clocks", async () => {
   const { startRun } = await query<{ startRun: { id: string; seed: number } }>(
-    server.url,
+    api.server.url,
     `mutation { startRun(scenarioId: "vector-clock-concurrency") { id seed } }`,
   );
   const { run } = await query<{ run: { events: { events: EventFields[] } } }>(
-    server.url,
+    api.server.url,
     `query ($id: ID!) { run(id: $id) { events(first: 1000) { events { seq node kind data } } } }`,
     { id: startRun.id },
   );
@@ -57,7 +38,7 @@ test("happensBefore and concurrentWith answer from vector clocks", async () => {
   const ask = async (a: number, b: number) =>
     (
       await query<{ run: { happensBefore: string } }>(
-        server.url,
+        api.server.url,
         `query ($id: ID!, $a: Int!, $b: Int!) { run(id: $id) { happensBefore(a: $a, b: $b) } }`,
         { id: startRun.id, a, b },
       )
@@ -68,7 +49,7 @@ test("happensBefore and concurrentWith answer from vector clocks", async () => {
   assert.equal(await ask(sendN1.seq, sendN1.seq), "SAME");
 
   const { run: withConcurrent } = await query<{ run: { concurrentWith: number[] } }>(
-    server.url,
+    api.server.url,
     `query ($id: ID!, $seq: Int!) { run(id: $id) { concurrentWith(seq: $seq) } }`,
     { id: startRun.id, seq: sendN1.seq },
   );
@@ -76,9 +57,13 @@ test("happensBefore and concurrentWith answer from vector clocks", async () => {
   assert.ok(!withConcurrent.concurrentWith.includes(deliverN1.seq), "its own delivery is not");
   assert.ok(!withConcurrent.concurrentWith.includes(sendN1.seq), "an event is not concurrent with itself");
 
-  const bad = await post<unknown>(server.url, `query ($id: ID!) { run(id: $id) { happensBefore(a: 0, b: 999999) } }`, {
-    id: startRun.id,
-  });
+  const bad = await post<unknown>(
+    api.server.url,
+    `query ($id: ID!) { run(id: $id) { happensBefore(a: 0, b: 999999) } }`,
+    {
+      id: startRun.id,
+    },
+  );
   assert.equal(bad.errors?.[0]?.extensions?.["code"], "BAD_USER_INPUT");
   assert.match(bad.errors?.[0]?.message ?? "", /b/);
 });

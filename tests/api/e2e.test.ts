@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { GraphQLFormattedError } from "graphql";
-import { projectRoot } from "../../src/api/paths";
 import { createServer, type RunningServer } from "../../src/api/server";
+import { useServer } from "./server-fixture";
 import { collect, post, query, wsClient } from "./client";
 import { readmeApiSection } from "./readme";
 
@@ -45,26 +45,11 @@ interface NodeFields {
 const RUN = "id seed status eventCount traceHash stopReason error pace createdAt";
 const EVENT = "seq time node kind summary lamport vclock data";
 
-let server: RunningServer;
-let dir: string;
-
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), "faultline-api-"));
-  server = await createServer({
-    port: 0,
-    dbPath: join(dir, "faultline.db"),
-    scenariosDir: join(projectRoot, "scenarios"),
-  });
-});
-
-after(async () => {
-  await server?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const api = useServer("faultline-api-");
 
 async function startRun(scenarioId: string, args: { seed?: number; pace?: number } = {}): Promise<RunFields> {
   const data = await query<{ startRun: RunFields }>(
-    server.url,
+    api.server.url,
     `mutation Start($scenarioId: ID!, $seed: Int, $pace: Int) {
        startRun(scenarioId: $scenarioId, seed: $seed, pace: $pace) { ${RUN} }
      }`,
@@ -77,7 +62,7 @@ async function eventPage(runId: string, args: Record<string, unknown>) {
   const data = await query<{
     run: { events: { events: EventFields[]; nextCursor: number | null; hasMore: boolean } };
   }>(
-    server.url,
+    api.server.url,
     `query Page($id: ID!, $after: Int, $first: Int, $node: String, $kinds: [EventKind!]) {
        run(id: $id) { events(after: $after, first: $first, node: $node, kinds: $kinds) { events { ${EVENT} } nextCursor hasMore } }
      }`,
@@ -100,7 +85,7 @@ function assertNoStackTraces(errors: readonly GraphQLFormattedError[] | undefine
 describe("scenarios", () => {
   test("lists the loaded scenarios, filters by topic, and finds one by id", async () => {
     const all = await query<{ scenarios: Array<{ id: string; topic: string; protocol: string }> }>(
-      server.url,
+      api.server.url,
       "{ scenarios { id topic protocol } }",
     );
     const ids = all.scenarios.map((scenario) => scenario.id);
@@ -115,7 +100,7 @@ describe("scenarios", () => {
     assert.equal(new Set(ids).size, ids.length, "a scenario id is served twice");
 
     const transactions = await query<{ scenarios: Array<{ id: string; topic: string }> }>(
-      server.url,
+      api.server.url,
       `{ scenarios(topic: "transactions") { id topic } }`,
     );
     assert.ok(transactions.scenarios.length > 0);
@@ -140,7 +125,7 @@ describe("scenarios", () => {
       };
       missing: null;
     }>(
-      server.url,
+      api.server.url,
       `query One($id: ID!) {
          scenario(id: $id) { id title protocol nodes seed source objectives }
          missing: scenario(id: "no-such-scenario") { id }
@@ -211,7 +196,7 @@ describe("an unpaced run of 2pc-coordinator-crash", () => {
     const crashSeq = crashes.events[0]?.seq;
     assert.ok(crashSeq !== undefined, "the coordinator never crashed");
     const data = await query<{ run: { atCrash: NodeFields[]; later: NodeFields[]; end: NodeFields[] } }>(
-      server.url,
+      api.server.url,
       `query Nodes($id: ID!, $crash: Int!, $later: Int!) {
          run(id: $id) {
            atCrash: nodes(atSeq: $crash) { node up state }
@@ -247,7 +232,7 @@ describe("an unpaced run of 2pc-coordinator-crash", () => {
       run: { id: string; traceHash: string; violations: unknown[]; scenario: { id: string } };
       runs: { nodes: Array<{ id: string }>; totalCount: number };
     }>(
-      server.url,
+      api.server.url,
       `query Find($id: ID!, $scenarioId: ID!) {
          run(id: $id) { id traceHash violations { invariant seq message } scenario { id } }
          runs(scenarioId: $scenarioId, first: 100) { nodes { id } totalCount }
@@ -293,7 +278,7 @@ describe("runs pagination", () => {
           totalCount: number;
         };
       } = await query(
-        server.url,
+        api.server.url,
         `query Runs($after: String) {
            runs(scenarioId: "2pc-happy-path", first: 2, after: $after) { nodes { id } pageInfo { endCursor hasNextPage } totalCount }
          }`,
@@ -321,7 +306,7 @@ describe("runs pagination", () => {
 describe("errors", () => {
   test("an unknown scenario is NOT_FOUND; an unknown run is null", async () => {
     const response = await post<{ startRun: null }>(
-      server.url,
+      api.server.url,
       `mutation { startRun(scenarioId: "no-such-scenario") { id } }`,
     );
     assert.deepEqual(codes(response.errors), ["NOT_FOUND"]);
@@ -329,7 +314,7 @@ describe("errors", () => {
     assert.equal(response.data, null);
     assertNoStackTraces(response.errors);
 
-    const missing = await post<{ run: null }>(server.url, `{ run(id: "no-such-run") { id } }`);
+    const missing = await post<{ run: null }>(api.server.url, `{ run(id: "no-such-run") { id } }`);
     assert.equal(missing.errors, undefined);
     assert.deepEqual(missing.data, { run: null });
   });
@@ -346,7 +331,7 @@ describe("errors", () => {
       ["atSeq", "query ($id: ID!) { run(id: $id) { nodes(atSeq: -1) { node } } }", { id: run.id }],
     ];
     for (const [argument, text, variables] of cases) {
-      const response = await post(server.url, text, variables);
+      const response = await post(api.server.url, text, variables);
       assert.deepEqual(codes(response.errors), ["BAD_USER_INPUT"], `${text}: ${JSON.stringify(response.errors)}`);
       assert.match(response.errors?.[0]?.message ?? "", new RegExp(`"${argument}"`), text);
       assert.equal(response.errors?.[0]?.extensions?.["argumentName"], argument);
@@ -355,22 +340,22 @@ describe("errors", () => {
   });
 
   test("a service's own refusal keeps its code: a cursor this server never gave out", async () => {
-    const response = await post(server.url, `{ runs(after: "not-a-cursor") { totalCount } }`);
+    const response = await post(api.server.url, `{ runs(after: "not-a-cursor") { totalCount } }`);
     assert.deepEqual(codes(response.errors), ["BAD_USER_INPUT"], JSON.stringify(response.errors));
     assert.match(response.errors?.[0]?.message ?? "", /"after"/);
     assertNoStackTraces(response.errors);
   });
 
   test("an invalid operation is a validation error with its code", async () => {
-    const response = await post(server.url, "{ scenarios { id noSuchField } }");
+    const response = await post(api.server.url, "{ scenarios { id noSuchField } }");
     assert.deepEqual(codes(response.errors), ["GRAPHQL_VALIDATION_FAILED"]);
     assertNoStackTraces(response.errors);
-    const badVariable = await post(server.url, "query ($id: ID!) { run(id: $id) { id } }", {});
+    const badVariable = await post(api.server.url, "query ($id: ID!) { run(id: $id) { id } }", {});
     assert.deepEqual(codes(badVariable.errors), ["BAD_USER_INPUT"]);
   });
 
   test("subscribing to an unknown run is NOT_FOUND over the WebSocket", async () => {
-    const client = wsClient(server.wsUrl);
+    const client = wsClient(api.server.wsUrl);
     try {
       const results = await collect(client, `subscription { runEvents(runId: "no-such-run") { seq } }`, {});
       const errors = results.flatMap((result) => result.errors ?? []);
@@ -394,7 +379,7 @@ describe("a paced run followed over graphql-ws", () => {
     assert.equal(paced.status, "RUNNING", "a paced run returns at once");
     assert.equal(paced.pace, 10);
 
-    const client = wsClient(server.wsUrl);
+    const client = wsClient(api.server.wsUrl);
     let statusAtFirstEvent: Promise<string> | undefined;
     try {
       // fromSeq 0 replays what is stored, so no event is missed however fast the run starts.
@@ -404,7 +389,7 @@ describe("a paced run followed over graphql-ws", () => {
         { runId: paced.id },
         () => {
           statusAtFirstEvent ??= query<{ run: { status: string } }>(
-            server.url,
+            api.server.url,
             `{ run(id: "${paced.id}") { status } }`,
           ).then((data) => data.run.status);
         },
@@ -422,7 +407,7 @@ describe("a paced run followed over graphql-ws", () => {
       assert.equal(await statusAtFirstEvent, "RUNNING", "events arrived while the run was still running");
 
       // The subscription completed because the run ended; pace changes timing, not the trace.
-      const done = await query<{ run: RunFields }>(server.url, `{ run(id: "${paced.id}") { ${RUN} } }`);
+      const done = await query<{ run: RunFields }>(api.server.url, `{ run(id: "${paced.id}") { ${RUN} } }`);
       assert.equal(done.run.status, "COMPLETED");
       assert.equal(done.run.eventCount, unpaced.eventCount);
       assert.equal(done.run.traceHash, unpaced.traceHash);
@@ -450,7 +435,11 @@ describe("the README", () => {
     const section = readmeApiSection();
     const body = /-d '([^']+)'/.exec(section)?.[1];
     assert.ok(body !== undefined, "the README's api section has no curl example");
-    const response = await fetch(server.url, { method: "POST", headers: { "content-type": "application/json" }, body });
+    const response = await fetch(api.server.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
     const result = (await response.json()) as { data?: { startRun: RunFields } };
     assert.equal(result.data?.startRun.status, "COMPLETED");
     assert.match(result.data?.startRun.traceHash ?? "", /^[0-9a-f]{64}$/);

@@ -1,42 +1,25 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runInNewContext } from "node:vm";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { parse, validate } from "graphql";
 import { projectRoot } from "../../src/api/paths";
 import { buildApiSchema } from "../../src/api/schema";
-import { createServer, type RunningServer } from "../../src/api/server";
+import { useServer } from "./server-fixture";
 
 // The IDE must work offline: the page and everything it loads come from our own
 // server. (Rendering it in a real browser is checked by hand with headless Chromium;
 // this suite must not need one.)
 
-let server: RunningServer;
-let dir: string;
-let origin: string;
-
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), "faultline-ide-"));
-  server = await createServer({
-    port: 0,
-    dbPath: join(dir, "faultline.db"),
-    scenariosDir: join(projectRoot, "scenarios"),
-  });
-  origin = new URL(server.url).origin;
-});
-
-after(async () => {
-  await server?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const api = useServer("faultline-ide-");
+const origin = (): string => new URL(api.server.url).origin;
 
 const BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8";
 
 async function getPage(): Promise<string> {
-  const response = await fetch(server.url, { headers: { accept: BROWSER_ACCEPT } });
+  const response = await fetch(api.server.url, { headers: { accept: BROWSER_ACCEPT } });
   assert.equal(response.status, 200);
   assert.match(response.headers.get("content-type") ?? "", /^text\/html/);
   return response.text();
@@ -68,19 +51,19 @@ test("every asset the page references is served by our server with 200", async (
     );
   for (const asset of assets) {
     assert.ok(asset.startsWith("/"), `${asset} is not served by our own server`);
-    const response = await fetch(new URL(asset, origin));
+    const response = await fetch(new URL(asset, origin()));
     assert.equal(response.status, 200, `${asset} answered ${response.status}`);
     const body = await response.text();
     assert.ok(body.length > 0, `${asset} is empty`);
     const type = response.headers.get("content-type") ?? "";
     assert.match(type, asset.endsWith(".css") ? /^text\/css/ : /javascript/, `${asset} is served as ${type}`);
   }
-  const missing = await fetch(new URL("/ide/no-such-file.js", origin));
+  const missing = await fetch(new URL("/ide/no-such-file.js", origin()));
   assert.equal(missing.status, 404);
 });
 
 test("GraphQL clients on /graphql still reach the API, not the page", async () => {
-  const response = await fetch(server.url, {
+  const response = await fetch(api.server.url, {
     method: "POST",
     headers: { "content-type": "application/json", accept: "application/json" },
     body: JSON.stringify({ query: "{ scenarios { id } }" }),
@@ -88,7 +71,7 @@ test("GraphQL clients on /graphql still reach the API, not the page", async () =
   assert.equal(response.status, 200);
   const body = (await response.json()) as { data?: { scenarios: unknown[] } };
   assert.ok(Array.isArray(body.data?.scenarios));
-  const get = await fetch(server.url, { headers: { accept: "application/json" } });
+  const get = await fetch(api.server.url, { headers: { accept: "application/json" } });
   assert.doesNotMatch(get.headers.get("content-type") ?? "", /^text\/html/);
 });
 
