@@ -3,7 +3,7 @@ import { Field, Int, ObjectType } from "type-graphql";
 import type { EventKind as EventKindName } from "../../sim/types";
 import { EventKind } from "./enums";
 
-@ObjectType({ description: "One step of a run, with a sentence that explains it." })
+@ObjectType({ simpleResolvers: true, description: "One step of a run, with a sentence that explains it." })
 export class TraceEvent {
   @Field(() => Int, { description: "Position in the run's trace: 0, 1, 2, ..." })
   seq!: number;
@@ -30,7 +30,7 @@ export class TraceEvent {
   data!: unknown;
 }
 
-@ObjectType({ description: "A page of a run's events, in seq order." })
+@ObjectType({ simpleResolvers: true, description: "A page of a run's events, in seq order." })
 export class EventPage {
   @Field(() => [TraceEvent])
   events!: TraceEvent[];
@@ -45,7 +45,7 @@ export class EventPage {
   hasMore!: boolean;
 }
 
-@ObjectType({ description: "A safety property a run broke." })
+@ObjectType({ simpleResolvers: true, description: "A safety property a run broke." })
 export class Violation {
   @Field(() => String, { description: "The invariant's name, e.g. agreement." })
   invariant!: string;
@@ -57,7 +57,7 @@ export class Violation {
   message!: string;
 }
 
-@ObjectType({ description: "One node's state at a point of a run." })
+@ObjectType({ simpleResolvers: true, description: "One node's state at a point of a run." })
 export class NodeState {
   @Field(() => String, { description: "The node's name (not an id: it repeats in every run)." })
   node!: string;

@@ -2,7 +2,10 @@ import { Field, ID, Int, ObjectType } from "type-graphql";
 import type { RunStatus as RunStatusName } from "../services/types";
 import { RunStatus } from "./enums";
 
-@ObjectType({ description: "One run of a scenario with a seed: its status, trace and violations." })
+@ObjectType({
+  simpleResolvers: true,
+  description: "One run of a scenario with a seed: its status, trace and violations.",
+})
 export class Run {
   @Field(() => ID)
   id!: string;
@@ -32,7 +35,7 @@ export class Run {
   createdAt!: string;
 }
 
-@ObjectType({ description: "Where a page of runs ends." })
+@ObjectType({ simpleResolvers: true, description: "Where a page of runs ends." })
 export class PageInfo {
   @Field(() => String, { nullable: true, description: "Pass as `after` to get the next page." })
   endCursor!: string | null;
@@ -41,7 +44,7 @@ export class PageInfo {
   hasNextPage!: boolean;
 }
 
-@ObjectType({ description: "A page of runs, newest first." })
+@ObjectType({ simpleResolvers: true, description: "A page of runs, newest first." })
 export class RunConnection {
   @Field(() => [Run])
   nodes!: Run[];

@@ -1,6 +1,7 @@
 import { Field, ID, Int, ObjectType } from "type-graphql";
 
 @ObjectType({
+  simpleResolvers: true,
   description: "A scenario a learner can run: a protocol, a set of nodes, a workload and a fault timeline.",
 })
 export class Scenario {
@@ -32,7 +33,10 @@ export class Scenario {
   source!: string;
 }
 
-@ObjectType({ description: "A scenario file that could not be loaded; every other scenario is still served." })
+@ObjectType({
+  simpleResolvers: true,
+  description: "A scenario file that could not be loaded; every other scenario is still served.",
+})
 export class ScenarioProblem {
   @Field(() => String, { description: "The file, relative to the scenarios directory." })
   file!: string;
