@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { ApolloServer } from "@apollo/server";
+import type { ApolloServer } from "@apollo/server";
 import {
   execute,
   GraphQLBoolean,
@@ -20,7 +20,7 @@ import {
 } from "graphql";
 import type { ApiContext } from "../src/api/context";
 import { buildApiSchema } from "../src/api/schema";
-import { createServer, type RunningServer } from "../src/api/server";
+import { createApolloServer, createServer, type RunningServer } from "../src/api/server";
 import { EVENT_KINDS, type TraceEvent } from "../src/sim/types";
 import { collectGarbage, type BenchRow } from "./measure";
 
@@ -188,7 +188,7 @@ export async function benchGraphqlPage(options: { calls: number; warmups: number
       return pageLength((await response.json()) as { data?: unknown; errors?: unknown });
     });
 
-    apollo = new ApolloServer<ApiContext>({ schema: await buildApiSchema() });
+    apollo = createApolloServer(await buildApiSchema());
     await apollo.start();
     const services = server.services;
     const inProcess = await medianOf(options.calls, options.warmups, async () => {

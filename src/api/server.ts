@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { createServer as createHttpServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { ApolloServer } from "@apollo/server";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
@@ -10,6 +10,7 @@ import {
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
 import express, { type NextFunction, type Request, type Response } from "express";
+import type { GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { ApiContext, ApiServices } from "./context";
@@ -75,27 +76,18 @@ export async function serveServices(services: ApiServices, port: number): Promis
     wsServer,
   );
 
-  const apollo = new ApolloServer<ApiContext>({
-    schema,
-    includeStacktraceInErrorResponses: false,
-    // main.ts owns SIGINT/SIGTERM: it closes the services after Apollo, which Apollo's own handlers would not wait for.
-    stopOnTerminationSignals: false,
-    formatError,
-    plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
-      {
-        async serverWillStart() {
-          return {
-            async drainServer() {
-              await wsCleanup.dispose();
-            },
-          };
-        },
+  const apollo = createApolloServer(schema, [
+    ApolloServerPluginDrainHttpServer({ httpServer }),
+    {
+      async serverWillStart() {
+        return {
+          async drainServer() {
+            await wsCleanup.dispose();
+          },
+        };
       },
-      ApolloServerPluginCacheControlDisabled(),
-      ApolloServerPluginLandingPageDisabled(),
-    ],
-  });
+    },
+  ]);
   await apollo.start();
 
   mountIde(app);
@@ -120,6 +112,29 @@ export async function serveServices(services: ApiServices, port: number): Promis
       return closing;
     },
   };
+}
+
+/**
+ * The API's Apollo server as it is configured in production: errors in the one
+ * format, no stack traces, and no per-field plugin. The cache-control plugin (on by
+ * default) would give every field of every event a willResolveField hook, which makes
+ * Apollo wrap every resolver of the schema; we send no cache hints, so it is off, as
+ * is the landing page (the offline IDE replaces it). `plugins` adds the server's own
+ * (draining). The benchmark's in-process figure uses this too, so it measures what
+ * the server runs.
+ */
+export function createApolloServer(
+  schema: GraphQLSchema,
+  plugins: readonly ApolloServerPlugin<ApiContext>[] = [],
+): ApolloServer<ApiContext> {
+  return new ApolloServer<ApiContext>({
+    schema,
+    includeStacktraceInErrorResponses: false,
+    // main.ts owns SIGINT/SIGTERM: it closes the services after Apollo, which Apollo's own handlers would not wait for.
+    stopOnTerminationSignals: false,
+    formatError,
+    plugins: [...plugins, ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageDisabled()],
+  });
 }
 
 /** The browser builds the IDE page loads, by URL path under IDE_PATH: all served from node_modules, nothing from the internet. */
