@@ -57,17 +57,7 @@ export interface EventPageQuery {
   readonly kinds?: readonly EventKind[];
 }
 
-interface EventRecordRow {
-  seq: number;
-  time: number;
-  node: string;
-  kind: EventKind;
-  summary: string;
-  lamport: number;
-  vclock: string;
-  data: string | null;
-}
-
+/** The columns in EventRow order: read statements are raw (arrays, not objects), which halves the cost of reading a row. */
 const COLUMNS = "seq, time, node, kind, summary, lamport, vclock, data";
 
 /** The events table: a run's trace, keyed by (run_id, seq). */
@@ -78,18 +68,20 @@ export class EventTable {
   private readonly countStatement;
   private readonly lastSeqStatement;
   /** Page queries by shape (node filter or not, number of kinds): each shape is prepared once. */
-  private readonly pageStatements = new Map<string, Statement<(string | number)[], EventRecordRow>>();
+  private readonly pageStatements = new Map<string, Statement<(string | number)[], EventRow>>();
 
   constructor(private readonly db: Db) {
     this.insertStatement = db.prepare<[string, number, number, string, string, string, number, string, string | null]>(
       `INSERT INTO events (run_id, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.rangeStatement = db.prepare<[string, number, number], EventRecordRow>(
-      `SELECT ${COLUMNS} FROM events WHERE run_id = ? AND seq >= ? ORDER BY seq LIMIT ?`,
-    );
-    this.getStatement = db.prepare<[string, number], EventRecordRow>(
-      `SELECT ${COLUMNS} FROM events WHERE run_id = ? AND seq = ?`,
-    );
+    this.rangeStatement = db
+      .prepare<[string, number, number], EventRow>(
+        `SELECT ${COLUMNS} FROM events WHERE run_id = ? AND seq >= ? ORDER BY seq LIMIT ?`,
+      )
+      .raw();
+    this.getStatement = db
+      .prepare<[string, number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE run_id = ? AND seq = ?`)
+      .raw();
     this.countStatement = db.prepare<[string], { n: number }>("SELECT count(*) AS n FROM events WHERE run_id = ?");
     this.lastSeqStatement = db.prepare<[string], { seq: number | null }>(
       "SELECT max(seq) AS seq FROM events WHERE run_id = ?",
@@ -127,12 +119,12 @@ export class EventTable {
 
   /** Events with seq >= fromSeq, in seq order, at most limit of them. */
   range(runId: string, fromSeq: number, limit: number): TraceEvent[] {
-    return this.rangeStatement.all(runId, fromSeq, limit).map(fromRecord);
+    return this.rangeStatement.all(runId, fromSeq, limit).map(fromEventRow);
   }
 
   get(runId: string, seq: number): TraceEvent | undefined {
     const row = this.getStatement.get(runId, seq);
-    return row === undefined ? undefined : fromRecord(row);
+    return row === undefined ? undefined : fromEventRow(row);
   }
 
   count(runId: string): number {
@@ -153,27 +145,16 @@ export class EventTable {
       const where = ["run_id = ?", "seq > ?"];
       if (query.node !== undefined) where.push("node = ?");
       if (kinds.length > 0) where.push(`kind IN (${kinds.map(() => "?").join(", ")})`);
-      statement = this.db.prepare<(string | number)[], EventRecordRow>(
-        `SELECT ${COLUMNS} FROM events WHERE ${where.join(" AND ")} ORDER BY seq LIMIT ?`,
-      );
+      statement = this.db
+        .prepare<(string | number)[], EventRow>(
+          `SELECT ${COLUMNS} FROM events WHERE ${where.join(" AND ")} ORDER BY seq LIMIT ?`,
+        )
+        .raw();
       this.pageStatements.set(shape, statement);
     }
     const params: (string | number)[] = [runId, query.after ?? -1];
     if (query.node !== undefined) params.push(query.node);
     params.push(...kinds, query.limit);
-    return statement.all(...params).map(fromRecord);
+    return statement.all(...params).map(fromEventRow);
   }
-}
-
-function fromRecord(row: EventRecordRow): TraceEvent {
-  return {
-    seq: row.seq,
-    time: row.time,
-    node: row.node,
-    kind: row.kind,
-    summary: row.summary,
-    lamport: row.lamport,
-    vclock: JSON.parse(row.vclock) as Record<string, number>,
-    data: row.data === null ? null : (JSON.parse(row.data) as JsonObject),
-  };
 }
