@@ -4,9 +4,11 @@ import {
   COORDINATOR_KEY_PREFIX,
   PARTICIPANT_KEY_PREFIX,
   type CoordinatorRecord,
+  type CoordinatorState,
   type CoordinatorTx,
   type Decision,
   type ParticipantRecord,
+  type ParticipantState,
   type ParticipantTx,
   type ParticipantStatus,
   type TwoPhaseCommitState,
@@ -116,17 +118,58 @@ function sameRecord(a: NodeRecordOfTx | undefined, b: NodeRecordOfTx | undefined
 }
 
 /**
- * Every node's records of every transaction, kept up to date step by step. Only the
- * nodes the core says changed are read again (all of them for a hand-built step),
- * and only transactions whose records changed are judged again, so checking stays
- * linear in the length of the run rather than in run length times transactions.
+ * Brings a node's record of one transaction in line with its live state; true if it
+ * changed (added, altered or, when the state no longer has it, removed).
  */
-class TxLedger {
+function refreshOne(
+  state: CoordinatorState | ParticipantState,
+  tx: string,
+  records: Map<string, NodeRecordOfTx>,
+): boolean {
+  const before = records.get(tx);
+  if (state.role === "participant") {
+    const info = state.transactions[tx];
+    if (info === undefined) return records.delete(tx);
+    if (
+      before?.role === "participant" &&
+      before.status === info.status &&
+      before.vote === info.vote &&
+      before.participants === info.participants
+    )
+      return false;
+    records.set(tx, participantRecord(info));
+    return true;
+  }
+  const info = state.transactions[tx];
+  if (info === undefined) return records.delete(tx);
+  if (before?.role === "coordinator" && before.decision === info.decision && before.participants === info.participants)
+    return false;
+  records.set(tx, coordinatorRecord(info));
+  return true;
+}
+
+/**
+ * Every node's records of every transaction, kept up to date step by step. Only the
+ * nodes the core says changed are read again (all of them for a hand-built step).
+ * Of a node the live protocol runs, only the transactions its journal noted since
+ * the last look are read (src/protocols/two-phase-commit/journal.ts: the table and
+ * the transaction objects note every change themselves, never the handlers); a
+ * state seen for the first time (a start, a recovery) or without a journal (a
+ * hand-built one) is read whole. Only transactions whose records changed are judged
+ * again, so checking costs what each step changed, not what the run has seen.
+ */
+export class TxLedger {
   private readonly byNode = new Map<string, Map<string, NodeRecordOfTx>>();
   private readonly byTx = new Map<string, Map<string, NodeRecordOfTx>>();
+  /** Per node: the live state last read whole, and how much of its journal has been read since. */
+  private readonly positions = new Map<string, { state: TwoPhaseCommitState; read: number }>();
+  /** The last step brought in, and what changed in it: both checkers of a run share one ledger. */
+  private lastStep: CheckerStep<TwoPhaseCommitState> | undefined;
+  private lastDirty = new Set<string>();
 
   /** Brings the ledger up to date and returns the transactions whose records changed. */
   update(step: CheckerStep<TwoPhaseCommitState>): Set<string> {
+    if (step === this.lastStep) return this.lastDirty;
     const dirty = new Set<string>();
     const nodes = step.changed ?? new Set<string>([...step.durable.keys(), ...step.states.keys()]);
     for (const node of nodes) {
@@ -145,6 +188,8 @@ class TxLedger {
         dirty.add(tx);
       }
     }
+    this.lastStep = step;
+    this.lastDirty = dirty;
     return dirty;
   }
 
@@ -161,6 +206,7 @@ class TxLedger {
     const changed: string[] = [];
     const state = step.states.get(node);
     if (state === undefined || state.role === "bystander") {
+      this.positions.delete(node);
       const fresh = state === undefined ? recordsOf(step, node) : new Map<string, NodeRecordOfTx>();
       for (const [tx, record] of fresh) {
         if (!sameRecord(records.get(tx), record)) {
@@ -176,31 +222,25 @@ class TxLedger {
       }
       return changed;
     }
+    const journal = state.journal;
+    const position = this.positions.get(node);
+    if (journal !== undefined && position !== undefined && position.state === state) {
+      const noted = journal.since(position.read);
+      position.read += noted.length;
+      const seen = new Set<string>();
+      for (const tx of noted) {
+        if (seen.has(tx)) continue;
+        seen.add(tx);
+        if (refreshOne(state, tx, records)) changed.push(tx);
+      }
+      return changed;
+    }
+    if (journal === undefined) this.positions.delete(node);
+    else this.positions.set(node, { state, read: journal.length });
     let seen = 0;
     for (const tx in state.transactions) {
       seen += 1;
-      const before = records.get(tx);
-      if (state.role === "participant") {
-        const info = state.transactions[tx] as ParticipantTx;
-        if (
-          before?.role === "participant" &&
-          before.status === info.status &&
-          before.vote === info.vote &&
-          before.participants === info.participants
-        )
-          continue;
-        records.set(tx, participantRecord(info));
-      } else {
-        const info = state.transactions[tx] as CoordinatorTx;
-        if (
-          before?.role === "coordinator" &&
-          before.decision === info.decision &&
-          before.participants === info.participants
-        )
-          continue;
-        records.set(tx, coordinatorRecord(info));
-      }
-      changed.push(tx);
+      if (refreshOne(state, tx, records)) changed.push(tx);
     }
     if (seen !== records.size) {
       for (const tx of [...records.keys()]) {
@@ -242,9 +282,8 @@ function names(list: readonly string[]): string {
  * transaction is committed at one node and aborted at another. A coordinator's
  * logged decision counts as the coordinator's own outcome.
  */
-export function atomicityChecker(): Checker<TwoPhaseCommitState> {
+export function atomicityChecker(ledger = new TxLedger()): Checker<TwoPhaseCommitState> {
   const reported = new Set<string>();
-  const ledger = new TxLedger();
   return {
     invariant: "Atomicity",
     description:
@@ -279,9 +318,8 @@ export function atomicityChecker(): Checker<TwoPhaseCommitState> {
  * voted Yes): a transaction is committed somewhere only if every participant's own
  * record says it voted YES.
  */
-export function commitValidityChecker(): Checker<TwoPhaseCommitState> {
+export function commitValidityChecker(ledger = new TxLedger()): Checker<TwoPhaseCommitState> {
   const reported = new Set<string>();
-  const ledger = new TxLedger();
   return {
     invariant: "CommitValidity",
     description: "A transaction commits only if every one of its participants voted YES.",
@@ -311,7 +349,8 @@ export function commitValidityChecker(): Checker<TwoPhaseCommitState> {
   };
 }
 
-/** Both checkers, as the two-phase commit protocol runs them. */
+/** Both checkers, as the two-phase commit protocol runs them: they share one ledger, brought up to date once a step. */
 export function atomicityCheckers(): Checker<TwoPhaseCommitState>[] {
-  return [atomicityChecker(), commitValidityChecker()];
+  const ledger = new TxLedger();
+  return [atomicityChecker(ledger), commitValidityChecker(ledger)];
 }

@@ -1,5 +1,6 @@
 import type { JsonObject } from "../../sim/json";
 import type { ClientRequest, Context, Durable, Message, TimerFired } from "../../sim/types";
+import { journaledTable, LiveCoordinatorTx, TxJournal } from "./journal";
 import * as msg from "./messages";
 import {
   COORDINATOR_KEY_PREFIX,
@@ -26,7 +27,8 @@ function outcomeWord(decision: Decision): "COMMITTED" | "ABORTED" {
 }
 
 export function initCoordinator(node: string, config: TwoPhaseCommitConfig): CoordinatorState {
-  return { role: "coordinator", node, config, transactions: {} };
+  const journal = new TxJournal();
+  return { role: "coordinator", node, config, transactions: journaledTable<CoordinatorTx>(journal), journal };
 }
 
 function record(tx: CoordinatorTx): CoordinatorRecord {
@@ -69,7 +71,7 @@ export function coordinatorOnClient(
     ctx.reply(request.id, { ok: false, error }, `${ctx.node} tells the client that ${id} already exists.`);
     return;
   }
-  const tx: CoordinatorTx = {
+  const tx: CoordinatorTx = new LiveCoordinatorTx({
     status: config.workMs > 0 ? "EXECUTING" : "COLLECTING",
     participants,
     keys,
@@ -78,7 +80,7 @@ export function coordinatorOnClient(
     acks: [],
     requestId: request.id,
     retries: 0,
-  };
+  });
   state.transactions[id] = tx;
   ctx.explain(`A client asks ${ctx.node} to run transaction ${id} on ${listNames(participants)}.`);
   // Bernstein et al. 7.4: the coordinator writes a start-2PC record naming the
@@ -395,7 +397,7 @@ export function recoverCoordinator(ctx: Context, config: TwoPhaseCommitConfig, d
     if (!key.startsWith(COORDINATOR_KEY_PREFIX)) continue;
     const id = key.slice(COORDINATOR_KEY_PREFIX.length);
     const saved = value as unknown as CoordinatorRecord;
-    const tx: CoordinatorTx = {
+    const tx: CoordinatorTx = new LiveCoordinatorTx({
       status: saved.done ? "DONE" : saved.decision === "COMMIT" ? "COMMITTING" : "ABORTING",
       participants: [...saved.participants],
       keys: saved.keys,
@@ -404,7 +406,7 @@ export function recoverCoordinator(ctx: Context, config: TwoPhaseCommitConfig, d
       acks: saved.done ? [...saved.participants] : [],
       requestId: saved.done ? null : saved.requestId,
       retries: 0,
-    };
+    });
     state.transactions[id] = tx;
     if (!saved.done) pending.push({ id, tx, record: saved });
   }

@@ -1,6 +1,7 @@
 import type { JsonObject } from "../../sim/json";
 import type { Context, Durable, Message, TimerFired } from "../../sim/types";
 import { backoff, listNames, splitTimer } from "./coordinator";
+import { journaledTable, LiveParticipantTx, TxJournal } from "./journal";
 import * as msg from "./messages";
 import {
   PARTICIPANT_KEY_PREFIX,
@@ -12,7 +13,9 @@ import {
 } from "./types";
 
 export function initParticipant(node: string, config: TwoPhaseCommitConfig): ParticipantState {
-  return { role: "participant", node, config, coordinator: config.coordinator, transactions: {}, locks: {} };
+  const journal = new TxJournal();
+  const transactions = journaledTable<ParticipantTx>(journal);
+  return { role: "participant", node, config, coordinator: config.coordinator, transactions, locks: {}, journal };
 }
 
 function persist(ctx: Context, id: string, tx: ParticipantTx): void {
@@ -64,7 +67,13 @@ function startWork(
   const keys = msg.stringList(message["keys"]);
   const participants = msg.stringList(message["participants"]);
   const clash = conflict(state, id, keys);
-  const tx: ParticipantTx = { status: "ACTIVE", vote: null, locks: [], participants, decisionRequests: 0 };
+  const tx: ParticipantTx = new LiveParticipantTx({
+    status: "ACTIVE",
+    vote: null,
+    locks: [],
+    participants,
+    decisionRequests: 0,
+  });
   state.transactions[id] = tx;
   if (clash !== null) return `${clash.key} is locked by ${describeHolder(state, clash.holder)}`;
   tx.locks = [...keys];
@@ -209,7 +218,7 @@ function onDecision(ctx: Context, state: ParticipantState, from: string, id: str
     return;
   }
   if (tx === undefined) {
-    tx = { status: "ACTIVE", vote: null, locks: [], participants: [], decisionRequests: 0 };
+    tx = new LiveParticipantTx({ status: "ACTIVE", vote: null, locks: [], participants: [], decisionRequests: 0 });
     state.transactions[id] = tx;
   }
   const wasBlocked = tx.status === "PREPARED";
@@ -259,7 +268,8 @@ function onPeerRequest(ctx: Context, state: ParticipantState, from: string, id: 
   ctx.explain(
     `${from} asks ${ctx.node} how ${id} ended; ${ctx.node} has not voted, so it may abort ${id} on its own, which settles the outcome.`,
   );
-  const known = tx ?? { status: "ACTIVE", vote: null, locks: [], participants: [], decisionRequests: 0 };
+  const known =
+    tx ?? new LiveParticipantTx({ status: "ACTIVE", vote: null, locks: [], participants: [], decisionRequests: 0 });
   state.transactions[id] = known;
   known.status = "ABORTED";
   releaseLocks(state, id, known);
@@ -384,13 +394,13 @@ export function recoverParticipant(ctx: Context, config: TwoPhaseCommitConfig, d
     if (!key.startsWith(PARTICIPANT_KEY_PREFIX)) continue;
     const id = key.slice(PARTICIPANT_KEY_PREFIX.length);
     const saved = value as unknown as ParticipantRecord;
-    const tx: ParticipantTx = {
+    const tx: ParticipantTx = new LiveParticipantTx({
       status: saved.status,
       vote: saved.vote,
       locks: saved.status === "PREPARED" || saved.status === "ACTIVE" ? [...saved.locks] : [],
       participants: [...saved.participants],
       decisionRequests: 0,
-    };
+    });
     state.transactions[id] = tx;
     for (const item of tx.locks) state.locks[item] = id;
     if (saved.status === "PREPARED") {

@@ -7,6 +7,8 @@
  * durable records of crashed nodes); they never call the handlers.
  */
 
+import type { TxJournal } from "./journal";
+
 export type Vote = "YES" | "NO";
 export type Decision = "COMMIT" | "ABORT";
 
@@ -79,6 +81,8 @@ export interface CoordinatorState {
   /** The scenario's config, kept with the state because handlers receive only the state (not shown in views). */
   readonly config: TwoPhaseCommitConfig;
   readonly transactions: Record<string, CoordinatorTx>;
+  /** Notes every change to `transactions` for the checkers (src/protocols/two-phase-commit/journal.ts); absent in a hand-built state. */
+  readonly journal?: TxJournal;
 }
 
 export interface ParticipantState {
@@ -87,6 +91,8 @@ export interface ParticipantState {
   readonly config: TwoPhaseCommitConfig;
   readonly coordinator: string;
   readonly transactions: Record<string, ParticipantTx>;
+  /** Notes every change to `transactions` for the checkers (src/protocols/two-phase-commit/journal.ts); absent in a hand-built state. */
+  readonly journal?: TxJournal;
   /** Lock table: item -> transaction holding it. */
   readonly locks: Record<string, string>;
 }
