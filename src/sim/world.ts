@@ -863,19 +863,45 @@ export class Simulation<Config, State> {
   }
 }
 
-/** The line of the canonical event log that the trace hash covers. */
+/**
+ * The line of the canonical event log that the trace hash covers: the event as
+ * canonical JSON (src/sim/json.ts), then a newline. The event's own keys are always
+ * the same eight, so they are written in their sorted order directly; only data and
+ * vclock go through canonicalJson. An event missing one of them (never made by the
+ * core) takes the general path, which leaves the key out.
+ */
 export function canonicalEventLine(event: TraceEvent): string {
+  const { data, kind, lamport, node, seq, summary, time, vclock } = event;
+  if (
+    data === undefined ||
+    kind === undefined ||
+    lamport === undefined ||
+    node === undefined ||
+    seq === undefined ||
+    summary === undefined ||
+    time === undefined ||
+    vclock === undefined
+  ) {
+    return canonicalJson({ seq, time, node, kind, summary, lamport, vclock: vclock as JsonObject, data }) + "\n";
+  }
   return (
-    canonicalJson({
-      seq: event.seq,
-      time: event.time,
-      node: event.node,
-      kind: event.kind,
-      summary: event.summary,
-      lamport: event.lamport,
-      vclock: event.vclock as JsonObject,
-      data: event.data,
-    }) + "\n"
+    '{"data":' +
+    canonicalJson(data) +
+    ',"kind":' +
+    canonicalJson(kind) +
+    ',"lamport":' +
+    canonicalJson(lamport) +
+    ',"node":' +
+    canonicalJson(node) +
+    ',"seq":' +
+    canonicalJson(seq) +
+    ',"summary":' +
+    canonicalJson(summary) +
+    ',"time":' +
+    canonicalJson(time) +
+    ',"vclock":' +
+    canonicalJson(vclock as JsonObject) +
+    "}\n"
   );
 }
 
