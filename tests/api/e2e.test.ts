@@ -325,6 +325,8 @@ describe("errors", () => {
       ["first", "query { runs(first: -1) { totalCount } }", {}],
       ["first", "query { runs(first: 100000) { totalCount } }", {}],
       ["pace", `mutation { startRun(scenarioId: "${CRASH}", pace: -5) { id } }`, {}],
+      ["pace", `mutation { startRun(scenarioId: "${CRASH}", pace: 0) { id } }`, {}],
+      ["pace", `mutation { startRun(scenarioId: "${CRASH}", pace: 10001) { id } }`, {}],
       ["seed", `mutation { startRun(scenarioId: "${CRASH}", seed: -1) { id } }`, {}],
       ["first", "query ($id: ID!) { run(id: $id) { events(first: 0) { hasMore } } }", { id: run.id }],
       ["after", "query ($id: ID!) { run(id: $id) { events(after: -3) { hasMore } } }", { id: run.id }],

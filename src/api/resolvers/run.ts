@@ -54,12 +54,12 @@ export class RunResolver {
     seed?: number | null,
     @Arg("pace", () => Int, {
       nullable: true,
-      description: `Milliseconds of wall time per event, 0 to ${MAX_PACE_MS}.`,
+      description: `Milliseconds of wall time per event, 1 to ${MAX_PACE_MS}; leave it out to run to the end at once.`,
     })
     pace?: number | null,
   ): Promise<RunRecord> {
     const checkedSeed = intInRange("seed", seed, 0);
-    const checkedPace = intInRange("pace", pace, 0, MAX_PACE_MS);
+    const checkedPace = intInRange("pace", pace, 1, MAX_PACE_MS);
     if (services.scenarios.get(scenarioId) === undefined) {
       throw userError("NOT_FOUND", `There is no scenario with id "${scenarioId}".`);
     }
