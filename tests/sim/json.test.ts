@@ -114,3 +114,44 @@ test("cloneJson gives what a JSON round trip gives, as a separate copy", () => {
     { numRuns: 3000 },
   );
 });
+
+test("cloneJson treats what is not plain JSON as the round trip does, errors included", () => {
+  class Point {
+    constructor(
+      readonly x: number,
+      readonly y: number,
+    ) {}
+    get sum(): number {
+      return this.x + this.y;
+    }
+  }
+  const odd = {
+    zero: -0,
+    nested: [-0, Number.NaN, Number.POSITIVE_INFINITY, undefined, () => 1, Symbol("s")],
+    gone: undefined,
+    fn: () => 1,
+    date: new Date(0),
+    point: new Point(1, 2),
+    withToJson: { toJSON: () => "replaced" },
+    bare: Object.assign(Object.create(null) as object, { b: 2, a: 1 }),
+    "2": "integer keys first",
+  };
+  const samples: unknown[] = [odd, JSON.parse('{"__proto__": {"polluted": true}, "a": 1}'), [[[]]], "text", -0, 5];
+  let deep: unknown = [];
+  for (let i = 0; i < 700; i++) deep = [deep]; // deeper than the direct copy goes
+  samples.push(deep);
+  for (const sample of samples) {
+    const copy = cloneJson(sample as Json);
+    assert.deepEqual(copy, JSON.parse(JSON.stringify(sample)));
+    assert.equal(JSON.stringify(copy), JSON.stringify(sample));
+    assert.equal(Object.getPrototypeOf(copy ?? {}), Object.getPrototypeOf(JSON.parse(JSON.stringify(sample)) ?? {}));
+  }
+  const protoCopy = cloneJson(JSON.parse('{"__proto__": {"polluted": true}}') as Json) as JsonObject;
+  assert.deepEqual(Object.keys(protoCopy), ["__proto__"], "a __proto__ key stays a key, as JSON.parse makes it");
+  assert.equal(({} as JsonObject)["polluted"], undefined);
+  const cycle: JsonObject = { a: 1 };
+  cycle["self"] = cycle;
+  assert.throws(() => cloneJson(cycle), TypeError, "a cycle fails as JSON.stringify fails");
+  assert.throws(() => cloneJson(undefined as unknown as Json), SyntaxError);
+  assert.throws(() => cloneJson({ big: 1n } as unknown as Json), TypeError);
+});
