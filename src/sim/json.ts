@@ -44,6 +44,22 @@ export function quoteJson(text: string): string {
   return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : '"' + text + '"';
 }
 
+/**
+ * Object keys come from a small vocabulary (field names, node names), so their
+ * quoted forms are remembered, up to a bound.
+ */
+const quotedKeys = new Map<string, string>();
+const QUOTED_KEYS_MAX = 4096;
+
+function quoteKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = quoteJson(key);
+    if (quotedKeys.size < QUOTED_KEYS_MAX) quotedKeys.set(key, quoted);
+  }
+  return quoted;
+}
+
 function canonicalArray(value: Json[]): string {
   let out = "[";
   for (let i = 0; i < value.length; i++) {
@@ -78,7 +94,7 @@ function canonicalObject(value: { [key: string]: Json }): string {
   for (const key of keys) {
     const item = value[key];
     if (item === undefined) continue;
-    out += (first ? "" : ",") + quoteJson(key) + ":" + canonicalJson(item);
+    out += (first ? "" : ",") + quoteKey(key) + ":" + canonicalJson(item);
     first = false;
   }
   return out + "}";

@@ -223,7 +223,7 @@ export class Simulation<Config, State> {
     return {
       events: this.events,
       eventCount: this.seq,
-      traceHash: this.hash.copy().digest("hex"),
+      traceHash: this.digest(),
       violations: this.violations,
       stopReason,
       stopMessage,
@@ -306,8 +306,8 @@ export class Simulation<Config, State> {
       return;
     }
     to.lamport = Math.max(to.lamport, item.lamport) + 1;
-    for (const [name, count] of Object.entries(item.vclock)) {
-      to.vclock[name] = Math.max(to.vclock[name] ?? 0, count);
+    for (const name in item.vclock) {
+      to.vclock[name] = Math.max(to.vclock[name] ?? 0, item.vclock[name] as number);
     }
     to.vclock[to.name] = (to.vclock[to.name] ?? 0) + 1;
     const event = this.record(to.name, "DELIVER", `${item.to} receives ${label} from ${item.from}.`, data, {
@@ -767,6 +767,24 @@ export class Simulation<Config, State> {
    * handler may still rewrite the summary of the event it is reacting to.
    */
   private pendingHash: number | undefined;
+  /**
+   * Lines waiting to be hashed. sha256 over the lines fed one by one or many at a
+   * time is the same digest; feeding a few kilobytes at a time saves a call into
+   * the hash per event.
+   */
+  private hashBuffer = "";
+
+  private feedHash(): void {
+    if (this.hashBuffer.length === 0) return;
+    this.hash.update(this.hashBuffer);
+    this.hashBuffer = "";
+  }
+
+  /** The trace hash of the events hashed so far. */
+  private digest(): string {
+    this.feedHash();
+    return this.hash.copy().digest("hex");
+  }
 
   private record(
     node: string,
@@ -804,7 +822,8 @@ export class Simulation<Config, State> {
   private flushHash(): void {
     if (this.pendingHash === undefined) return;
     const event = this.events[this.pendingHash] as TraceEvent;
-    this.hash.update(canonicalEventLine(event));
+    this.hashBuffer += canonicalEventLine(event);
+    if (this.hashBuffer.length >= HASH_BUFFER_CHARS) this.feedHash();
     this.options.onEvent?.(event);
     this.pendingHash = undefined;
     if (this.options.keepEvents === false) this.events.length = 0;
@@ -911,6 +930,9 @@ export function hashEvents(events: Iterable<TraceEvent>): string {
   for (const event of events) hash.update(canonicalEventLine(event));
   return hash.digest("hex");
 }
+
+/** How many characters of event lines are gathered before they go into the hash (about 50 events). */
+const HASH_BUFFER_CHARS = 16_384;
 
 function linkKey(from: string, to: string): string {
   return `${from}->${to}`;
