@@ -166,10 +166,12 @@ export class TxLedger {
   /** The last step brought in, and what changed in it: both checkers of a run share one ledger. */
   private lastStep: CheckerStep<TwoPhaseCommitState> | undefined;
   private lastDirty = new Set<string>();
+  private readonly factsCache = new Map<string, TxFacts>();
 
   /** Brings the ledger up to date and returns the transactions whose records changed. */
   update(step: CheckerStep<TwoPhaseCommitState>): Set<string> {
     if (step === this.lastStep) return this.lastDirty;
+    this.factsCache.clear();
     const dirty = new Set<string>();
     const nodes = step.changed ?? new Set<string>([...step.durable.keys(), ...step.states.keys()]);
     for (const node of nodes) {
@@ -225,14 +227,12 @@ export class TxLedger {
     const journal = state.journal;
     const position = this.positions.get(node);
     if (journal !== undefined && position !== undefined && position.state === state) {
-      const noted = journal.since(position.read);
-      position.read += noted.length;
-      const seen = new Set<string>();
-      for (const tx of noted) {
-        if (seen.has(tx)) continue;
-        seen.add(tx);
-        if (refreshOne(state, tx, records)) changed.push(tx);
+      const end = journal.length;
+      for (let i = position.read; i < end; i++) {
+        const tx = journal.at(i);
+        if (refreshOne(state, tx, records) && !changed.includes(tx)) changed.push(tx);
       }
+      position.read = end;
       return changed;
     }
     if (journal === undefined) this.positions.delete(node);
@@ -253,7 +253,17 @@ export class TxLedger {
     return changed;
   }
 
+  /** What is known of one transaction after the last update (both checkers ask; it is worked out once a step). */
   facts(tx: string): TxFacts {
+    let known = this.factsCache.get(tx);
+    if (known === undefined) {
+      known = this.gather(tx);
+      this.factsCache.set(tx, known);
+    }
+    return known;
+  }
+
+  private gather(tx: string): TxFacts {
     const known: TxFacts = { outcomes: new Map(), votes: new Map(), decision: null, participants: new Set() };
     let coordinatorParticipants: readonly string[] | undefined;
     const participantList = new Set<string>();
@@ -328,6 +338,15 @@ export function commitValidityChecker(ledger = new TxLedger()): Checker<TwoPhase
       for (const tx of ledger.update(step)) {
         if (reported.has(tx)) continue;
         const known = ledger.facts(tx);
+        // Most steps judge a transaction whose every participant voted YES: say so first, cheaply.
+        let allVotedYes = true;
+        for (const participant of known.participants) {
+          if (known.votes.get(participant) !== "YES") {
+            allVotedYes = false;
+            break;
+          }
+        }
+        if (allVotedYes) continue;
         const committedAt = [...known.outcomes].filter(([, status]) => status === "COMMITTED").map(([node]) => node);
         if (known.decision?.decision === "COMMIT") committedAt.push(known.decision.node);
         if (committedAt.length === 0) continue;

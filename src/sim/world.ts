@@ -123,7 +123,7 @@ export class Simulation<Config, State> {
   private readonly linkLastDelivery = new Map<string, number>();
   private readonly held: DeliverItem[] = [];
   /** Nodes whose state may have changed since the checkers last looked. */
-  private readonly changed = new Set<string>();
+  private changed = new Set<string>();
 
   private now = 0;
   private seq = 0;
@@ -179,6 +179,7 @@ export class Simulation<Config, State> {
       node.ctx = ctx;
       node.state = this.protocol.init(ctx, this.config);
       this.changed.add(node.name);
+      this.checkerMaps = undefined;
     }
     for (const item of this.spec.workload) this.arm(item.trigger, () => this.scheduleClient(item));
     for (const fault of this.spec.faults) this.arm(fault.trigger, () => this.applyFault(fault.action));
@@ -505,6 +506,7 @@ export class Simulation<Config, State> {
     const node = this.node(name);
     if (!node.up) return;
     this.changed.add(name);
+    this.checkerMaps = undefined;
     node.up = false;
     node.incarnation += 1;
     node.state = undefined;
@@ -525,6 +527,7 @@ export class Simulation<Config, State> {
     const node = this.node(name);
     if (node.up) return;
     this.changed.add(name);
+    this.checkerMaps = undefined;
     node.up = true;
     const ctx = this.contextFor(node);
     node.ctx = ctx;
@@ -829,18 +832,27 @@ export class Simulation<Config, State> {
     if (this.options.keepEvents === false) this.events.length = 0;
   }
 
+  /** What runCheckers shows the checkers; undefined when a node started, crashed or recovered since. */
+  private checkerMaps: { states: Map<string, State>; durable: Map<string, Durable> } | undefined;
+
   private runCheckers(finishing: boolean): void {
     if (this.checkers.length === 0) return;
     const last = this.events[this.events.length - 1];
     if (last === undefined) return;
-    const states = new Map<string, State>();
-    const durable = new Map<string, Durable>();
-    for (const node of this.nodes.values()) {
-      if (node.up && node.state !== undefined) states.set(node.name, node.state);
-      durable.set(node.name, node.durable);
+    // Which nodes are up, and their state objects, change only on a start, crash or
+    // recovery: the maps are built again only then (checkers only read them).
+    if (this.checkerMaps === undefined) {
+      const states = new Map<string, State>();
+      const durable = new Map<string, Durable>();
+      for (const node of this.nodes.values()) {
+        if (node.up && node.state !== undefined) states.set(node.name, node.state);
+        durable.set(node.name, node.durable);
+      }
+      this.checkerMaps = { states, durable };
     }
-    const step: CheckerStep<State> = { event: last, time: this.now, states, durable, changed: new Set(this.changed) };
-    this.changed.clear();
+    const { states, durable } = this.checkerMaps;
+    const step: CheckerStep<State> = { event: last, time: this.now, states, durable, changed: this.changed };
+    this.changed = new Set();
     for (const checker of this.checkers) {
       const found: readonly CheckerViolation[] = finishing ? (checker.finish?.(step) ?? []) : checker.observe(step);
       for (const violation of found) this.reportViolation(checker.invariant, last.seq, violation);

@@ -20,9 +20,9 @@ export class TxJournal {
     return this.ids.length;
   }
 
-  /** The ids noted from position `from` on (an id appears once per change). */
-  since(from: number): readonly string[] {
-    return this.ids.slice(from);
+  /** The id noted at this position (an id appears once per change). */
+  at(position: number): string {
+    return this.ids[position] as string;
   }
 
   note(id: string): void {
