@@ -1,8 +1,8 @@
-import { createHash, type Hash } from "node:crypto";
 import { canonicalJson, cloneJson, type Json, type JsonObject } from "./json";
 import { eventMatches } from "./predicate";
 import { Rng } from "./rng";
 import { Scheduler } from "./scheduler";
+import { TraceHasher } from "./trace-hash";
 import type { EventPredicate, FaultAction, SimulationSpec, TriggerSpec, WorkloadSpec } from "./spec";
 import {
   NETWORK_NODE,
@@ -19,6 +19,13 @@ import {
   type TraceEvent,
   type Violation,
 } from "./types";
+
+/** A link's delay, loss and duplication as the scenario sets them. */
+interface BaseLink {
+  readonly delay: { readonly min: number; readonly max: number };
+  readonly drop: number;
+  readonly duplicate: number;
+}
 
 /** What the scheduler holds. */
 type QueueItem =
@@ -111,7 +118,7 @@ export class Simulation<Config, State> {
   private readonly scheduler = new Scheduler<QueueItem>();
   private readonly nodes = new Map<string, NodeRecord<State>>();
   private readonly networkRng: Rng;
-  private readonly hash: Hash = createHash("sha256");
+  private readonly hasher = new TraceHasher(canonicalEventLine);
   private readonly events: TraceEvent[] = [];
   private readonly violations: Violation[] = [];
   private readonly checkers: Checker<State>[];
@@ -293,6 +300,7 @@ export class Simulation<Config, State> {
       return;
     }
     if (
+      this.ignored.length > 0 &&
       this.ignored.some(
         (rule) => rule.message === item.message.type && (rule.node === undefined || rule.node === item.to),
       )
@@ -577,7 +585,7 @@ export class Simulation<Config, State> {
   // ---------------------------------------------------------------- network
 
   private isBlocked(from: string, to: string): boolean {
-    if (this.cutLinks.has(linkKey(from, to))) return true;
+    if (this.cutLinks.size > 0 && this.cutLinks.has(linkKey(from, to))) return true;
     if (this.partitionGroup.size === 0) return false;
     return this.partitionGroup.get(from) !== this.partitionGroup.get(to);
   }
@@ -594,21 +602,39 @@ export class Simulation<Config, State> {
     return keys;
   }
 
-  private baseLink(from: string, to: string): { delay: { min: number; max: number }; drop: number; duplicate: number } {
-    const network = this.spec.network;
-    const link = network.links.find((l) => l.from === from && l.to === to);
-    return {
-      delay: link?.delay ?? network.delay,
-      drop: link?.drop ?? network.drop,
-      duplicate: link?.duplicate ?? network.duplicate,
-    };
+  /** The scenario's own settings of each link (they never change in a run), by sender and receiver. */
+  private readonly baseLinks = new Map<string, Map<string, BaseLink>>();
+
+  private baseLink(from: string, to: string): BaseLink {
+    let byReceiver = this.baseLinks.get(from);
+    if (byReceiver === undefined) {
+      byReceiver = new Map();
+      this.baseLinks.set(from, byReceiver);
+    }
+    let base = byReceiver.get(to);
+    if (base === undefined) {
+      const network = this.spec.network;
+      const link = network.links.find((l) => l.from === from && l.to === to);
+      base = {
+        delay: link?.delay ?? network.delay,
+        drop: link?.drop ?? network.drop,
+        duplicate: link?.duplicate ?? network.duplicate,
+      };
+      byReceiver.set(to, base);
+    }
+    return base;
+  }
+
+  /** A fault's setting for one link, if a fault set one (the link key is only built when some fault is in force). */
+  private linkFault<T>(faults: ReadonlyMap<string, T>, from: string, to: string): T | undefined {
+    return faults.size === 0 ? undefined : faults.get(linkKey(from, to));
   }
 
   private delayFor(from: string, to: string): number {
-    const key = linkKey(from, to);
-    const delay = this.linkDelay.get(key) ?? this.baseLink(from, to).delay;
+    const delay = this.linkFault(this.linkDelay, from, to) ?? this.baseLink(from, to).delay;
     let at = this.networkRng.int(delay.min, delay.max);
     if (this.spec.network.fifo) {
+      const key = linkKey(from, to);
       const last = this.linkLastDelivery.get(key) ?? 0;
       at = Math.max(at, last - this.now);
       this.linkLastDelivery.set(key, this.now + at);
@@ -631,7 +657,6 @@ export class Simulation<Config, State> {
     this.record(sender.name, "SEND", explanation, data, { lamport, vclock });
     // A trigger on this SEND may have crashed the sender just now: this message is on
     // the wire all the same; the context drops every later effect of the step.
-    const key = linkKey(sender.name, to);
     const base = this.baseLink(sender.name, to);
     const item: DeliverItem = {
       type: "deliver",
@@ -653,12 +678,12 @@ export class Simulation<Config, State> {
       );
       return;
     }
-    if (this.networkRng.chance(this.linkDrop.get(key) ?? base.drop)) {
+    if (this.networkRng.chance(this.linkFault(this.linkDrop, sender.name, to) ?? base.drop)) {
       this.recordObserved(to, "DROP", `${label} from ${sender.name} to ${to} is lost by the network.`, data, item);
       return;
     }
     this.scheduler.schedule(this.now + this.delayFor(sender.name, to), item);
-    if (this.networkRng.chance(this.linkDuplicate.get(key) ?? base.duplicate)) {
+    if (this.networkRng.chance(this.linkFault(this.linkDuplicate, sender.name, to) ?? base.duplicate)) {
       this.recordObserved(
         to,
         "DUPLICATE",
@@ -770,23 +795,9 @@ export class Simulation<Config, State> {
    * handler may still rewrite the summary of the event it is reacting to.
    */
   private pendingHash: number | undefined;
-  /**
-   * Lines waiting to be hashed. sha256 over the lines fed one by one or many at a
-   * time is the same digest; feeding a few kilobytes at a time saves a call into
-   * the hash per event.
-   */
-  private hashBuffer = "";
-
-  private feedHash(): void {
-    if (this.hashBuffer.length === 0) return;
-    this.hash.update(this.hashBuffer);
-    this.hashBuffer = "";
-  }
-
   /** The trace hash of the events hashed so far. */
   private digest(): string {
-    this.feedHash();
-    return this.hash.copy().digest("hex");
+    return this.hasher.digest();
   }
 
   private record(
@@ -825,8 +836,7 @@ export class Simulation<Config, State> {
   private flushHash(): void {
     if (this.pendingHash === undefined) return;
     const event = this.events[this.pendingHash] as TraceEvent;
-    this.hashBuffer += canonicalEventLine(event);
-    if (this.hashBuffer.length >= HASH_BUFFER_CHARS) this.feedHash();
+    this.hasher.update(event);
     this.options.onEvent?.(event);
     this.pendingHash = undefined;
     if (this.options.keepEvents === false) this.events.length = 0;
@@ -938,13 +948,10 @@ export function canonicalEventLine(event: TraceEvent): string {
 
 /** The trace hash of a whole event list, for checking a stored trace against its recorded hash. */
 export function hashEvents(events: Iterable<TraceEvent>): string {
-  const hash = createHash("sha256");
-  for (const event of events) hash.update(canonicalEventLine(event));
-  return hash.digest("hex");
+  const hasher = new TraceHasher(canonicalEventLine);
+  for (const event of events) hasher.update(event);
+  return hasher.digest();
 }
-
-/** How many characters of event lines are gathered before they go into the hash (about 50 events). */
-const HASH_BUFFER_CHARS = 16_384;
 
 function linkKey(from: string, to: string): string {
   return `${from}->${to}`;
