@@ -33,8 +33,9 @@ export function initCoordinator(node: string, config: TwoPhaseCommitConfig): Coo
 
 function record(tx: CoordinatorTx): CoordinatorRecord {
   return {
-    participants: [...tx.participants],
-    keys: Object.fromEntries(Object.entries(tx.keys).map(([node, keys]) => [node, [...keys]])),
+    // No copies here: ctx.persist stores a deep copy of what it is given.
+    participants: tx.participants,
+    keys: tx.keys,
     requestId: tx.requestId,
     decision: tx.decision,
     done: tx.status === "DONE",

@@ -22,8 +22,9 @@ function persist(ctx: Context, id: string, tx: ParticipantTx): void {
   const saved: ParticipantRecord = {
     status: tx.status,
     vote: tx.vote,
-    locks: [...tx.locks],
-    participants: [...tx.participants],
+    // No copies here: ctx.persist stores a deep copy of what it is given.
+    locks: tx.locks,
+    participants: tx.participants,
   };
   ctx.persist(PARTICIPANT_KEY_PREFIX + id, saved as unknown as JsonObject);
 }
