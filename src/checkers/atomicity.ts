@@ -303,6 +303,14 @@ export function atomicityChecker(ledger = new TxLedger()): Checker<TwoPhaseCommi
       for (const tx of ledger.update(step)) {
         if (reported.has(tx)) continue;
         const known = ledger.facts(tx);
+        // Most steps judge a transaction that is not both committed and aborted: say so first, cheaply.
+        let anyCommitted = known.decision?.decision === "COMMIT";
+        let anyAborted = known.decision?.decision === "ABORT";
+        for (const status of known.outcomes.values()) {
+          if (status === "COMMITTED") anyCommitted = true;
+          else if (status === "ABORTED") anyAborted = true;
+        }
+        if (!anyCommitted || !anyAborted) continue;
         const committed: string[] = [];
         const aborted: string[] = [];
         for (const [node, status] of known.outcomes) {
