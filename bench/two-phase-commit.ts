@@ -3,7 +3,7 @@ import { DEFAULT_NETWORK, type SimulationSpec, type WorkloadSpec } from "../src/
 import { hashEvents, Simulation, type SimulationResult } from "../src/sim/world";
 import type { TraceEvent } from "../src/sim/types";
 import { bareEventLoop } from "./bare-loop";
-import { compact, perSecond, runsPhrase, timeIt, timeWarm, type BenchRow } from "./measure";
+import { compact, perSecond, runsPhrase, timeWarm, type BenchRow } from "./measure";
 
 export const TWO_PHASE_COMMIT_NODES = ["coord", "p1", "p2", "p3"] as const;
 
@@ -52,9 +52,9 @@ export function runTwoPhaseCommit(
   return result;
 }
 
-/** The best time of hashing these events as the core does (the trace is dropped when this returns). */
+/** The best time of hashing these events as the core does, warm like the runs (the trace is dropped when this returns). */
 function hashTime(trace: readonly TraceEvent[], repeats: number): number {
-  return timeIt(() => hashEvents(trace), { repeats }).bestMs;
+  return timeWarm(() => hashEvents(trace), { repeats, warmups: 1 }).bestMs;
 }
 
 /**
