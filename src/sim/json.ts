@@ -73,22 +73,29 @@ function canonicalArray(value: Json[]): string {
   return out + "]";
 }
 
-function canonicalObject(value: { [key: string]: Json }): string {
+/**
+ * An object's keys in canonical order: the order of keys.sort() (UTF-16 code units;
+ * keys are distinct), by insertion sort for a few keys, which is much faster for the
+ * small, often already ordered objects of an event.
+ */
+export function sortedKeys(value: object): string[] {
   const keys = Object.keys(value);
-  // Insertion sort: the same order as keys.sort() (UTF-16 code units; keys are
-  // distinct), and much faster for the few keys, often already in order, of an event.
-  if (keys.length > 16) keys.sort();
-  else
-    for (let i = 1; i < keys.length; i++) {
-      const key = keys[i] as string;
-      let j = i - 1;
-      if ((keys[j] as string) <= key) continue;
-      while (j >= 0 && (keys[j] as string) > key) {
-        keys[j + 1] = keys[j] as string;
-        j -= 1;
-      }
-      keys[j + 1] = key;
+  if (keys.length > 16) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i] as string;
+    let j = i - 1;
+    if ((keys[j] as string) <= key) continue;
+    while (j >= 0 && (keys[j] as string) > key) {
+      keys[j + 1] = keys[j] as string;
+      j -= 1;
     }
+    keys[j + 1] = key;
+  }
+  return keys;
+}
+
+function canonicalObject(value: { [key: string]: Json }): string {
+  const keys = sortedKeys(value);
   let out = "{";
   let first = true;
   for (const key of keys) {

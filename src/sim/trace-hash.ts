@@ -1,6 +1,24 @@
 import { createHash, type Hash } from "node:crypto";
-import type { Json } from "./json";
+import { sortedKeys, type Json } from "./json";
 import type { TraceEvent } from "./types";
+
+/**
+ * Whether an event has all eight of its fields, so that its canonical line can be
+ * written in the fixed sorted key order; one without (never made by the core) takes
+ * the general canonicalJson path, which leaves the missing key out.
+ */
+export function hasEveryEventField(event: TraceEvent): boolean {
+  return (
+    event.data !== undefined &&
+    event.kind !== undefined &&
+    event.lamport !== undefined &&
+    event.node !== undefined &&
+    event.seq !== undefined &&
+    event.summary !== undefined &&
+    event.time !== undefined &&
+    event.vclock !== undefined
+  );
+}
 
 /** Thrown while writing a line that holds something other than plain JSON: the line is then written as text. */
 const NOT_PLAIN = new Error("trace hash: not plain JSON");
@@ -65,20 +83,9 @@ export class TraceHasher {
   }
 
   private writeEvent(event: TraceEvent): void {
-    const { data, kind, lamport, node, seq, summary, time, vclock } = event;
     // The keys in their sorted order; an event without one of them is written as text.
-    if (
-      data === undefined ||
-      kind === undefined ||
-      lamport === undefined ||
-      node === undefined ||
-      seq === undefined ||
-      summary === undefined ||
-      time === undefined ||
-      vclock === undefined
-    ) {
-      throw NOT_PLAIN;
-    }
+    if (!hasEveryEventField(event)) throw NOT_PLAIN;
+    const { data, kind, lamport, node, seq, summary, time, vclock } = event;
     this.writeAscii('{"data":');
     this.writeValue(data);
     this.writeAscii(',"kind":');
@@ -137,20 +144,7 @@ export class TraceHasher {
   }
 
   private writeObject(value: { [key: string]: Json }): void {
-    const keys = Object.keys(value);
-    // The order of keys.sort() (UTF-16 code units; keys are distinct): insertion sort for a few.
-    if (keys.length > 16) keys.sort();
-    else
-      for (let i = 1; i < keys.length; i++) {
-        const key = keys[i] as string;
-        let j = i - 1;
-        if ((keys[j] as string) <= key) continue;
-        while (j >= 0 && (keys[j] as string) > key) {
-          keys[j + 1] = keys[j] as string;
-          j -= 1;
-        }
-        keys[j + 1] = key;
-      }
+    const keys = sortedKeys(value);
     this.writeByte(0x7b); // {
     let first = true;
     for (const key of keys) {

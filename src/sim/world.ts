@@ -2,7 +2,7 @@ import { canonicalJson, cloneJson, type Json, type JsonObject } from "./json";
 import { eventMatches } from "./predicate";
 import { Rng } from "./rng";
 import { Scheduler } from "./scheduler";
-import { TraceHasher } from "./trace-hash";
+import { hasEveryEventField, TraceHasher } from "./trace-hash";
 import type { EventPredicate, FaultAction, SimulationSpec, TriggerSpec, WorkloadSpec } from "./spec";
 import {
   NETWORK_NODE,
@@ -913,16 +913,7 @@ export class Simulation<Config, State> {
  */
 export function canonicalEventLine(event: TraceEvent): string {
   const { data, kind, lamport, node, seq, summary, time, vclock } = event;
-  if (
-    data === undefined ||
-    kind === undefined ||
-    lamport === undefined ||
-    node === undefined ||
-    seq === undefined ||
-    summary === undefined ||
-    time === undefined ||
-    vclock === undefined
-  ) {
+  if (!hasEveryEventField(event)) {
     return canonicalJson({ seq, time, node, kind, summary, lamport, vclock: vclock as JsonObject, data }) + "\n";
   }
   return (
