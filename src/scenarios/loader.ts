@@ -17,7 +17,8 @@ import {
 } from "../sim/spec";
 import { EVENT_KINDS, NETWORK_NODE } from "../sim/types";
 import { didYouMean, formatPath, sortProblems, type FieldPath, type ScenarioProblem } from "./problems";
-import { TOPICS, type ExpectSpec, type Scenario, type Topic } from "./types";
+import { TOPICS, type ExpectSpec, type LessonSeeds, type Scenario, type Topic } from "./types";
+import { isMap, isScalar } from "yaml";
 import { Reader, type FieldSpec, type Slot } from "./yaml-reader";
 
 export { formatProblem } from "./problems";
@@ -34,11 +35,19 @@ export const DEFAULT_SEED = 1;
 /** Seeds are GraphQL Ints (startRun(seed:)), so they stay within 32-bit signed range. */
 export const MAX_SEED = 2_147_483_647;
 
+/** A scenario without `seeds:` must keep its lesson on seeds 1 to 20. */
+export const MIN_LESSON_SEEDS = 20;
+/** At most this many seeds in `seeds:`, so a test of every lesson stays bounded. */
+export const MAX_LESSON_SEEDS = 200;
+export function defaultLessonSeeds(): number[] {
+  return Array.from({ length: MIN_LESSON_SEEDS }, (_, i) => i + 1);
+}
+
 const KEBAB_CASE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 const TOP_LEVEL: FieldSpec = {
   required: ["id", "title", "topic", "protocol", "summary", "objectives", "nodes"],
-  optional: ["seed", "network", "clocks", "config", "workload", "faults", "expect", "questions", "limits"],
+  optional: ["seed", "seeds", "network", "clocks", "config", "workload", "faults", "expect", "questions", "limits"],
 };
 
 const PREDICATE_FIELDS = ["kind", "node", "from", "to", "message", "summaryContains"] as const;
@@ -150,6 +159,7 @@ class ScenarioValidator {
     this.protocol = this.protocolNamed(field("protocol"));
     this.nodes = this.nodeList(field("nodes"));
     const seed = this.optional(field("seed"), (slot) => r.integer(slot, `a seed: an integer from 0 to ${MAX_SEED}`, 0, MAX_SEED));
+    const seeds = this.seedList(field("seeds"));
     this.limits = this.limitsSpec(field("limits"));
     const network = this.network(field("network"));
     const clocks = this.clocks(field("clocks"));
@@ -189,10 +199,59 @@ class ScenarioValidator {
         limits: this.limits,
       },
       expect,
+      seeds: seeds ?? { seeds: defaultLessonSeeds() },
       questions,
       source: this.source,
       file: this.file,
     };
+  }
+
+  // ------------------------------------------------------------ seeds
+
+  /**
+   * `seeds:` names the seeds a scenario's lesson holds for: its expect: list must hold
+   * on each. A range "1-20", a list [1, 2, 5], or { only: [7], why: "..." } for a
+   * scenario meant for particular seeds, with the reason.
+   */
+  private seedList(slot: Slot | undefined): LessonSeeds | undefined {
+    if (slot === undefined) return undefined;
+    const r = this.reader;
+    const what = `seeds: a range such as "1-20", a list of seeds, or { only: [seeds], why: "..." }`;
+    const node = slot.node;
+    if (isMap(node)) {
+      const fields = r.mapping(slot, { required: ["only", "why"], optional: [] }, what);
+      if (fields === undefined) return undefined;
+      const seeds = this.seedsOf(fields.get("only"), what);
+      const why = this.optional(fields.get("why"), (whySlot) => r.text(whySlot, "why the lesson holds only for these seeds"));
+      return seeds === undefined || why === undefined ? undefined : { seeds, only: why };
+    }
+    const seeds = this.seedsOf(slot, what);
+    if (seeds === undefined) return undefined;
+    if (seeds.length < MIN_LESSON_SEEDS) {
+      r.expected(slot, `at least ${MIN_LESSON_SEEDS} seeds (a scenario meant for fewer says so: seeds: { only: [...], why: "..." })`);
+      return undefined;
+    }
+    return { seeds };
+  }
+
+  private seedsOf(slot: Slot | undefined, what: string): number[] | undefined {
+    if (slot === undefined) return undefined;
+    const r = this.reader;
+    const node = slot.node;
+    if (isScalar(node) && typeof node.value === "string") {
+      const match = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(node.value);
+      const first = match ? Number(match[1]) : NaN;
+      const last = match ? Number(match[2]) : NaN;
+      if (!match || first > last || last > MAX_SEED) return r.expected(slot, what);
+      if (last - first + 1 > MAX_LESSON_SEEDS) return r.expected(slot, `at most ${MAX_LESSON_SEEDS} seeds`);
+      return Array.from({ length: last - first + 1 }, (_, i) => first + i);
+    }
+    const items = r.list(slot, what);
+    if (items === undefined) return undefined;
+    if (items.length === 0) return r.expected(slot, `at least one seed`);
+    if (items.length > MAX_LESSON_SEEDS) return r.expected(slot, `at most ${MAX_LESSON_SEEDS} seeds`);
+    const seeds = items.map((item) => r.integer(item, `a seed: an integer from 0 to ${MAX_SEED}`, 0, MAX_SEED));
+    return seeds.every((seed) => seed !== undefined) ? (seeds as number[]) : undefined;
   }
 
   // ------------------------------------------------------------ identity

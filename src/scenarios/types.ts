@@ -17,6 +17,8 @@ export interface Scenario {
   readonly config: unknown;
   readonly spec: SimulationSpec;
   readonly expect: readonly ExpectSpec[];
+  /** The seeds its lesson holds for (`seeds:`): every expect: must hold on each, and on `spec.seed`. */
+  readonly seeds: LessonSeeds;
   /**
    * The `questions:` list for grading, as written (JSON values); its format belongs to
    * src/grading, which validates it. The loader always sets it (empty when the file has none).
@@ -26,6 +28,13 @@ export interface Scenario {
   readonly source: string;
   /** Where it was read from (relative to the scenarios directory), for error messages. */
   readonly file: string;
+}
+
+/** `seeds:` of a scenario file. */
+export interface LessonSeeds {
+  readonly seeds: readonly number[];
+  /** Set when the lesson is meant only for these seeds (fewer than the default twenty): why. */
+  readonly only?: string;
 }
 
 /**
