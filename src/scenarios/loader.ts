@@ -19,6 +19,7 @@ import { EVENT_KINDS, NETWORK_NODE } from "../sim/types";
 import { didYouMean, formatPath, sortProblems, type FieldPath, type ScenarioProblem } from "./problems";
 import { TOPICS, type ExpectSpec, type LessonSeeds, type Scenario, type Topic } from "./types";
 import { isMap, isScalar } from "yaml";
+import { SCENARIO_LIMITS } from "./limits";
 import { Reader, type FieldSpec, type Slot } from "./yaml-reader";
 
 export { formatProblem } from "./problems";
@@ -319,6 +320,10 @@ class ScenarioValidator {
       this.reader.expected(slot, "at least one node");
       return [];
     }
+    if (items.length > SCENARIO_LIMITS.maxNodes) {
+      this.reader.expected(slot, `at most ${SCENARIO_LIMITS.maxNodes} nodes (the limit maxNodes)`);
+      return [];
+    }
     const names: string[] = [];
     for (const item of items) {
       const name = this.reader.string(item, "a node name (text)");
@@ -358,9 +363,21 @@ class ScenarioValidator {
     if (slot === undefined) return DEFAULT_LIMITS;
     const fields = this.reader.mapping(slot, { required: [], optional: ["maxTime", "maxEvents"] });
     if (fields === undefined) return DEFAULT_LIMITS;
-    const maxTime = this.optional(fields.get("maxTime"), (s) => this.reader.integer(s, TICKS, 0));
+    const maxTime = this.optional(fields.get("maxTime"), (s) =>
+      this.reader.integer(
+        s,
+        `${TICKS}, at most ${SCENARIO_LIMITS.maxTimeMs} (the limit maxTimeMs)`,
+        0,
+        SCENARIO_LIMITS.maxTimeMs,
+      ),
+    );
     const maxEvents = this.optional(fields.get("maxEvents"), (s) =>
-      this.reader.integer(s, "a positive integer number of events", 1),
+      this.reader.integer(
+        s,
+        `a positive integer number of events, at most ${SCENARIO_LIMITS.maxEvents} (the limit maxEvents)`,
+        1,
+        SCENARIO_LIMITS.maxEvents,
+      ),
     );
     return { maxTime: maxTime ?? DEFAULT_LIMITS.maxTime, maxEvents: maxEvents ?? DEFAULT_LIMITS.maxEvents };
   }
@@ -486,7 +503,12 @@ class ScenarioValidator {
   private listOf<T>(slot: Slot | undefined, what: string, read: (slot: Slot) => T | undefined): T[] {
     if (slot === undefined) return [];
     const values: T[] = [];
-    for (const item of this.reader.list(slot, what) ?? []) {
+    const items = this.reader.list(slot, what) ?? [];
+    if (items.length > SCENARIO_LIMITS.maxListItems) {
+      this.reader.expected(slot, `${what} of at most ${SCENARIO_LIMITS.maxListItems} items (the limit maxListItems)`);
+      return values;
+    }
+    for (const item of items) {
       const value = read(item);
       if (value !== undefined) values.push(value);
     }

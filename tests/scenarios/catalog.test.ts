@@ -86,7 +86,7 @@ test("a file outside a topic folder and a missing directory are reported, not th
     const catalog = loadScenarioDirectory(missing, TEST_PROTOCOLS);
     assert.deepEqual(catalog.scenarios, []);
     assert.deepEqual(catalog.problems.map(formatProblem), [
-      `${missing}:1:1: expected a directory of scenario files (scenarios/<topic>/<id>.yaml), found no such directory`,
+      `nowhere:1:1: expected a directory of scenario files (scenarios/<topic>/<id>.yaml), found no such directory`,
     ]);
   });
 });

@@ -198,9 +198,9 @@ test("missing required fields are each reported at the mapping that lacks them",
 test("an unknown field is rejected at its key, with a suggestion when one is close", () => {
   assert.deepEqual(problems([...BASE, "sead: 7", "flavour: mint"]), [
     'consensus/demo.yaml:8:1: sead: unknown field "sead": did you mean "seed"? (expected one of id, title, topic, ' +
-      "protocol, summary, objectives, nodes, seed, network, clocks, config, workload, faults, expect, questions, limits)",
+      "protocol, summary, objectives, nodes, seed, seeds, network, clocks, config, workload, faults, expect, questions, limits)",
     'consensus/demo.yaml:9:1: flavour: unknown field "flavour"; expected one of id, title, topic, protocol, summary, ' +
-      "objectives, nodes, seed, network, clocks, config, workload, faults, expect, questions, limits",
+      "objectives, nodes, seed, seeds, network, clocks, config, workload, faults, expect, questions, limits",
   ]);
 });
 
@@ -414,7 +414,7 @@ test("the protocol's own config problems come back under config., at the value t
 
 test("limits are positive, and a time trigger beyond limits.maxTime is rejected because it could never fire", () => {
   assert.deepEqual(problems([...BASE, "limits: { maxTime: 100, maxEvents: 0 }", "faults:", "  - at: 200", "    do: heal"]), [
-    "consensus/demo.yaml:8:36: limits.maxEvents: expected a positive integer number of events, found 0",
+    "consensus/demo.yaml:8:36: limits.maxEvents: expected a positive integer number of events, at most 1000000 (the limit maxEvents), found 0",
     "consensus/demo.yaml:10:9: faults[0].at: expected a time within limits.maxTime (100 ms), or it would never " +
       "happen, found 200",
   ]);
