@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
-import { loadScenarioDirectory } from "../scenarios/catalog";
+import { loadGradedCatalog } from "../grading/catalog";
 import { UsageError } from "./args";
 import type { Catalog } from "./commands";
 
@@ -15,7 +15,7 @@ export function loadCatalog(dir: string, cwd = process.cwd()): Catalog {
       `the scenarios directory ${dir} does not exist; set SCENARIOS_DIR or run from the project folder`,
     );
   }
-  const loaded = loadScenarioDirectory(dir);
+  const loaded = loadGradedCatalog(dir);
   const problems = loaded.problems.map((problem) => ({ ...problem, file: shortPath(join(dir, problem.file), cwd) }));
   return { dir: shortPath(dir, cwd), scenarios: loaded.scenarios, problems };
 }

@@ -2,6 +2,7 @@
 import { resolve } from "node:path";
 import { parseArgs, UsageError, type FlagSpec } from "./args";
 import { diagramCommand, listCommand, runCommand, showCommand, type Catalog, type Print } from "./commands";
+import { gradeCommand } from "./grade";
 import { loadCatalog } from "./load";
 
 /** faultline's command line: list, show, run and diagram scenarios in-process (no server, no database). */
@@ -22,6 +23,9 @@ commands:
                                             --kind takes a list (--kind SEND,DELIVER)
   diagram <scenario-id> [--seed N]          a space-time diagram: one lane per node,
                                             arrows for messages
+  grade --assignment FILE --answers FILE --out results.json [--format gradescope|prairielearn] [--seed N]
+                                            grade answers offline; writes Gradescope's
+                                            results.json or PrairieLearn's result
 
 options:
   --help, -h                                this text (also: npm run cli -- <command> --help)
@@ -47,6 +51,17 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     run: runCommand,
   },
   diagram: { flags: { help: HELP, seed: SEED }, run: diagramCommand },
+  grade: {
+    flags: {
+      help: HELP,
+      seed: SEED,
+      assignment: { value: true },
+      answers: { value: true },
+      out: { value: true },
+      format: { value: true },
+    },
+    run: gradeCommand,
+  },
 };
 
 /** Runs the CLI and returns its exit code. */
