@@ -1,6 +1,7 @@
 import type { Violation } from "../sim/types";
 import { openDatabase, type Db } from "./database";
 import { EventTable, type EventRow } from "./events";
+import { GradingTables } from "./grading";
 import { migrate, MIGRATIONS, schemaVersion, type MigrationReport } from "./migrations";
 import { RunTable, type RunCompletion } from "./runs";
 import { ScenarioTable } from "./scenarios";
@@ -10,6 +11,15 @@ export { EVENT_BATCH_ROWS, fromEventRow, toEventRow, type EventRow, type EventPa
 export { MIGRATIONS, migrate, schemaVersion, type Migration, type MigrationReport } from "./migrations";
 export type { NewRun, RunCompletion, StoredRun, StoredRunSource, StoredRunStatus } from "./runs";
 export type { ScenarioInput, StoredScenario } from "./scenarios";
+export {
+  hashToken,
+  type NewSubmission,
+  type Role,
+  type StoredAssignment,
+  type StoredStudent,
+  type StoredSubmission,
+  type TokenIdentity,
+} from "./grading";
 
 /** The error every run that was RUNNING when its process died gets, followed by its seed. */
 export const INTERRUPTED_RUN_ERROR =
@@ -25,8 +35,10 @@ export class Store {
   readonly runs: RunTable;
   readonly events: EventTable;
   readonly violations: ViolationTable;
+  readonly grading: GradingTables;
 
   constructor(readonly db: Db) {
+    this.grading = new GradingTables(db);
     this.scenarios = new ScenarioTable(db);
     this.runs = new RunTable(db);
     this.events = new EventTable(db);

@@ -1,4 +1,5 @@
 import type { Db } from "./database";
+import { GRADING_MIGRATION } from "./grading";
 
 /** One step of the schema's history. Once released a migration is never edited: add a new one. */
 export interface Migration {
@@ -90,6 +91,11 @@ export const MIGRATIONS: readonly Migration[] = [
       -- Run.events(kinds: [...]) pages through one kind without scanning the whole trace.
       CREATE INDEX events_by_kind ON events (run_id, kind, seq);
     `,
+  },
+  {
+    version: 3,
+    name: "grading: students, tokens, assignments, submissions; run owners",
+    up: GRADING_MIGRATION,
   },
 ];
 
