@@ -31,3 +31,5 @@ export function gradeAssignment(
   return { graded: grade(gradingItems, byId, releaseKeys), questions };
 }
 export * from "./catalog";
+export * from "./record";
+export * from "./service";
