@@ -6,6 +6,7 @@ import { isVertex } from "./writers";
  * Process order (strong session serializability): each process's transactions in
  * the order it ran them, by invokeIndex when the history has one, else as listed.
  * (Elle's process graph; Daudjee & Salem 2004 for strong session serializability.)
+ * An info transaction gets an edge from its predecessor but none to its successor.
  */
 export function addProcessOrder(history: History, graph: DependencyGraph): void {
   const vertices = history.txns.filter(isVertex);
@@ -16,7 +17,10 @@ export function addProcessOrder(history: History, graph: DependencyGraph): void 
   for (const txn of ordered) {
     const previous = last.get(txn.process);
     if (previous !== undefined) graph.add(previous, txn.index, PROCESS, -1, -1);
-    last.set(txn.process, txn.index);
+    // An info transaction never returned, so it is not known to precede anything its process did next
+    // (in Jepsen such a process is retired and its successor gets a new id): it ends the chain.
+    if (txn.type === "info") last.delete(txn.process);
+    else last.set(txn.process, txn.index);
   }
 }
 
