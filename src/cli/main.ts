@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { resolve } from "node:path";
 import { parseArgs, UsageError, type FlagSpec } from "./args";
+import { checkSerCommand } from "./check-ser";
 import { diagramCommand, listCommand, runCommand, showCommand, type Catalog, type Print } from "./commands";
 import { loadCatalog } from "./load";
 
@@ -22,6 +23,10 @@ commands:
                                             --kind takes a list (--kind SEND,DELIVER)
   diagram <scenario-id> [--seed N]          a space-time diagram: one lane per node,
                                             arrows for messages
+  check-ser FILE.json [--timeout-ms N] [--json]
+                                            check a transactional history for
+                                            serializability (exit 0 serializable,
+                                            1 not, 2 unknown or bad input)
 
 options:
   --help, -h                                this text (also: npm run cli -- <command> --help)
@@ -56,10 +61,14 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv, print: Pri
     (name === undefined ? printError : print)(USAGE);
     return name === undefined ? 2 : 0;
   }
+  // check-ser reads a history file, not the scenarios, and has its own exit codes.
+  if (name === "check-ser") return checkSerCommand(rest, print, printError);
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   try {
     if (command === undefined) {
-      throw new UsageError(`unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(", ")})`);
+      throw new UsageError(
+        `unknown command "${name}" (commands: ${[...Object.keys(COMMANDS), "check-ser"].join(", ")})`,
+      );
     }
     const args = parseArgs(rest, command.flags);
     if (args.flags.has("help")) {
