@@ -71,9 +71,9 @@ export class DependencyGraph {
   }
 
   countsByKind(): Record<EdgeKind, number> {
-    const counts = Object.fromEntries(EDGE_KINDS.map((kind) => [kind, 0])) as Record<EdgeKind, number>;
-    for (let i = 0; i < this.count; i++) counts[edgeKindName(this.kindArray[i] as number)] += 1;
-    return counts;
+    const byNumber = new Array<number>(EDGE_KINDS.length).fill(0);
+    for (let i = 0; i < this.count; i++) byNumber[this.kindArray[i] as number] += 1;
+    return Object.fromEntries(EDGE_KINDS.map((kind, number) => [kind, byNumber[number]])) as Record<EdgeKind, number>;
   }
 
   /** Calls visit(edge) for every edge leaving vertex, in the order they were added. */
@@ -166,15 +166,22 @@ export function stronglyConnectedComponents(graph: DependencyGraph): {
         continue;
       }
       if (low[v] === index[v]) {
-        const members: number[] = [];
-        let w: number;
-        do {
-          w = stack.pop() as number;
-          onStack[w] = 0;
-          component[w] = componentCount;
-          members.push(w);
-        } while (w !== v);
-        if (members.length > 1) cyclic.push(members.sort((a, b) => a - b));
+        if (stack[stack.length - 1] === v) {
+          // A component of one vertex, the common case: no array for it.
+          stack.pop();
+          onStack[v] = 0;
+          component[v] = componentCount;
+        } else {
+          const members: number[] = [];
+          let w: number;
+          do {
+            w = stack.pop() as number;
+            onStack[w] = 0;
+            component[w] = componentCount;
+            members.push(w);
+          } while (w !== v);
+          cyclic.push(members.sort((a, b) => a - b));
+        }
         componentCount += 1;
       }
       depth -= 1;

@@ -2,7 +2,7 @@ import type { Findings } from "./findings";
 import { name, show } from "./findings";
 import { DependencyGraph, RW, WR, WW } from "./graph";
 import type { History, Scalar } from "./types";
-import { indexWriters, isVertex, type WriterIndex } from "./writers";
+import { indexWriters, isVertex, type Writer, type WriterIndex } from "./writers";
 
 /** One read of a list by an ok transaction. */
 interface ListRead {
@@ -39,7 +39,7 @@ export function inferListAppend(history: History, findings: Findings): Dependenc
   for (const [key, reads] of readsByKey) {
     const longest = longestRead(reads);
     const compatible = checkPrefixes(key, reads, longest, findings);
-    checkElements(key, reads, writers, history, findings);
+    checkElements(key, reads, compatible, longest, writers, history, findings);
     const byValue = writers.get(key);
     const order = longest.list;
     // ww: consecutive elements of the version order.
@@ -77,17 +77,24 @@ function collectReads(history: History, findings: Findings): Map<Scalar, ListRea
   for (const txn of history.txns) {
     if (txn.type !== "ok") continue;
     // Per key: what the transaction expects the list to be (null: not read yet) and its own appends so far.
-    const state = new Map<Scalar, { expected: Scalar[] | null; own: Scalar[] }>();
+    // `copied` says whether `expected` is the transaction's own array (else it is a read's, shared, copied on append).
+    const state = new Map<Scalar, { expected: Scalar[] | null; copied: boolean; own: Scalar[] }>();
     for (let op = 0; op < txn.ops.length; op++) {
       const micro = txn.ops[op]!;
       let seen = state.get(micro.key);
       if (seen === undefined) {
-        seen = { expected: null, own: [] };
+        seen = { expected: null, copied: false, own: [] };
         state.set(micro.key, seen);
       }
       if (micro.f === "append") {
         seen.own.push(micro.value);
-        seen.expected?.push(micro.value);
+        if (seen.expected !== null) {
+          if (!seen.copied) {
+            seen.expected = seen.expected.slice();
+            seen.copied = true;
+          }
+          seen.expected.push(micro.value);
+        }
         continue;
       }
       if (micro.f !== "readList" || micro.value === null) continue;
@@ -112,7 +119,8 @@ function collectReads(history: History, findings: Findings): Map<Scalar, ListRea
         readsByKey.set(micro.key, reads);
       }
       reads.push({ txn: txn.index, op, list, external });
-      seen.expected = list.slice();
+      seen.expected = list as Scalar[];
+      seen.copied = false;
     }
   }
   return readsByKey;
@@ -150,60 +158,29 @@ function checkPrefixes(key: Scalar, reads: readonly ListRead[], longest: ListRea
   return compatible;
 }
 
-/** G1a, G1b, duplicates, garbage and reading one's own future append, for every read of the key. */
+/**
+ * G1a, G1b, duplicates, garbage and reading one's own future append, for every
+ * read of the key. The elements of the longest read are judged once; a read that
+ * is a prefix of it needs only to know how far the first bad element is, so the
+ * work is the key's appends plus its reads, not the sum of the reads' lengths.
+ */
 function checkElements(
   key: Scalar,
   reads: readonly ListRead[],
+  compatible: readonly boolean[],
+  longest: ListRead,
   writers: WriterIndex,
   history: History,
   findings: Findings,
 ): void {
   const byValue = writers.get(key);
-  for (const read of reads) {
+  const order = longest.list;
+  const firstBad = firstBadElement(order, byValue, history);
+  for (let r = 0; r < reads.length; r++) {
+    const read = reads[r]!;
     const list = read.list;
-    const seen = new Set<Scalar>();
-    for (let i = 0; i < list.length; i++) {
-      const value = list[i]!;
-      if (seen.has(value)) {
-        findings.add(
-          "DUPLICATE_ELEMENTS",
-          [read.txn],
-          () =>
-            `${name(read.txn)} read ${show(key)} = ${show(list)}, which holds ${show(value)} twice, ` +
-            `though it was appended once.`,
-        );
-        break;
-      }
-      seen.add(value);
-      const writer = byValue?.get(value);
-      if (writer === undefined) {
-        findings.add(
-          "GARBAGE_READ",
-          [read.txn],
-          () =>
-            `${name(read.txn)} read ${show(key)} = ${show(list)}, but no transaction appended ${show(value)} to ${show(key)}.`,
-        );
-        continue;
-      }
-      const writerTxn = history.txns[writer.txn]!;
-      if (writerTxn.type === "fail") {
-        findings.add(
-          "G1A",
-          [writer.txn, read.txn],
-          () =>
-            `${name(read.txn)} read ${show(key)} = ${show(list)}, which holds ${show(value)}, appended by ` +
-            `${name(writer.txn)}, which failed (aborted read: a committed transaction saw an aborted write).`,
-        );
-      } else if (writer.txn === read.txn && read.external) {
-        findings.add(
-          "INTERNAL",
-          [read.txn],
-          () =>
-            `${name(read.txn)} read ${show(key)} = ${show(list)}, which holds ${show(value)}, an element it only ` +
-            `appended later in the same transaction.`,
-        );
-      }
-    }
+    if (compatible[r] !== true || list.length > firstBad) judgeElements(key, read, byValue, history, findings);
+    else if (read.external) ownFutureAppends(key, read, byValue, history, findings);
     const last = list[list.length - 1];
     const writer = last === undefined ? undefined : byValue?.get(last);
     if (writer !== undefined && !writer.final && writer.txn !== read.txn && history.txns[writer.txn]!.type !== "fail") {
@@ -214,6 +191,96 @@ function checkElements(
           `${name(read.txn)} read ${show(key)} = ${show(list)}, ending at ${show(last)}, which ${name(writer.txn)} ` +
           `appended before appending to ${show(key)} again (intermediate read: ${name(read.txn)} saw a state ` +
           `${name(writer.txn)} never committed).`,
+      );
+    }
+  }
+}
+
+/** The position of the first element that is a duplicate, unwritten or written by a failed transaction. */
+function firstBadElement(order: readonly Scalar[], byValue: Map<Scalar, Writer> | undefined, history: History): number {
+  const seen = new Set<Scalar>();
+  for (let i = 0; i < order.length; i++) {
+    const value = order[i]!;
+    const writer = byValue?.get(value);
+    if (seen.has(value) || writer === undefined || history.txns[writer.txn]!.type === "fail") return i;
+    seen.add(value);
+  }
+  return order.length;
+}
+
+/** An external read holding an element the reader itself appends later: only its own appends need looking up. */
+function ownFutureAppends(
+  key: Scalar,
+  read: ListRead,
+  byValue: Map<Scalar, Writer> | undefined,
+  history: History,
+  findings: Findings,
+): void {
+  const ops = history.txns[read.txn]!.ops;
+  for (let op = read.op + 1; op < ops.length; op++) {
+    const micro = ops[op]!;
+    if (micro.f !== "append" || micro.key !== key || !read.list.includes(micro.value)) continue;
+    if (byValue?.get(micro.value)?.txn !== read.txn) continue;
+    const list = read.list;
+    findings.add(
+      "INTERNAL",
+      [read.txn],
+      () =>
+        `${name(read.txn)} read ${show(key)} = ${show(list)}, which holds ${show(micro.value)}, an element it only ` +
+        `appended later in the same transaction.`,
+    );
+    return;
+  }
+}
+
+/** Every element of one read, judged one by one. */
+function judgeElements(
+  key: Scalar,
+  read: ListRead,
+  byValue: Map<Scalar, Writer> | undefined,
+  history: History,
+  findings: Findings,
+): void {
+  const list = read.list;
+  const seen = new Set<Scalar>();
+  for (let i = 0; i < list.length; i++) {
+    const value = list[i]!;
+    if (seen.has(value)) {
+      findings.add(
+        "DUPLICATE_ELEMENTS",
+        [read.txn],
+        () =>
+          `${name(read.txn)} read ${show(key)} = ${show(list)}, which holds ${show(value)} twice, ` +
+          `though it was appended once.`,
+      );
+      break;
+    }
+    seen.add(value);
+    const writer = byValue?.get(value);
+    if (writer === undefined) {
+      findings.add(
+        "GARBAGE_READ",
+        [read.txn],
+        () =>
+          `${name(read.txn)} read ${show(key)} = ${show(list)}, but no transaction appended ${show(value)} to ${show(key)}.`,
+      );
+      continue;
+    }
+    if (history.txns[writer.txn]!.type === "fail") {
+      findings.add(
+        "G1A",
+        [writer.txn, read.txn],
+        () =>
+          `${name(read.txn)} read ${show(key)} = ${show(list)}, which holds ${show(value)}, appended by ` +
+          `${name(writer.txn)}, which failed (aborted read: a committed transaction saw an aborted write).`,
+      );
+    } else if (writer.txn === read.txn && read.external) {
+      findings.add(
+        "INTERNAL",
+        [read.txn],
+        () =>
+          `${name(read.txn)} read ${show(key)} = ${show(list)}, which holds ${show(value)}, an element it only ` +
+          `appended later in the same transaction.`,
       );
     }
   }

@@ -6,7 +6,7 @@ export interface Writer {
   readonly txn: number;
   readonly op: number;
   /** False for an intermediate write: the transaction wrote the key again later (Adya's G1b, section 4.4.2). */
-  readonly final: boolean;
+  final: boolean;
 }
 
 export type WriterIndex = Map<Scalar, Map<Scalar, Writer>>;
@@ -19,13 +19,11 @@ export type WriterIndex = Map<Scalar, Map<Scalar, Writer>>;
  */
 export function indexWriters(txns: readonly Transaction[], verb: string): WriterIndex {
   const index: WriterIndex = new Map();
+  // The transaction's latest write of each key so far: a later write of the key makes it intermediate.
+  const latest = new Map<Scalar, Writer>();
   for (const txn of txns) {
     const ops = txn.ops;
-    const lastWrite = new Map<Scalar, number>();
-    for (let op = 0; op < ops.length; op++) {
-      const micro = ops[op]!;
-      if (micro.f === "append" || micro.f === "write") lastWrite.set(micro.key, op);
-    }
+    latest.clear();
     for (let op = 0; op < ops.length; op++) {
       const micro = ops[op]!;
       if (micro.f !== "append" && micro.f !== "write") continue;
@@ -42,7 +40,11 @@ export function indexWriters(txns: readonly Transaction[], verb: string): Writer
             `txns[${earlier.txn}].ops[${earlier.op}]; the checker needs every value written to a key to be unique`,
         );
       }
-      byValue.set(micro.value, { txn: txn.index, op, final: lastWrite.get(micro.key) === op });
+      const writer: Writer = { txn: txn.index, op, final: true };
+      const previous = latest.get(micro.key);
+      if (previous !== undefined) previous.final = false;
+      latest.set(micro.key, writer);
+      byValue.set(micro.value, writer);
     }
   }
   return index;
