@@ -1,5 +1,11 @@
+import "reflect-metadata";
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse, validate } from "graphql";
+import { projectRoot } from "../../src/api/paths";
+import { buildApiSchema } from "../../src/api/schema";
 import { post, query } from "./client";
 import { useServer } from "./server-fixture";
 import * as H from "../checkers/serializability-histories";
@@ -81,4 +87,25 @@ test("Run.serializability is null until transactional protocols record their tra
     `mutation { startRun(scenarioId: "2pc-happy-path") { id serializability { verdict } } }`,
   );
   assert.equal(started.startRun.serializability, null);
+});
+
+test("the README's serializability example is valid and answers what the README says", async () => {
+  const readme = readFileSync(join(projectRoot, "README.md"), "utf8");
+  const section = /<!-- section:serializability -->([\s\S]*?)<!-- \/section:serializability -->/.exec(readme)?.[1];
+  assert.ok(section !== undefined, "README.md has a serializability section");
+  const example = /```graphql\n([\s\S]*?)```/.exec(section)?.[1];
+  assert.ok(example !== undefined, "the section has a GraphQL example");
+  assert.deepEqual(
+    validate(await buildApiSchema(), parse(example)).map((error) => error.message),
+    [],
+  );
+  const data = await query<{
+    checkSerializability: { verdict: string; anomalies: { type: string; cycle: number[] }[] };
+  }>(api.server.url, example);
+  assert.equal(data.checkSerializability.verdict, "NOT_SERIALIZABLE");
+  assert.deepEqual(
+    data.checkSerializability.anomalies.map((anomaly) => [anomaly.type, [...anomaly.cycle].sort()]),
+    [["G2_ITEM", [0, 1]]],
+  );
+  assert.match(section, /G2_ITEM` anomaly, `cycle: \[0, 1\]`/);
 });
