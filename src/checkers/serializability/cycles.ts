@@ -87,7 +87,9 @@ export class CycleSearcher {
     let best: Cycle | undefined;
     let extra = 0;
     for (const vertex of members) {
-      const { start, end, order } = graph.outEdges(vertex);
+      const { offsets, order } = graph.adjacency();
+      const start = offsets[vertex] as number;
+      const end = offsets[vertex + 1] as number;
       for (let at = start; at < end; at++) {
         const edge = order[at] as number;
         if (graph.kind(edge) !== search.through) continue;
@@ -106,7 +108,9 @@ export class CycleSearcher {
   anyCycle(members: readonly number[]): Cycle | undefined {
     const graph = this.graph;
     for (const vertex of members) {
-      const { start, end, order } = graph.outEdges(vertex);
+      const { offsets, order } = graph.adjacency();
+      const start = offsets[vertex] as number;
+      const end = offsets[vertex + 1] as number;
       for (let at = start; at < end; at++) {
         const edge = order[at] as number;
         if (this.component[graph.to(edge)] !== this.component[vertex]) continue;
@@ -141,7 +145,9 @@ export class CycleSearcher {
         continue; // A path through the source again would not be a simple cycle.
       }
       const rwSeen = state & 1;
-      const { start, end, order } = graph.outEdges(vertex);
+      const { offsets, order } = graph.adjacency();
+      const start = offsets[vertex] as number;
+      const end = offsets[vertex + 1] as number;
       for (let at = start; at < end; at++) {
         const edge = order[at] as number;
         const kind = graph.kind(edge);

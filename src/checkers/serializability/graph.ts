@@ -76,11 +76,14 @@ export class DependencyGraph {
     return Object.fromEntries(EDGE_KINDS.map((kind, number) => [kind, byNumber[number]])) as Record<EdgeKind, number>;
   }
 
-  /** Calls visit(edge) for every edge leaving vertex, in the order they were added. */
-  outEdges(vertex: number): { readonly start: number; readonly end: number; readonly order: Int32Array } {
+  /**
+   * The edges leaving each vertex: those of vertex v are order[offsets[v]] to
+   * order[offsets[v + 1] - 1], in the order they were added. Plain arrays, so the
+   * hot loops allocate nothing.
+   */
+  adjacency(): { readonly offsets: Int32Array; readonly order: Int32Array } {
     this.seal();
-    const offsets = this.offsets as Int32Array;
-    return { start: offsets[vertex] as number, end: offsets[vertex + 1] as number, order: this.order as Int32Array };
+    return { offsets: this.offsets as Int32Array, order: this.order as Int32Array };
   }
 
   /** Builds the from-sorted index (a counting sort, stable). */
@@ -127,7 +130,7 @@ export function stronglyConnectedComponents(graph: DependencyGraph): {
   readonly cyclic: readonly (readonly number[])[];
 } {
   const n = graph.vertexCount;
-  graph.seal();
+  const { offsets, order } = graph.adjacency();
   const index = new Int32Array(n).fill(-1);
   const low = new Int32Array(n);
   const onStack = new Uint8Array(n);
@@ -142,13 +145,13 @@ export function stronglyConnectedComponents(graph: DependencyGraph): {
     if (index[root] !== -1) continue;
     let depth = 0;
     callVertex[0] = root;
-    callEdge[0] = graph.outEdges(root).start;
+    callEdge[0] = offsets[root] as number;
     index[root] = low[root] = nextIndex++;
     stack.push(root);
     onStack[root] = 1;
     while (depth >= 0) {
       const v = callVertex[depth] as number;
-      const { end, order } = graph.outEdges(v);
+      const end = offsets[v + 1] as number;
       const at = callEdge[depth] as number;
       if (at < end) {
         callEdge[depth] = at + 1;
@@ -159,7 +162,7 @@ export function stronglyConnectedComponents(graph: DependencyGraph): {
           onStack[w] = 1;
           depth += 1;
           callVertex[depth] = w;
-          callEdge[depth] = graph.outEdges(w).start;
+          callEdge[depth] = offsets[w] as number;
         } else if (onStack[w] === 1 && (index[w] as number) < (low[v] as number)) {
           low[v] = index[w] as number;
         }

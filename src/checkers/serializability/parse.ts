@@ -24,6 +24,8 @@ export class HistoryError extends Error {
 
 const TOP_FIELDS = ["kind", "txns", "realtime", "processOrder"];
 const TXN_FIELDS = ["process", "type", "ops", "invokeIndex", "returnIndex"];
+const LIST_APPEND_FUNCTIONS: readonly string[] = ["append", "r"];
+const RW_REGISTER_FUNCTIONS: readonly string[] = ["w", "r"];
 
 /**
  * Checks a parsed JSON value against the history format and returns it typed.
@@ -107,14 +109,8 @@ function parseTransaction(
       `must be greater than invokeIndex (${invokeIndex}): a transaction returns after it is invoked; got ${returnIndex}`,
     );
   }
-  return {
-    index,
-    process,
-    type: type as TransactionType,
-    ops,
-    ...(invokeIndex === undefined ? {} : { invokeIndex }),
-    ...(returnIndex === undefined ? {} : { returnIndex }),
-  };
+  // Always the same fields, so every transaction object has one shape.
+  return { index, process, type: type as TransactionType, ops, invokeIndex, returnIndex };
 }
 
 function parseOp(
@@ -124,7 +120,7 @@ function parseOp(
   type: TransactionType,
   budget: { readElements: number },
 ): MicroOp {
-  const functions = kind === "list-append" ? ["append", "r"] : ["w", "r"];
+  const functions = kind === "list-append" ? LIST_APPEND_FUNCTIONS : RW_REGISTER_FUNCTIONS;
   if (!Array.isArray(input) || input.length !== 3) {
     throw new HistoryError(
       path,
@@ -195,7 +191,7 @@ function isScalar(value: unknown): value is Scalar {
 }
 
 function unknownFields(input: Record<string, unknown>, allowed: readonly string[], path: string): void {
-  for (const field of Object.keys(input)) {
+  for (const field in input) {
     if (!allowed.includes(field)) {
       const where = path === "" ? field : `${path}.${field}`;
       throw new HistoryError(
