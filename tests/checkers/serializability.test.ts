@@ -4,6 +4,7 @@ import {
   checkSerializability,
   HistoryError,
   LIMITS,
+  LISTED_PER_TYPE,
   type AnomalyFound,
   type SerializabilityResult,
 } from "../../src/checkers/serializability";
@@ -346,4 +347,55 @@ test("the size limits refuse by name", () => {
     txns: [{ process: 0, type: "ok", ops: Array.from({ length: LIMITS.ops + 1 }, () => op) }],
   };
   assert.throws(() => checkSerializability(wide), /LIMITS\.ops/);
+});
+
+test("at most LISTED_PER_TYPE anomalies of a type are listed, and the reason counts the rest", () => {
+  const txns = [];
+  for (let i = 0; i < LISTED_PER_TYPE + 5; i++) {
+    txns.push({ process: 0, type: "fail", ops: [["w", "x", i]] }, { process: 1, type: "ok", ops: [["r", "x", i]] });
+  }
+  const result = checkSerializability({ kind: "rw-register", txns });
+  assert.equal(result.verdict, "NOT_SERIALIZABLE");
+  assert.equal(result.anomalies.length, LISTED_PER_TYPE);
+  assert.ok(result.anomalies.every((anomaly) => anomaly.type === "G1A"));
+  assert.match(result.reason ?? "", new RegExp(`listed ${LISTED_PER_TYPE} of ${LISTED_PER_TYPE + 5} G1A`));
+});
+
+test("one component can hold several classes: each is reported once, with its own shortest cycle", () => {
+  // T0 and T1 append to x and y in opposite orders (G0) and also read each other's z appends (G1c).
+  const result = checkSerializability({
+    kind: "list-append",
+    txns: [
+      {
+        process: 0,
+        type: "ok",
+        ops: [
+          ["append", "x", 1],
+          ["append", "y", 2],
+          ["append", "z", 5],
+          ["r", "w", [6]],
+        ],
+      },
+      {
+        process: 1,
+        type: "ok",
+        ops: [
+          ["append", "x", 3],
+          ["append", "y", 4],
+          ["append", "w", 6],
+          ["r", "z", [5]],
+        ],
+      },
+      {
+        process: 2,
+        type: "ok",
+        ops: [
+          ["r", "x", [1, 3]],
+          ["r", "y", [4, 2]],
+        ],
+      },
+    ],
+  });
+  assert.deepEqual(result.anomalies.map((anomaly) => anomaly.type).sort(), ["G0", "G1C"]);
+  for (const anomaly of result.anomalies) assert.deepEqual([...anomaly.cycle].sort(), [0, 1]);
 });
