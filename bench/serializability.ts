@@ -31,7 +31,7 @@ export function benchHistory(transactions: number, seed = 1): GeneratedHistory {
  * the JSON value to the verdict: version orders, the dependency graph, Tarjan's
  * SCCs), transactions per second, against a single pass over the same history.
  * Elle checks about 100k transactions per second on the JVM (Kingsbury & Alvaro
- * 2020, section 6): reported beside ours, not compared (other machine, other work).
+ * 2020, evaluation): reported beside ours, not compared (other machine, other work).
  */
 export function benchSerializability(options: {
   sizes: readonly number[];

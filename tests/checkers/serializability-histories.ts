@@ -27,7 +27,7 @@ export const SERIALIZABLE = listAppend(
 );
 
 /**
- * G0 (Adya 4.4.1, write cycle): T0 and T1 both append to x and y; T2 sees x in
+ * G0 (Adya's write cycle): T0 and T1 both append to x and y; T2 sees x in
  * the order T0, T1 (ww T0 -> T1) and y in the order T1, T0 (ww T1 -> T0).
  */
 export const G0 = listAppend(
@@ -36,17 +36,17 @@ export const G0 = listAppend(
   ok(2, ["r", "x", [1, 3]], ["r", "y", [4, 2]]),
 );
 
-/** G1a (Adya 4.4.2, aborted read): T1 reads the 1 that failed T0 appended. */
+/** G1a (Adya's aborted read): T1 reads the 1 that failed T0 appended. */
 export const G1A = listAppend(failed(0, ["append", "x", 1]), ok(1, ["r", "x", [1]]));
 
-/** G1b (Adya 4.4.2, intermediate read): T0 appends 1 then 2 to x; T1 reads x = [1], a state T0 never committed. */
+/** G1b (Adya's intermediate read): T0 appends 1 then 2 to x; T1 reads x = [1], a state T0 never committed. */
 export const G1B = listAppend(ok(0, ["append", "x", 1], ["append", "x", 2]), ok(1, ["r", "x", [1]]));
 
-/** G1c (Adya 4.4.3, circular information flow): each reads the other's append (wr T0 -> T1 on x, wr T1 -> T0 on y). */
+/** G1c (Adya's circular information flow): each reads the other's append (wr T0 -> T1 on x, wr T1 -> T0 on y). */
 export const G1C = listAppend(ok(0, ["append", "x", 1], ["r", "y", [2]]), ok(1, ["append", "y", 2], ["r", "x", [1]]));
 
 /**
- * G-single (Adya 4.4.4, read skew): T1 reads x before T0's append (rw T1 -> T0:
+ * G-single (Adya's read skew): T1 reads x before T0's append (rw T1 -> T0:
  * T2's read fixes x's order as [1]) but y after it (wr T0 -> T1).
  */
 export const G_SINGLE = listAppend(
@@ -56,7 +56,7 @@ export const G_SINGLE = listAppend(
 );
 
 /**
- * G2-item (Adya 4.4.4, write skew): T0 and T1 each read both keys empty and append
+ * G2-item (Adya's write skew): T0 and T1 each read both keys empty and append
  * to one; each misses the other's append (rw T0 -> T1 on y, rw T1 -> T0 on x).
  */
 export const G2_ITEM = listAppend(

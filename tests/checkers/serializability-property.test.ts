@@ -5,8 +5,8 @@ import { executeSerially, type Kind, type TxnPlan } from "../../bench/serializab
 import { checkSerializability } from "../../src/checkers/serializability";
 
 /**
- * The defining property of serializability (Papadimitriou 1979; Adya 1999,
- * section 3: a history is serializable iff its direct serialization graph is
+ * The defining property of serializability (Papadimitriou 1979; Adya 1999:
+ * a history is serializable iff its direct serialization graph is
  * acyclic, and a serial execution has one in execution order): random
  * transactions applied one at a time, however listed, must check SERIALIZABLE;
  * with real-time and process order too, since the execution order respects

@@ -11,8 +11,8 @@ import {
 import * as H from "./serializability-histories";
 
 /**
- * Hand-worked histories, one per class of Elle's (Kingsbury & Alvaro 2020,
- * section 4.1) after Adya (1999, section 4.4); each history's comment works out
+ * Hand-worked histories, one per class of Elle's (Kingsbury & Alvaro 2020)
+ * after Adya's phenomena (1999); each history's comment works out
  * its edges. The tests assert on types, transactions and edge kinds, not on the
  * sentences.
  */
@@ -50,7 +50,7 @@ test("a history with a serial order is SERIALIZABLE (T0, T1, T2)", () => {
   assert.deepEqual(result.edgeCounts, { WW: 1, WR: 2, RW: 0, REALTIME: 0, PROCESS: 0 });
 });
 
-test("G0: two writers append to x and y in opposite orders (Adya 4.4.1)", () => {
+test("G0: two writers append to x and y in opposite orders (Adya's G0)", () => {
   const anomaly = only(checkSerializability(H.G0));
   assert.equal(anomaly.type, "G0");
   assert.deepEqual(shape(anomaly), { transactions: [0, 1], kinds: ["WW", "WW"] });
@@ -58,27 +58,27 @@ test("G0: two writers append to x and y in opposite orders (Adya 4.4.1)", () => 
   assert.deepEqual(anomaly.edges.map((edge) => edge.key).sort(), ["x", "y"]);
 });
 
-test("G1a: a committed read sees an element of a failed transaction (Adya 4.4.2)", () => {
+test("G1a: a committed read sees an element of a failed transaction (Adya's G1)", () => {
   const anomaly = only(checkSerializability(H.G1A));
   assert.equal(anomaly.type, "G1A");
   assert.deepEqual(anomaly.cycle, [0, 1], "the writer, then the reader");
   assert.deepEqual(anomaly.edges, []);
 });
 
-test("G1b: a read ends at an element its writer appended to again (Adya 4.4.2)", () => {
+test("G1b: a read ends at an element its writer appended to again (Adya's G1)", () => {
   const anomaly = only(checkSerializability(H.G1B));
   assert.equal(anomaly.type, "G1B");
   assert.deepEqual(anomaly.cycle, [0, 1], "the writer, then the reader");
 });
 
-test("G1c: each transaction reads the other's append (Adya 4.4.3)", () => {
+test("G1c: each transaction reads the other's append (Adya's G1c)", () => {
   const anomaly = only(checkSerializability(H.G1C));
   assert.equal(anomaly.type, "G1C");
   assert.deepEqual(shape(anomaly), { transactions: [0, 1], kinds: ["WR", "WR"] });
   assertClosed(anomaly);
 });
 
-test("G-single: read skew, one anti-dependency closed by a read (Adya 4.4.4)", () => {
+test("G-single: read skew, one anti-dependency closed by a read (Adya's G2)", () => {
   const anomaly = only(checkSerializability(H.G_SINGLE));
   assert.equal(anomaly.type, "G_SINGLE");
   assert.deepEqual(shape(anomaly), { transactions: [0, 1], kinds: ["RW", "WR"] });
@@ -87,7 +87,7 @@ test("G-single: read skew, one anti-dependency closed by a read (Adya 4.4.4)", (
   assert.deepEqual([rw.from, rw.to, rw.key], [1, 0, "x"], "T1 read x before T0's append");
 });
 
-test("G2-item: write skew, two anti-dependencies (Adya 4.4.4)", () => {
+test("G2-item: write skew, two anti-dependencies (Adya's G2)", () => {
   const anomaly = only(checkSerializability(H.G2_ITEM));
   assert.equal(anomaly.type, "G2_ITEM");
   assert.deepEqual(shape(anomaly), { transactions: [0, 1], kinds: ["RW", "RW"] });

@@ -58,7 +58,7 @@ export const DependencyKind = Object.fromEntries(EDGE_KINDS.map((name) => [name,
 
 registerEnumType(DependencyKind, {
   name: "DependencyKind",
-  description: "Why one transaction must precede another in a serial order (Adya 1999, section 3.1.4).",
+  description: "Why one transaction must precede another in a serial order (Adya 1999).",
   valuesConfig: {
     WW: { description: "Write dependency: the second overwrote (or appended after) the first's write." },
     WR: { description: "Read dependency: the second read what the first wrote." },

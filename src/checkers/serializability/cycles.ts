@@ -10,16 +10,16 @@ const ORDER = bit(REALTIME) | bit(PROCESS);
 const ALL = bit(WW) | bit(WR) | bit(RW) | ORDER;
 
 /**
- * Elle's cycle classes (Kingsbury & Alvaro 2020, section 4.1, after Adya 1999,
- * section 4.4): each is searched as a cycle through one edge of its defining kind,
+ * Elle's cycle classes (Kingsbury & Alvaro 2020, after the phenomena of Adya 1999
+ * and Adya, Liskov & O'Neil 2000): each is searched as a cycle through one edge of its defining kind,
  * closed by a shortest path over the kinds it allows. Real-time and process edges
  * are allowed in every class (Elle names such cycles G0-realtime and so on; here
  * the edges list says so).
  *
- *   G0:       write cycle, ww edges only (Adya 4.4.1);
- *   G1c:      circular information flow, ww and wr edges, at least one wr (4.4.3);
- *   G-single: exactly one anti-dependency, rw (Adya 4.4.4, "single anti-dependency cycle");
- *   G2-item:  two or more rw edges (4.4.4).
+ *   G0:       write cycle, ww edges only (Adya's G0);
+ *   G1c:      circular information flow, ww and wr edges, at least one wr (Adya's G1c);
+ *   G-single: exactly one anti-dependency, rw (Adya's G-single);
+ *   G2-item:  two or more rw edges (Adya's G2-item).
  */
 interface ClassSearch {
   readonly type: Anomaly;

@@ -20,7 +20,7 @@ export class EdgeLimitError extends Error {
 }
 
 /**
- * Adya's direct serialization graph (Adya 1999, section 3.1.4 and definition 3):
+ * Adya's direct serialization graph (Adya 1999; Adya, Liskov & O'Neil 2000):
  * one vertex per committed (or possibly committed) transaction, an edge for each
  * dependency. Each edge keeps the micro-operations that justify it (-1 for an
  * order edge), so a cycle can be explained from the history.

@@ -15,7 +15,7 @@ interface ListRead {
 
 /**
  * Infers the dependency graph of a list-append history as Elle does (Kingsbury &
- * Alvaro 2020, section 4.2, "traceability" and "recoverability"): since every
+ * Alvaro 2020: "traceability" and "recoverability"): since every
  * read returns the whole list and appended values are unique, the longest read
  * of a key gives its version order, and every other read must be a prefix of it.
  *
@@ -133,7 +133,7 @@ function longestRead(reads: readonly ListRead[]): ListRead {
 }
 
 /**
- * Every read of a key must be a prefix of the longest (Elle section 4.2: a list
+ * Every read of a key must be a prefix of the longest (Elle's traceability: a list
  * only grows, so any two states of it are prefixes of one another). Returns, per
  * read, whether it is; reports the first incompatible pair of each key.
  */

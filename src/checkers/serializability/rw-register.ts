@@ -18,7 +18,7 @@ interface VersionEdge {
 /**
  * Infers the dependency graph of a rw-register history. A register read returns
  * one value, so the version order cannot be read off the history as a list's can;
- * like Elle (elle.rw-register; Kingsbury & Alvaro 2020, section 4.3) it infers
+ * like Elle (elle.rw-register; Kingsbury & Alvaro 2020) it infers
  * only what is certain:
  *
  *   wr: the (unique) writer of a value precedes every transaction that read it;

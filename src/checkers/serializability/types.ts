@@ -1,7 +1,7 @@
 /**
  * The shapes of a transactional history and of the serializability checker's
  * answer. The history shapes are Elle's two (Kingsbury & Alvaro, "Elle: Inferring
- * Isolation Anomalies from Experimental Observations", VLDB 2020, section 3):
+ * Isolation Anomalies from Experimental Observations", VLDB 2020):
  * list-append, whose reads return whole lists, and rw-register, whose reads
  * return one value.
  */
@@ -46,7 +46,7 @@ export interface History {
 
 /**
  * The anomaly classes, named as Elle names them after Adya (Adya, "Weak
- * Consistency", MIT PhD thesis 1999, section 4.4; Elle section 4.1). The last
+ * Consistency", MIT PhD thesis 1999; Elle). The last
  * four are not Adya phenomena but Elle's checks of the history itself: each also
  * rules out every serial order.
  */
@@ -64,7 +64,7 @@ export const ANOMALIES = [
 ] as const;
 export type Anomaly = (typeof ANOMALIES)[number];
 
-/** The kinds of dependency edge: Adya's three (section 3.1.4) and the two orders a user may ask for. */
+/** The kinds of dependency edge: Adya's three and the two orders a user may ask for. */
 export const EDGE_KINDS = ["WW", "WR", "RW", "REALTIME", "PROCESS"] as const;
 export type EdgeKind = (typeof EDGE_KINDS)[number];
 

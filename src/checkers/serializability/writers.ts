@@ -5,7 +5,7 @@ import type { Scalar, Transaction } from "./types";
 export interface Writer {
   readonly txn: number;
   readonly op: number;
-  /** False for an intermediate write: the transaction wrote the key again later (Adya's G1b, section 4.4.2). */
+  /** False for an intermediate write: the transaction wrote the key again later (Adya's G1b). */
   final: boolean;
 }
 
@@ -14,7 +14,7 @@ export type WriterIndex = Map<Scalar, Map<Scalar, Writer>>;
 /**
  * Indexes every written value (of ok, info and fail transactions) by key and value.
  * Elle's inference rests on every value being written at most once per key
- * (Kingsbury & Alvaro 2020, section 3: "unique writes"); a second write of the same
+ * (Kingsbury & Alvaro 2020: "recoverability"); a second write of the same
  * value is refused as bad input, naming both places.
  */
 export function indexWriters(txns: readonly Transaction[], verb: string): WriterIndex {
