@@ -5,6 +5,7 @@ import { type BenchRow } from "./measure";
 import { benchGraphqlPage } from "./graphql-page";
 import { benchRaft } from "./raft";
 import { benchRga } from "./rga";
+import { benchSerializability } from "./serializability";
 import { benchStoreWriter } from "./store-writer";
 import { benchTwoPhaseCommit } from "./two-phase-commit";
 
@@ -39,6 +40,11 @@ const BENCHMARKS: readonly Benchmark[] = [
   {
     name: "rga ops/s",
     run: (quick) => benchRga({ ops: quick ? 2_000 : 100_000, repeats: quick ? 1 : 5, budgetMs: 20_000 }),
+  },
+  {
+    name: "serializability txn/s",
+    run: (quick) =>
+      benchSerializability({ sizes: quick ? [1_000] : [10_000, 100_000], repeats: quick ? 1 : 3, budgetMs: 60_000 }),
   },
 ];
 

@@ -5,6 +5,7 @@ import { buildSchema } from "type-graphql";
 import { RunEventsResolver } from "./resolvers/run-events";
 import { RunResolver } from "./resolvers/run";
 import { ScenarioResolver } from "./resolvers/scenario";
+import { RunSerializabilityResolver, SerializabilityResolver } from "./resolvers/serializability";
 
 /** The committed SDL file, relative to the project root. */
 export const SCHEMA_FILE = "schema/schema.graphql";
@@ -16,7 +17,7 @@ export const SCHEMA_FILE = "schema/schema.graphql";
  */
 export function buildApiSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [ScenarioResolver, RunResolver, RunEventsResolver],
+    resolvers: [ScenarioResolver, RunResolver, RunEventsResolver, SerializabilityResolver, RunSerializabilityResolver],
     // type-graphql 2.0.0-rc.4 insists on a pubSub whenever the schema has a
     // subscription, even one with its own `subscribe` (runEvents follows the run
     // service's iterator); this one is never published to.

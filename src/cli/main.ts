@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { resolve } from "node:path";
 import { parseArgs, UsageError, type FlagSpec } from "./args";
+import { checkSerCommand } from "./check-ser";
 import { diagramCommand, listCommand, runCommand, showCommand, type Catalog, type Print } from "./commands";
 import { gradeCommand } from "./grade";
 import { loadCatalog } from "./load";
@@ -26,6 +27,10 @@ commands:
   grade --assignment FILE --answers FILE --out results.json [--format gradescope|prairielearn] [--seed N]
                                             grade answers offline; writes Gradescope's
                                             results.json or PrairieLearn's result
+  check-ser FILE.json [--timeout-ms N] [--json]
+                                            check a transactional history for
+                                            serializability (exit 0 serializable,
+                                            1 not, 2 unknown or bad input)
 
 options:
   --help, -h                                this text (also: npm run cli -- <command> --help)
@@ -71,10 +76,14 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv, print: Pri
     (name === undefined ? printError : print)(USAGE);
     return name === undefined ? 2 : 0;
   }
+  // check-ser reads a history file, not the scenarios, and has its own exit codes.
+  if (name === "check-ser") return checkSerCommand(rest, print, printError);
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   try {
     if (command === undefined) {
-      throw new UsageError(`unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(", ")})`);
+      throw new UsageError(
+        `unknown command "${name}" (commands: ${[...Object.keys(COMMANDS), "check-ser"].join(", ")})`,
+      );
     }
     const args = parseArgs(rest, command.flags);
     if (args.flags.has("help")) {

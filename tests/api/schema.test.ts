@@ -24,7 +24,14 @@ test("the schema keeps the design's contract: root fields, ids and enums", async
     assert.ok(type !== undefined && "getFields" in type, `type ${typeName} is missing`);
     return Object.keys(type.getFields()).sort();
   };
-  assert.deepEqual(fields("Query"), ["run", "runs", "scenario", "scenarioProblems", "scenarios"]);
+  assert.deepEqual(fields("Query"), [
+    "checkSerializability",
+    "run",
+    "runs",
+    "scenario",
+    "scenarioProblems",
+    "scenarios",
+  ]);
   assert.deepEqual(fields("Mutation"), ["startRun"]);
   assert.deepEqual(fields("Subscription"), ["runEvents"]);
   for (const field of [

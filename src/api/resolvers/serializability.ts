@@ -1,0 +1,75 @@
+import { performance } from "node:perf_hooks";
+import { GraphQLError } from "graphql";
+import { GraphQLJSON } from "graphql-scalars";
+import { Arg, FieldResolver, Int, Query, Resolver } from "type-graphql";
+import { checkSerializability, HistoryError } from "../../checkers/serializability";
+import { Run } from "../types/run";
+import { SerializabilityResult } from "../types/serializability";
+import { intInRange } from "../validate";
+
+/** The time budget of a check when the client gives none, and the most it may ask for. */
+export const DEFAULT_CHECK_TIMEOUT_MS = 10_000;
+export const MAX_CHECK_TIMEOUT_MS = 60_000;
+
+@Resolver()
+export class SerializabilityResolver {
+  @Query(() => SerializabilityResult, {
+    description:
+      "Checks a user's transactional history (Elle's list-append or rw-register shape) for serializability: " +
+      "the dependency graph's cycles, classified as Elle does, with the transactions of each.",
+  })
+  checkSerializability(
+    @Arg("history", () => GraphQLJSON, {
+      description:
+        '{ "kind": "list-append" | "rw-register", "txns": [{ "process", "type": "ok"|"fail"|"info", "ops" }], ' +
+        '"realtime"?, "processOrder"? } (see the README).',
+    })
+    history: unknown,
+    @Arg("timeoutMs", () => Int, {
+      nullable: true,
+      description: `Time budget, 1 to ${MAX_CHECK_TIMEOUT_MS} (default ${DEFAULT_CHECK_TIMEOUT_MS}); past it the verdict is UNKNOWN.`,
+    })
+    timeoutMs?: number | null,
+  ): SerializabilityResult {
+    const budgetMs = intInRange("timeoutMs", timeoutMs, 1, MAX_CHECK_TIMEOUT_MS) ?? DEFAULT_CHECK_TIMEOUT_MS;
+    const started = performance.now();
+    try {
+      const result = checkSerializability(history, { pastDeadline: () => performance.now() - started > budgetMs });
+      const counts = result.edgeCounts;
+      return {
+        ...result,
+        anomalies: result.anomalies.map((anomaly) => ({
+          ...anomaly,
+          cycle: [...anomaly.cycle],
+          edges: [...anomaly.edges],
+        })),
+        edgeCounts: { ww: counts.WW, wr: counts.WR, rw: counts.RW, realtime: counts.REALTIME, process: counts.PROCESS },
+        elapsedMs: performance.now() - started,
+      };
+    } catch (error) {
+      if (error instanceof HistoryError) {
+        throw new GraphQLError(`Argument "history": ${error.message}`, {
+          extensions: { code: "BAD_USER_INPUT", argumentName: "history", historyPath: error.path },
+        });
+      }
+      throw error;
+    }
+  }
+}
+
+/**
+ * Run.serializability: every transactional run is to be checked and its verdict
+ * stored (issue 11); no protocol records transactions yet (the isolation store and
+ * the sagas come with that issue's protocols), so the field is null for now.
+ */
+@Resolver(() => Run)
+export class RunSerializabilityResolver {
+  @FieldResolver(() => SerializabilityResult, {
+    nullable: true,
+    description:
+      "The run's transactions checked for serializability; null until transactional protocols record them (issue 11).",
+  })
+  serializability(): SerializabilityResult | null {
+    return null;
+  }
+}
