@@ -86,6 +86,17 @@ export function searchPartition(
 
   const stackNode = new Int32Array(n);
   const stackState: string[] = new Array<string>(n);
+  /**
+   * 1 where the placed operation left the state unchanged. Such an operation need
+   * not be tried anywhere later: if a linearization placed it later, moving it up to
+   * here keeps every result (it was legal here, and it changes nothing), and it
+   * breaks no real-time order (every operation that returned before its invocation
+   * is already placed, or it would not be a candidate). So when everything after
+   * placing it fails, trying other candidates at its level would fail too, and the
+   * search undoes the level below at once (an exchange argument, ours: it prunes
+   * the reads and failed compare-and-swaps that Wing and Gong would try again).
+   */
+  const stackKeeps = new Uint8Array(n);
   let depth = 0;
   let state = initial;
   let remainingWithReply = 0;
@@ -135,6 +146,7 @@ export function searchPartition(
         bitsHash = newHash;
         stackNode[depth] = entry;
         stackState[depth] = state;
+        stackKeeps[depth] = model.equal(newState, state) ? 1 : 0;
         depth += 1;
         state = newState;
         if (call.operation.returnIndex !== null) remainingWithReply -= 1;
@@ -154,17 +166,23 @@ export function searchPartition(
       bestBlocked = (entry - 2) >>> 1;
       bestState = state;
     }
-    if (depth === 0) {
-      return { kind: "not-linearizable", prefix: bestPrefix, blocked: bestBlocked, state: bestState };
-    }
-    depth -= 1;
-    if (depth < stableDepth) stableDepth = depth;
-    const undone = stackNode[depth] as number;
-    const id = (undone - 1) >>> 1;
-    state = stackState[depth] as string;
-    bits[id >>> 5] = (bits[id >>> 5] as number) & ~(1 << (id & 31));
-    bitsHash = (bitsHash ^ (zobrist[id] as number)) >>> 0;
-    if ((calls[id] as Call).operation.returnIndex !== null) remainingWithReply += 1;
+    // Undo placements. One that left the state as it was (a read, a failed cas) is undone
+    // together with the one before it: see the comment on stackKeeps.
+    let undone = -1;
+    do {
+      if (depth === 0) {
+        return { kind: "not-linearizable", prefix: bestPrefix, blocked: bestBlocked, state: bestState };
+      }
+      if (undone !== -1) unlift(next, prev, undone);
+      depth -= 1;
+      if (depth < stableDepth) stableDepth = depth;
+      undone = stackNode[depth] as number;
+      const id = (undone - 1) >>> 1;
+      state = stackState[depth] as string;
+      bits[id >>> 5] = (bits[id >>> 5] as number) & ~(1 << (id & 31));
+      bitsHash = (bitsHash ^ (zobrist[id] as number)) >>> 0;
+      if ((calls[id] as Call).operation.returnIndex !== null) remainingWithReply += 1;
+    } while (stackKeeps[depth] === 1);
     unlift(next, prev, undone);
     entry = next[undone] as number;
   }
