@@ -38,7 +38,13 @@ test("histories made by a correct register with overlapping clients are always l
         const order = report.prefix ?? [];
         assert.equal(new Set(order).size, order.length);
         const parsed = parseHistory(history).operations;
-        assert.ok(replays(model, history.initial, order.map((i) => parsed[i] as HistoryOperation)));
+        assert.ok(
+          replays(
+            model,
+            history.initial,
+            order.map((i) => parsed[i] as HistoryOperation),
+          ),
+        );
       },
     ),
     { numRuns: 150 },
@@ -113,7 +119,8 @@ const smallHistory = fc
       const returnIndex = op.fate === "no-reply" ? null : invokeIndex + op.length;
       clientFree.set(op.client, returnIndex ?? Number.POSITIVE_INFINITY);
       const args = kind === "read" ? [] : kind === "write" ? [op.a] : [op.a, op.b];
-      const result = op.fate === "no-reply" ? {} : kind === "read" ? { result: op.b } : kind === "cas" ? { result: op.swapped } : {};
+      const result =
+        op.fate === "no-reply" ? {} : kind === "read" ? { result: op.b } : kind === "cas" ? { result: op.swapped } : {};
       made.push({
         client: op.client,
         op: kind,
@@ -139,7 +146,8 @@ function bruteForce(model: string, initial: Json, operations: readonly HistoryOp
       if (placed.has(op)) continue;
       // op may go next only if no unplaced operation returned before op was invoked.
       const blocked = live.some(
-        (other) => other !== op && !placed.has(other) && other.returnIndex !== null && other.returnIndex < op.invokeIndex,
+        (other) =>
+          other !== op && !placed.has(other) && other.returnIndex !== null && other.returnIndex < op.invokeIndex,
       );
       if (blocked) continue;
       const next = apply(state, op);

@@ -172,9 +172,7 @@ test("compare-and-swap: two successful swaps from the same value cannot both hav
   assert.equal(one.verdict, "LINEARIZABLE");
   // The failed swap must come after the successful one: the register was 0 at the start.
   assert.deepEqual(one.prefix, [0, 1, 2]);
-  const lied = check("cas-register", [
-    { client: 1, op: "cas", args: [0, 1], result: false, at: [0, 1] },
-  ]);
+  const lied = check("cas-register", [{ client: 1, op: "cas", args: [0, 1], result: false, at: [0, 1] }]);
   assert.equal(lied.verdict, "NOT_LINEARIZABLE");
   assert.equal(lied.failedOp, 0);
   // A cas with no reply may have swapped: the read of 1 is explained by it.
@@ -286,18 +284,38 @@ test("malformed histories are refused with the operation and field named", () =>
       operation: 1,
     },
     {
-      input: { model: "register", operations: [{ ...good, returnIndex: 5 }, { ...good, invokeIndex: 3, returnIndex: 7 }] },
+      input: {
+        model: "register",
+        operations: [
+          { ...good, returnIndex: 5 },
+          { ...good, invokeIndex: 3, returnIndex: 7 },
+        ],
+      },
       path: "operations[1].invokeIndex",
       operation: 1,
     },
     {
-      input: { model: "register", operations: [{ ...good, returnIndex: null, result: undefined }, { ...good, invokeIndex: 3, returnIndex: 7 }] },
+      input: {
+        model: "register",
+        operations: [
+          { ...good, returnIndex: null, result: undefined },
+          { ...good, invokeIndex: 3, returnIndex: 7 },
+        ],
+      },
       path: "operations[1].invokeIndex",
       operation: 1,
     },
-    { input: { model: "register", operations: [good, { ...good, op: "cas", args: [0, 1] }] }, path: "operations[1].op", operation: 1 },
+    {
+      input: { model: "register", operations: [good, { ...good, op: "cas", args: [0, 1] }] },
+      path: "operations[1].op",
+      operation: 1,
+    },
     { input: { model: "register", operations: [{ ...good, args: [1] }] }, path: "operations[0].args", operation: 0 },
-    { input: { model: "cas-register", operations: [{ ...good, op: "cas", args: [1] }] }, path: "operations[0].args", operation: 0 },
+    {
+      input: { model: "cas-register", operations: [{ ...good, op: "cas", args: [1] }] },
+      path: "operations[0].args",
+      operation: 0,
+    },
     {
       input: { model: "cas-register", operations: [{ ...good, op: "cas", args: [0, 1], result: "yes" }] },
       path: "operations[0].result",
@@ -306,9 +324,21 @@ test("malformed histories are refused with the operation and field named", () =>
     { input: { model: "kv", operations: [{ ...good, op: "get" }] }, path: "operations[0].key", operation: 0 },
     { input: { model: "register", operations: [{ ...good, key: "x" }] }, path: "operations[0].key", operation: 0 },
     { input: { model: "register", operations: [{ ...good, client: -1 }] }, path: "operations[0].client", operation: 0 },
-    { input: { model: "register", operations: [{ ...good, invokeIndex: 1.5 }] }, path: "operations[0].invokeIndex", operation: 0 },
-    { input: { model: "register", operations: [{ ...good, failed: "no" }] }, path: "operations[0].failed", operation: 0 },
-    { input: { model: "register", operations: [{ ...good, returnIndex: null }] }, path: "operations[0].result", operation: 0 },
+    {
+      input: { model: "register", operations: [{ ...good, invokeIndex: 1.5 }] },
+      path: "operations[0].invokeIndex",
+      operation: 0,
+    },
+    {
+      input: { model: "register", operations: [{ ...good, failed: "no" }] },
+      path: "operations[0].failed",
+      operation: 0,
+    },
+    {
+      input: { model: "register", operations: [{ ...good, returnIndex: null }] },
+      path: "operations[0].result",
+      operation: 0,
+    },
     { input: { model: "register", operations: [{ ...good, when: 3 }] }, path: "operations[0].when", operation: 0 },
     { input: { model: "register", operations: [7] }, path: "operations[0]", operation: 0 },
   ];

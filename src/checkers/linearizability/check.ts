@@ -69,7 +69,7 @@ export function checkHistory(history: History, options: CheckOptions = {}): Line
     results.push(result);
   }
   const stopped = results.filter((result) => result.outcome.kind === "stopped");
-  if (stopped.length > 0) return unknown(history, stopped, words);
+  if (stopped.length > 0) return unknown(history, stopped);
   return linearizable(history, results, words);
 }
 
@@ -108,7 +108,9 @@ function linearizable(history: History, results: readonly PartitionResult[], wor
     );
   }
   if (ignoredReads > 0) {
-    notes.push(`${plural(ignoredReads, "read")} with no known result constrain${ignoredReads === 1 ? "s" : ""} nothing`);
+    notes.push(
+      `${plural(ignoredReads, "read")} with no known result constrain${ignoredReads === 1 ? "s" : ""} nothing`,
+    );
   }
   const explanation =
     total === 0
@@ -116,7 +118,13 @@ function linearizable(history: History, results: readonly PartitionResult[], wor
       : `Linearizable: ${order.length === 1 ? "the 1 operation that took effect fits" : `the ${order.length} operations that took effect can be put in one order`}` +
         `, each taking effect at one moment between its invocation and its return, in which every result is what ${words.subject(history)} gives (prefix lists that order).` +
         (notes.length > 0 ? ` ${capitalize(list(notes))}.` : "");
-  return { verdict: "LINEARIZABLE", explanation, operations: total, prefix: order.map((op) => op.index), failedOp: null };
+  return {
+    verdict: "LINEARIZABLE",
+    explanation,
+    operations: total,
+    prefix: order.map((op) => op.index),
+    failedOp: null,
+  };
 }
 
 function notLinearizable(history: History, result: PartitionResult, words: Words): LinearizabilityReport {
@@ -146,12 +154,10 @@ function notLinearizable(history: History, result: PartitionResult, words: Words
   };
 }
 
-function unknown(history: History, stopped: readonly PartitionResult[], words: Words): LinearizabilityReport {
+function unknown(history: History, stopped: readonly PartitionResult[]): LinearizabilityReport {
   const first = stopped[0]?.outcome as Extract<SearchOutcome, { kind: "stopped" }>;
   const why =
-    first.reason === "time"
-      ? "its time budget ran out"
-      : "its memory budget (the cache of explored orders) was spent";
+    first.reason === "time" ? "its time budget ran out" : "its memory budget (the cache of explored orders) was spent";
   const keys = stopped.map((result) => result.partition.key).filter((key): key is string => key !== null);
   const explanation =
     `Unknown: the search stopped because ${why} before it could decide` +

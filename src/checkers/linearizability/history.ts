@@ -84,7 +84,10 @@ export function parseHistory(input: unknown): History {
   const modelName = model as ModelName;
   const initial = input["initial"] === undefined ? (modelName === "kv" ? {} : null) : input["initial"];
   if (modelName === "kv" && !isJsonObject(initial)) {
-    throw new HistoryError(`for kv must be an object of every key's first value; got ${describeJson(initial)}`, "initial");
+    throw new HistoryError(
+      `for kv must be an object of every key's first value; got ${describeJson(initial)}`,
+      "initial",
+    );
   }
   const operations = input["operations"];
   if (!Array.isArray(operations)) {
@@ -132,7 +135,10 @@ function parseOperation(raw: unknown, index: number, model: ModelName): HistoryO
   if (!Array.isArray(args)) return fail("args", `must be a list; got ${describeJson(args)}`);
   const arity = arities[opName] as number;
   if (args.length !== arity) {
-    fail("args", `${opName} takes ${arity === 0 ? "no arguments" : arity === 1 ? "1 argument" : `${arity} arguments`}; got ${args.length}`);
+    fail(
+      "args",
+      `${opName} takes ${arity === 0 ? "no arguments" : arity === 1 ? "1 argument" : `${arity} arguments`}; got ${args.length}`,
+    );
   }
   const hasResult = Object.hasOwn(raw, "result") && raw["result"] !== undefined;
   const result = hasResult ? (raw["result"] as Json) : null;

@@ -19,3 +19,4 @@ export {
   type ModelName,
 } from "./history";
 export { MODELS, type Model } from "./model";
+export { historyFromTrace, type TraceHistory } from "./trace";

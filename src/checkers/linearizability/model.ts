@@ -149,9 +149,7 @@ function whyRegisterIllegal(state: string, call: Call, key: string | null): stri
 function singleRegister(name: "register" | "cas-register"): Model {
   return {
     name,
-    partition: (history) => [
-      { key: null, initial: canonicalJson(history.initial), operations: history.operations },
-    ],
+    partition: (history) => [{ key: null, initial: canonicalJson(history.initial), operations: history.operations }],
     step: registerStep,
     equal: (a, b) => a === b,
     hash: hashText,
