@@ -24,7 +24,14 @@ test("the schema keeps the design's contract: root fields, ids and enums", async
     assert.ok(type !== undefined && "getFields" in type, `type ${typeName} is missing`);
     return Object.keys(type.getFields()).sort();
   };
-  assert.deepEqual(fields("Query"), ["run", "runs", "scenario", "scenarioProblems", "scenarios"]);
+  assert.deepEqual(fields("Query"), [
+    "checkLinearizability",
+    "run",
+    "runs",
+    "scenario",
+    "scenarioProblems",
+    "scenarios",
+  ]);
   assert.deepEqual(fields("Mutation"), ["startRun"]);
   assert.deepEqual(fields("Subscription"), ["runEvents"]);
   for (const field of [
@@ -45,6 +52,24 @@ test("the schema keeps the design's contract: root fields, ids and enums", async
   assert.equal(String(schema.getQueryType()?.getFields().run.type), "Run");
   assert.equal(String(schema.getMutationType()?.getFields().startRun.type), "Run!");
   assert.equal(String(schema.getSubscriptionType()?.getFields().runEvents.type), "TraceEvent!");
+  // Issue 10's Contract.
+  assert.equal(String(schema.getQueryType()?.getFields().checkLinearizability.type), "LinearizabilityResult!");
+  assert.deepEqual(
+    schema
+      .getQueryType()
+      ?.getFields()
+      .checkLinearizability.args.map((arg) => `${arg.name}: ${String(arg.type)}`),
+    ["history: JSON!", "timeoutMs: Int"],
+  );
+  assert.deepEqual(fields("LinearizabilityResult"), [
+    "elapsedMs",
+    "explanation",
+    "failedOp",
+    "operations",
+    "prefix",
+    "verdict",
+  ]);
+  assert.ok(fields("Run").includes("linearizability"));
 });
 
 test("every GraphQL example in the README is valid against the schema", async () => {
