@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { resolve } from "node:path";
 import { parseArgs, UsageError, type FlagSpec } from "./args";
+import { checkLinCommand } from "./check-lin";
 import { diagramCommand, listCommand, runCommand, showCommand, type Catalog, type Print } from "./commands";
 import { loadCatalog } from "./load";
 
@@ -22,6 +23,9 @@ commands:
                                             --kind takes a list (--kind SEND,DELIVER)
   diagram <scenario-id> [--seed N]          a space-time diagram: one lane per node,
                                             arrows for messages
+  check-lin <file.json> [--timeout MS]      is this history of client operations
+                                            linearizable? (README, Linearizability)
+                                            exit 0 yes, 1 no, 2 unknown or bad input
 
 options:
   --help, -h                                this text (also: npm run cli -- <command> --help)
@@ -33,7 +37,9 @@ exit codes: 0 done, 1 the scenario could not run, 2 a usage error (bad flag, unk
 
 interface Command {
   readonly flags: Readonly<Record<string, FlagSpec>>;
-  readonly run: (catalog: Catalog, args: ReturnType<typeof parseArgs>, print: Print) => void;
+  readonly run?: (catalog: Catalog, args: ReturnType<typeof parseArgs>, print: Print) => void;
+  /** A command that needs no scenarios and gives its own exit code. */
+  readonly standalone?: (args: ReturnType<typeof parseArgs>, print: Print, printError: Print) => number;
 }
 
 const HELP: FlagSpec = { value: false };
@@ -47,6 +53,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     run: runCommand,
   },
   diagram: { flags: { help: HELP, seed: SEED }, run: diagramCommand },
+  "check-lin": { flags: { help: HELP, timeout: { value: true } }, standalone: checkLinCommand },
 };
 
 /** Runs the CLI and returns its exit code. */
@@ -66,8 +73,9 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv, print: Pri
       print(USAGE);
       return 0;
     }
+    if (command.standalone !== undefined) return command.standalone(args, print, printError);
     const catalog = loadCatalog(resolve(env["SCENARIOS_DIR"] ?? "./scenarios"));
-    command.run(catalog, args, print);
+    command.run?.(catalog, args, print);
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {
