@@ -16,7 +16,7 @@ test("(i) the linearizability bench reports a row per history, each beside its c
   }
 });
 
-test("(i) the ceiling replays a correct history in return order, every operation fitting but those a concurrent write explains", () => {
+test("(i) the ceiling replays a one-client history in return order, every operation fitting", () => {
   const history = generateHistory({ model: "cas-register", clients: 1, operations: 300, seed: 4 });
   // One client: return order is the real order, so every step fits.
   assert.equal(replayInReturnOrder(history), 300);
