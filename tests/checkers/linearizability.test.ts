@@ -372,3 +372,19 @@ test("an empty history is linearizable", () => {
   assert.deepEqual(report.prefix, []);
   assert.equal(report.operations, 0);
 });
+
+test("a write of the value already held may still be the write that a later read sees", () => {
+  // Found by the brute-force cross-check: c0's write of 1 (no reply) changes nothing
+  // if placed first, but placed after c1's write of 0 it explains the read of 1.
+  const report = check(
+    "register",
+    [
+      { client: 1, op: "write", args: [0], at: [1, 1] },
+      { client: 1, op: "read", result: 1, at: [2, 2] },
+      { client: 0, op: "write", args: [1], at: [0, null] },
+    ],
+    1,
+  );
+  assert.equal(report.verdict, "LINEARIZABLE");
+  assert.deepEqual(report.prefix, [0, 2, 1]);
+});

@@ -40,6 +40,8 @@ export interface Model {
   hash(state: string): number;
   /** True for an operation that only observes (a read): with an unknown result it constrains nothing. */
   readOnly(op: string): boolean;
+  /** True when the call leaves every state it can take effect in unchanged (a read; a cas that returned false). */
+  changesNothing(call: Call): boolean;
   /** "read of x that returned 1" (the caller says whose). */
   describeOperation(operation: HistoryOperation): string;
   /** "x holds 2". */
@@ -102,6 +104,10 @@ function registerStep(state: string, call: Call): string | typeof ILLEGAL {
   }
 }
 
+function registerChangesNothing(call: Call): boolean {
+  return call.op === "read" || call.op === "get" || (call.op === "cas" && call.result === "false");
+}
+
 function describeRegisterOperation(operation: HistoryOperation): string {
   const of = operation.key === null ? "" : ` of ${operation.key}`;
   const args = operation.args.map((value) => describeJson(value));
@@ -154,6 +160,7 @@ function singleRegister(name: "register" | "cas-register"): Model {
     equal: (a, b) => a === b,
     hash: hashText,
     readOnly: (op) => op === "read",
+    changesNothing: registerChangesNothing,
     describeOperation: describeRegisterOperation,
     describeState: (state) => `the register holds ${show(state)}`,
     whyIllegal: (state, call) => whyRegisterIllegal(state, call, null),
@@ -182,6 +189,7 @@ const kvModel: Model = {
   equal: (a, b) => a === b,
   hash: hashText,
   readOnly: (op) => op === "get",
+  changesNothing: registerChangesNothing,
   describeOperation: describeRegisterOperation,
   describeState: (state, key) => `${key ?? "the key"} holds ${show(state)}`,
   whyIllegal: (state, call) => whyRegisterIllegal(state, call, call.operation.key),

@@ -87,14 +87,15 @@ export function searchPartition(
   const stackNode = new Int32Array(n);
   const stackState: string[] = new Array<string>(n);
   /**
-   * 1 where the placed operation left the state unchanged. Such an operation need
-   * not be tried anywhere later: if a linearization placed it later, moving it up to
-   * here keeps every result (it was legal here, and it changes nothing), and it
-   * breaks no real-time order (every operation that returned before its invocation
-   * is already placed, or it would not be a candidate). So when everything after
-   * placing it fails, trying other candidates at its level would fail too, and the
-   * search undoes the level below at once (an exchange argument, ours: it prunes
-   * the reads and failed compare-and-swaps that Wing and Gong would try again).
+   * 1 where the placed operation changes no state it can take effect in (a read, a
+   * cas that returned false). Such an operation need not be tried anywhere later: if
+   * a linearization placed it later, moving it up to here keeps every result (it is
+   * legal here and changes nothing, here or there), and it breaks no real-time order
+   * (every operation that returned before its invocation is already placed, or it
+   * would not be a candidate). So when everything after placing it fails, trying
+   * other candidates at its level would fail too, and the search undoes the level
+   * below at once (an exchange argument, ours). A write of the value already held
+   * does not qualify: placed later, after another write, it changes the state.
    */
   const stackKeeps = new Uint8Array(n);
   let depth = 0;
@@ -146,7 +147,7 @@ export function searchPartition(
         bitsHash = newHash;
         stackNode[depth] = entry;
         stackState[depth] = state;
-        stackKeeps[depth] = model.equal(newState, state) ? 1 : 0;
+        stackKeeps[depth] = model.changesNothing(call) ? 1 : 0;
         depth += 1;
         state = newState;
         if (call.operation.returnIndex !== null) remainingWithReply -= 1;
