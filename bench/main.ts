@@ -3,6 +3,7 @@ import { cpus, totalmem } from "node:os";
 import { formatTable } from "../src/cli/table";
 import { type BenchRow } from "./measure";
 import { benchGraphqlPage } from "./graphql-page";
+import { benchLinearizability } from "./linearizability";
 import { benchRaft } from "./raft";
 import { benchRga } from "./rga";
 import { benchSerializability } from "./serializability";
@@ -36,6 +37,16 @@ const BENCHMARKS: readonly Benchmark[] = [
   {
     name: "raft sim events/s",
     run: (quick) => benchRaft({ writes: quick ? 200 : 10_000, repeats: quick ? 1 : 3, budgetMs: 30_000 }),
+  },
+  {
+    name: "linearizability checker",
+    run: (quick) =>
+      benchLinearizability({
+        sizes: quick ? [200] : [1_000, 10_000],
+        clients: quick ? [5] : [5, 20],
+        repeats: quick ? 1 : 3,
+        checkBudgetMs: quick ? 1_000 : 5_000,
+      }),
   },
   {
     name: "rga ops/s",

@@ -2,6 +2,7 @@ import "reflect-metadata";
 import { createPubSub } from "@graphql-yoga/subscription";
 import { type GraphQLSchema, lexicographicSortSchema, printSchema } from "graphql";
 import { buildSchema } from "type-graphql";
+import { LinearizabilityResolver } from "./resolvers/linearizability";
 import { RunEventsResolver } from "./resolvers/run-events";
 import { RunResolver } from "./resolvers/run";
 import { ScenarioResolver } from "./resolvers/scenario";
@@ -17,7 +18,14 @@ export const SCHEMA_FILE = "schema/schema.graphql";
  */
 export function buildApiSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [ScenarioResolver, RunResolver, RunEventsResolver, SerializabilityResolver, RunSerializabilityResolver],
+    resolvers: [
+      ScenarioResolver,
+      RunResolver,
+      RunEventsResolver,
+      SerializabilityResolver,
+      RunSerializabilityResolver,
+      LinearizabilityResolver,
+    ],
     // type-graphql 2.0.0-rc.4 insists on a pubSub whenever the schema has a
     // subscription, even one with its own `subscribe` (runEvents follows the run
     // service's iterator); this one is never published to.

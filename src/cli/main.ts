@@ -2,6 +2,7 @@
 import { resolve } from "node:path";
 import { parseArgs, UsageError, type FlagSpec } from "./args";
 import { checkSerCommand } from "./check-ser";
+import { checkLinCommand } from "./check-lin";
 import { diagramCommand, listCommand, runCommand, showCommand, type Catalog, type Print } from "./commands";
 import { gradeCommand } from "./grade";
 import { loadCatalog } from "./load";
@@ -31,6 +32,9 @@ commands:
                                             check a transactional history for
                                             serializability (exit 0 serializable,
                                             1 not, 2 unknown or bad input)
+  check-lin <file.json> [--timeout MS]      is this history of client operations
+                                            linearizable? (README, Linearizability)
+                                            exit 0 yes, 1 no, 2 unknown or bad input
 
 options:
   --help, -h                                this text (also: npm run cli -- <command> --help)
@@ -42,7 +46,9 @@ exit codes: 0 done, 1 the scenario could not run, 2 a usage error (bad flag, unk
 
 interface Command {
   readonly flags: Readonly<Record<string, FlagSpec>>;
-  readonly run: (catalog: Catalog, args: ReturnType<typeof parseArgs>, print: Print) => void;
+  readonly run?: (catalog: Catalog, args: ReturnType<typeof parseArgs>, print: Print) => void;
+  /** A command that needs no scenarios and gives its own exit code. */
+  readonly standalone?: (args: ReturnType<typeof parseArgs>, print: Print, printError: Print) => number;
 }
 
 const HELP: FlagSpec = { value: false };
@@ -67,6 +73,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     },
     run: gradeCommand,
   },
+  "check-lin": { flags: { help: HELP, timeout: { value: true } }, standalone: checkLinCommand },
 };
 
 /** Runs the CLI and returns its exit code. */
@@ -90,8 +97,9 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv, print: Pri
       print(USAGE);
       return 0;
     }
+    if (command.standalone !== undefined) return command.standalone(args, print, printError);
     const catalog = loadCatalog(resolve(env["SCENARIOS_DIR"] ?? "./scenarios"));
-    command.run(catalog, args, print);
+    command.run?.(catalog, args, print);
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {

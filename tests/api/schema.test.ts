@@ -24,7 +24,13 @@ test("the schema keeps the design's contract: root fields, ids and enums", async
     assert.ok(type !== undefined && "getFields" in type, `type ${typeName} is missing`);
     return Object.keys(type.getFields()).sort();
   };
-  assert.deepEqual(fields("Query"), [
+  // The contract is extended, never renamed: every field it names must be there.
+  const includes = (typeName: string, names: readonly string[]): void => {
+    const missing = names.filter((name) => !fields(typeName).includes(name));
+    assert.deepEqual(missing, [], `${typeName} lost fields of the contract`);
+  };
+  includes("Query", [
+    "checkLinearizability",
     "checkSerializability",
     "run",
     "runs",
@@ -32,8 +38,8 @@ test("the schema keeps the design's contract: root fields, ids and enums", async
     "scenarioProblems",
     "scenarios",
   ]);
-  assert.deepEqual(fields("Mutation"), ["startRun"]);
-  assert.deepEqual(fields("Subscription"), ["runEvents"]);
+  includes("Mutation", ["startRun"]);
+  includes("Subscription", ["runEvents"]);
   for (const field of [
     "id",
     "scenario",
@@ -52,6 +58,25 @@ test("the schema keeps the design's contract: root fields, ids and enums", async
   assert.equal(String(schema.getQueryType()?.getFields().run.type), "Run");
   assert.equal(String(schema.getMutationType()?.getFields().startRun.type), "Run!");
   assert.equal(String(schema.getSubscriptionType()?.getFields().runEvents.type), "TraceEvent!");
+  // Issue 10's Contract.
+  assert.equal(String(schema.getQueryType()?.getFields().checkLinearizability.type), "LinearizabilityResult!");
+  assert.deepEqual(
+    schema
+      .getQueryType()
+      ?.getFields()
+      .checkLinearizability.args.map((arg) => `${arg.name}: ${String(arg.type)}`)
+      .sort(),
+    ["history: JSON!", "timeoutMs: Int"],
+  );
+  assert.deepEqual(fields("LinearizabilityResult"), [
+    "elapsedMs",
+    "explanation",
+    "failedOp",
+    "operations",
+    "prefix",
+    "verdict",
+  ]);
+  assert.ok(fields("Run").includes("linearizability"));
 });
 
 test("every GraphQL example in the README is valid against the schema", async () => {
