@@ -8,8 +8,8 @@ import {
   stateMachineSafety,
   type RaftLikeEntry,
   type RaftLikeState,
-} from "../../src/checkers/raft";
-import { LogTracker } from "../../src/checkers/raft/shape";
+} from "../../src/protocols/raft/checkers";
+import { LogTracker } from "../../src/protocols/raft/checkers/shape";
 import { defaultRaftConfig, raft } from "../../src/protocols/raft";
 import type { RaftConfig, RaftState } from "../../src/protocols/raft";
 import { runScenario } from "../../src/scenarios/runner";

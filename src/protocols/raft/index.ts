@@ -1,4 +1,4 @@
-import { raftCheckers } from "../../checkers/raft";
+import { raftCheckers } from "./checkers";
 import type { Json } from "../../sim/json";
 import type { Protocol } from "../../sim/types";
 import { onClientRequest, onReadTimeout, OPERATIONS } from "./client";
