@@ -112,10 +112,10 @@ function appendClientEntry(ctx: Context, state: RaftState, request: ClientReques
   );
   ctx.stateChange(
     `${state.node} appends entry ${index} (term ${state.currentTerm}): ${describeCommand(command)}, for client request ${request.id}.`,
-    { index, term: state.currentTerm, command: command as Json, request: request.id },
+    { event: "clientAppend", index, term: state.currentTerm, command: command as Json, request: request.id },
   );
   const decision = commitDecision(state);
-  if (decision?.commit) moveCommitIndex(ctx, state, decision.replicated, decision.explanation);
+  if (decision?.commit) moveCommitIndex(ctx, state, decision.replicated, decision.reason);
   replicateNewEntries(ctx, state);
 }
 
@@ -171,7 +171,7 @@ function localRead(ctx: Context, state: RaftState, request: ClientRequest, key: 
   );
   ctx.reply(
     request.id,
-    { ok: true, value: value ?? null, mode: "local", lastApplied: state.lastApplied },
+    { ok: true, key, value: value ?? null, mode: "local", lastApplied: state.lastApplied },
     `${state.node} answers the local read: ${key} = ${show(value)} (possibly stale: no leader or majority was consulted).`,
   );
 }
