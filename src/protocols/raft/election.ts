@@ -40,12 +40,13 @@ export function onElectionTimeout(ctx: Context, state: RaftState): void {
       `${state.node}'s election timeout fires: it heard ${heard} for ${waited} ms, so it starts an election (section 5.2).`,
     );
   }
-  startElection(ctx, state);
+  startElection(ctx, state, waited);
 }
 
 /** Figure 2, candidates: increment currentTerm, vote for self, reset the election timer, send RequestVote to all. */
-function startElection(ctx: Context, state: RaftState): void {
+function startElection(ctx: Context, state: RaftState, waited: number): void {
   const previousRole = state.role;
+  const previousVotes = previousRole === "candidate" ? [...state.votesGranted] : null;
   state.currentTerm += 1;
   state.role = "candidate";
   state.votedFor = state.node;
@@ -63,6 +64,8 @@ function startElection(ctx: Context, state: RaftState): void {
       votes: [state.node],
       votesNeeded: majority(state),
       rule: "electionTimeout",
+      electionTimeoutMs: waited,
+      previousVotes,
     },
   );
   if (state.votesGranted.size >= majority(state)) {

@@ -364,9 +364,10 @@ export function onAppendEntriesResponse(
     tell(
       ctx,
       turn,
-      `${state.node} learns that ${matchText}${decision === undefined ? "." : "; " + decision.explanation}`,
+      `${state.node} learns that ${matchText}${decision?.commit === true ? "; " + decision.explanation : "."}`,
     );
     if (decision?.commit) moveCommitIndex(ctx, state, decision.replicated, decision.reason);
+    else if (decision !== undefined) withholdCommit(ctx, state, decision);
     confirmReads(ctx, state);
     if (!state.inflight.has(from) && (state.nextIndex.get(from) ?? 0) <= lastIndex(state)) {
       sendAppendEntries(ctx, state, from, "continue");
@@ -394,6 +395,19 @@ export function onAppendEntriesResponse(
     `${state.node} ignores a rejection from ${from} about entry ${message.prevLogIndex}: nextIndex[${from}] has already moved to ${nextIndex}, so it answers an older AppendEntries.`,
   );
   confirmReads(ctx, state);
+}
+
+/** Section 5.4.2, Figure 8: a majority holds an entry of an earlier term, and the leader does not count it. */
+function withholdCommit(ctx: Context, state: RaftState, decision: CommitDecision): void {
+  ctx.note(`${state.node} leaves its commitIndex at ${state.commitIndex}: ${decision.explanation}`, {
+    event: "commitWithheld",
+    rule: "currentTermOnly",
+    commitIndex: state.commitIndex,
+    index: decision.replicated,
+    entryTerm: decision.reason.entryTerm,
+    term: state.currentTerm,
+    holders: [...decision.holders],
+  });
 }
 
 /**
