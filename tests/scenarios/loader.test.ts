@@ -198,9 +198,9 @@ test("missing required fields are each reported at the mapping that lacks them",
 test("an unknown field is rejected at its key, with a suggestion when one is close", () => {
   assert.deepEqual(problems([...BASE, "sead: 7", "flavour: mint"]), [
     'consensus/demo.yaml:8:1: sead: unknown field "sead": did you mean "seed"? (expected one of id, title, topic, ' +
-      "protocol, summary, objectives, nodes, seed, network, clocks, config, workload, faults, expect, questions, limits)",
+      "protocol, summary, objectives, nodes, seed, seeds, network, clocks, config, workload, faults, expect, questions, limits)",
     'consensus/demo.yaml:9:1: flavour: unknown field "flavour"; expected one of id, title, topic, protocol, summary, ' +
-      "objectives, nodes, seed, network, clocks, config, workload, faults, expect, questions, limits",
+      "objectives, nodes, seed, seeds, network, clocks, config, workload, faults, expect, questions, limits",
   ]);
 });
 

@@ -221,10 +221,14 @@ export function onAppendEntries(
   }
   const lastNew = prev + message.entries.length;
   // Rule 5: commitIndex = min(leaderCommit, index of last new entry).
+  // Judged against the commitIndex after rule 3: a truncation can only lower it (and only
+  // in a deliberately unsafe run), and what was committed before the truncation is not
+  // committed again unless the leader's commit index covers it.
+  const commitAfterTruncation =
+    truncateFrom !== null && truncateFrom <= state.commitIndex ? truncateFrom - 1 : state.commitIndex;
+  const leaderCommitted = Math.min(message.leaderCommit, lastNew);
   const newCommit =
-    rejection === undefined && message.leaderCommit > state.commitIndex
-      ? Math.min(message.leaderCommit, lastNew)
-      : state.commitIndex;
+    rejection === undefined && leaderCommitted > commitAfterTruncation ? leaderCommitted : commitAfterTruncation;
 
   const fromLeader = `from ${from}, leader of term ${message.term}`;
   if (rejection !== undefined) {
@@ -251,7 +255,7 @@ export function onAppendEntries(
     const appended = message.entries.length - appendFrom;
     if (appended > 0) parts.push(`it appends ${entryRange(prev + 1 + appendFrom, lastNew)}`);
     else if (message.entries.length > 0) parts.push("it already holds every entry sent");
-    if (newCommit > state.commitIndex) parts.push(`it learns that entries through ${newCommit} are committed`);
+    if (newCommit > commitAfterTruncation) parts.push(`it learns that entries through ${newCommit} are committed`);
     const check =
       prev === 0
         ? "the entries start at the beginning of the log"
