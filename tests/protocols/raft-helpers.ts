@@ -12,6 +12,18 @@ import { Simulation, type SimulationResult } from "../../src/sim/world";
 /** The consensus scenarios folder, from dist/tests/protocols. */
 export const CONSENSUS_DIR = join(__dirname, "..", "..", "..", "scenarios", "consensus");
 
+export const CONSENSUS_SCENARIOS = [
+  "raft-figure-8",
+  "raft-figure-8-unsafe",
+  "raft-leader-crash",
+  "raft-leader-election",
+  "raft-log-repair",
+  "raft-minority-partition",
+  "raft-no-election-restriction-unsafe",
+  "raft-split-vote",
+  "raft-stale-read",
+] as const;
+
 export function loadConsensus(id: string): Scenario {
   const parsed = parseScenario(readFileSync(join(CONSENSUS_DIR, `${id}.yaml`), "utf8"), `consensus/${id}.yaml`);
   if (!parsed.ok) throw new Error(parsed.problems.map(formatProblem).join("\n"));

@@ -7,6 +7,7 @@ import type { RaftConfig } from "../../src/protocols/raft";
 import {
   answers,
   at,
+  CONSENSUS_SCENARIOS,
   events,
   FIVE,
   get,
@@ -456,4 +457,18 @@ test("determinism: the same seed gives the same trace hash; another seed another
   const other = runCluster({ seed: 13, workload: [put(500, "n3", "x", 1)] }).result;
   assert.equal(one.traceHash, two.traceHash);
   assert.notEqual(one.traceHash, other.traceHash);
+});
+
+test("sentences agree in number (src/sim/english.ts): no '1 votes', '1 of 1 servers' or '2 entry', even in a one-server cluster", () => {
+  // This test reads sentences on purpose: their grammar is what it checks, not facts.
+  const runs = [
+    runCluster({ nodes: ["solo"], seed: 1, workload: [put(400, "solo", "x", 1)], maxTime: 800 }).result,
+    ...CONSENSUS_SCENARIOS.map((id) => runScenario(loadConsensus(id))),
+  ];
+  const wrong = /\b1 (votes|servers|entries|log entries)\b|\b(0|[2-9]|\d\d+) (vote|server|entry|log entry)\b(?! \d)/;
+  for (const result of runs) {
+    for (const event of result.events) assert.doesNotMatch(event.summary, wrong, `seq ${event.seq}`);
+  }
+  const solo = runs[0] as (typeof runs)[number];
+  assert.deepEqual(leaders(solo), [[1, "solo"]], "a one-server cluster elects itself at once");
 });

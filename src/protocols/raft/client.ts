@@ -1,4 +1,5 @@
 import type { Json, JsonObject } from "../../sim/json";
+import { list, plural, verb } from "../../sim/english";
 import type { ClientRequest, Context } from "../../sim/types";
 import {
   answerReadyReads,
@@ -151,7 +152,7 @@ export function onReadTimeout(ctx: Context, state: RaftState, requestId: string)
     ? `it has not applied through the read index ${read.readIndex} yet`
     : read.round === null
       ? `it never committed an entry of its term ${state.currentTerm}, so it never learned a safe read index`
-      : `only ${1 + heard.length} of the ${majority(state)} servers it needs (${[state.node, ...heard].join(", ")}) confirmed it is still the leader`;
+      : `only ${1 + heard.length} of the ${plural(majority(state), "server")} it needs (${list([state.node, ...heard])}) ${verb(1 + heard.length, "has")} confirmed that it is still the leader`;
   ctx.explain(
     `${state.node} refuses the ReadIndex read of ${read.key} after ${state.config.readIndexTimeoutMs} ms: ${reason}, so a newer leader might exist and its data might be stale.`,
   );

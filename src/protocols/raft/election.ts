@@ -32,7 +32,7 @@ export function onElectionTimeout(ctx: Context, state: RaftState): void {
   const waited = state.electionTimeoutMs;
   if (state.role === "candidate") {
     ctx.explain(
-      `${state.node}'s election for term ${state.currentTerm} ends without a majority: after ${waited} ms it has ${state.votesGranted.size} of the ${majority(state)} votes it needs (a split vote or lost messages), so it starts another election (section 5.2).`,
+      `${state.node}'s election for term ${state.currentTerm} ends without a majority: after ${waited} ms it has ${state.votesGranted.size} of the ${plural(majority(state), "vote")} it needs (a split vote or lost messages), so it starts another election (section 5.2).`,
     );
   } else {
     const heard = state.leader === null ? "no leader" : `nothing from the leader ${state.leader}`;
@@ -244,7 +244,7 @@ export function onRequestVoteResponse(
     tell(
       ctx,
       turn,
-      `${state.node} learns that ${from} refused its vote in term ${state.currentTerm}: ${message.reason}. It has ${state.votesGranted.size} of the ${majority(state)} votes it needs.`,
+      `${state.node} learns that ${from} refused its vote in term ${state.currentTerm}: ${message.reason}. It has ${state.votesGranted.size} of the ${plural(majority(state), "vote")} it needs.`,
     );
     return;
   }
@@ -254,14 +254,14 @@ export function onRequestVoteResponse(
     tell(
       ctx,
       turn,
-      `${state.node} receives ${from}'s vote for term ${state.currentTerm}: ${count} votes, a majority of ${clusterSize(state)}, so it wins the election (section 5.2).`,
+      `${state.node} receives ${from}'s vote for term ${state.currentTerm}: ${plural(count, "vote")}, a majority of ${clusterSize(state)}, so it wins the election (section 5.2).`,
     );
     becomeLeader(ctx, state);
   } else {
     tell(
       ctx,
       turn,
-      `${state.node} receives ${from}'s vote for term ${state.currentTerm}: ${count} of the ${majority(state)} votes it needs.`,
+      `${state.node} receives ${from}'s vote for term ${state.currentTerm}: ${count} of the ${plural(majority(state), "vote")} it needs.`,
     );
   }
 }

@@ -15,7 +15,7 @@ import {
 import { toMessage, type AppendEntries, type AppendEntriesResponse, type RejectReason } from "./messages";
 import type { Entry, RaftState } from "./types";
 import { tell, type Turn } from "./turn";
-import { list } from "../../sim/english";
+import { list, plural } from "../../sim/english";
 
 /**
  * Log replication (section 5.3, Figure 2's AppendEntries RPC) and the commit rule
@@ -104,7 +104,7 @@ export function commitDecision(state: RaftState): CommitDecision | undefined {
   if (replicated <= state.commitIndex) return undefined;
   const holders = [state.node, ...state.peers.filter((peer) => (state.matchIndex.get(peer) ?? 0) >= replicated)];
   const entryTerm = termAt(state, replicated);
-  const stored = `entry ${replicated} (term ${entryTerm}) is stored on ${holders.length} of ${clusterSize(state)} servers (${list(holders)}), a majority`;
+  const stored = `entry ${replicated} (term ${entryTerm}) is stored on ${holders.length} of ${plural(clusterSize(state), "server")} (${list(holders)}), a majority`;
   const decided = (commit: boolean, rule: CommitRule, explanation: string): CommitDecision => ({
     replicated,
     holders,
