@@ -236,7 +236,7 @@ export function onAppendEntries(
       ctx,
       turn,
       `${state.node} rejects AppendEntries ${fromLeader}: ${rejection.text} (consistency check, section 5.3, Figure 2 rule 2).`,
-      {
+      () => ({
         event: "appendEntries",
         success: false,
         reason: rejection.reason,
@@ -247,7 +247,7 @@ export function onAppendEntries(
         lastLogIndex: lastIndex(state),
         termAtPrevLogIndex: prev <= lastIndex(state) ? termAt(state, prev) : null,
         entries: message.entries.length,
-      },
+      }),
     );
   } else {
     const parts: string[] = [];
@@ -264,7 +264,7 @@ export function onAppendEntries(
       ctx,
       turn,
       `${state.node} accepts AppendEntries ${fromLeader}: ${check}${parts.length > 0 ? "; " + parts.join("; ") : ""}.`,
-      {
+      () => ({
         event: "appendEntries",
         success: true,
         reason: null,
@@ -274,7 +274,7 @@ export function onAppendEntries(
         prevLogTerm: message.prevLogTerm,
         matchIndex: lastNew,
         entries: message.entries.length,
-      },
+      }),
     );
   }
 

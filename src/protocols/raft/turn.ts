@@ -13,11 +13,12 @@ export interface Turn {
 
 /**
  * Tells the decision about the delivered message: on the DELIVER if nothing was said
- * yet (whose data is the message itself), else as a NOTE after it, carrying `data`.
+ * yet (whose data is the message itself), else as a NOTE after it, carrying `data`
+ * (built only then: most messages are told on their DELIVER, on the hot path).
  */
-export function tell(ctx: Context, turn: Turn, explanation: string, data?: JsonObject): void {
+export function tell(ctx: Context, turn: Turn, explanation: string, data?: () => JsonObject): void {
   if (turn.explained) {
-    ctx.note(explanation, data);
+    ctx.note(explanation, data?.());
   } else {
     ctx.explain(explanation);
     turn.explained = true;
