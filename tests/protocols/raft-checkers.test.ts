@@ -8,12 +8,13 @@ import {
   stateMachineSafety,
   type RaftLikeEntry,
   type RaftLikeState,
-} from "../../src/checkers/raft";
-import { LogTracker } from "../../src/checkers/raft/shape";
+} from "../../src/protocols/raft/checkers";
+import { LogTracker } from "../../src/protocols/raft/checkers/shape";
 import { defaultRaftConfig, raft } from "../../src/protocols/raft";
 import type { RaftConfig, RaftState } from "../../src/protocols/raft";
 import { runScenario } from "../../src/scenarios/runner";
 import { DEFAULT_NETWORK } from "../../src/sim/spec";
+import type { JsonObject } from "../../src/sim/json";
 import type { Checker, CheckerStep, Protocol, TraceEvent } from "../../src/sim/types";
 import { Simulation, type SimulationResult } from "../../src/sim/world";
 import { loadConsensus, put } from "./raft-helpers";
@@ -25,6 +26,12 @@ import { loadConsensus, put } from "./raft-helpers";
 
 function invariants(result: SimulationResult): string[] {
   return [...new Set(result.violations.map((v) => v.invariant))].sort();
+}
+
+/** The data of the first VIOLATION event of an invariant (the checker's own facts, under `details`). */
+function violationData(result: SimulationResult, invariant: string): JsonObject | undefined {
+  const event = result.events.find((e) => e.kind === "VIOLATION" && e.data?.["invariant"] === invariant);
+  return event?.data?.["details"] as JsonObject | undefined;
 }
 
 function runVariant(
@@ -59,9 +66,10 @@ const splitBrain: Protocol<RaftConfig, RaftState> = {
 
 test("Election Safety (Figure 3, section 5.2) fires when two leaders share a term: a split-brain membership bug", () => {
   const result = runVariant(splitBrain, ["a", "b", "c", "d"], 1, [put(500, "a", "x", 1), put(500, "c", "x", 2)]);
-  const violation = result.violations.find((v) => v.invariant === "Election Safety");
+  const violation = violationData(result, "Election Safety");
   assert.ok(violation, `expected Election Safety; found ${invariants(result).join(", ")} (seed=1)`);
-  assert.match(violation.message, /were both leader of term 1/);
+  assert.equal(violation["term"], 1);
+  assert.equal((violation["leaders"] as string[]).length, 2, "two leaders of term 1");
   // The two leaders of term 1 each appended a different entry 2 of term 1.
   assert.ok(invariants(result).includes("Log Matching"), "and their logs disagree at (index 2, term 1)");
   assert.ok(invariants(result).includes("State Machine Safety"), "and they applied different entries at index 2");
@@ -90,26 +98,35 @@ function forgetfulLeader(): Protocol<RaftConfig, RaftState> {
 test("Leader Append-Only (Figure 3, section 5.3) fires when a leader deletes an entry of its own log", () => {
   const nodes = ["n1", "n2", "n3"];
   const result = runVariant(forgetfulLeader(), nodes, 4, [put(500, "n1", "x", 1)]);
-  const violation = result.violations.find((v) => v.invariant === "Leader Append-Only");
+  const violation = violationData(result, "Leader Append-Only");
   assert.ok(violation, `expected Leader Append-Only; found ${invariants(result).join(", ") || "nothing"} (seed=4)`);
-  assert.match(violation.message, /leader of term \d+, deleted or overwrote entry 2 of its own log/);
+  assert.deepEqual([violation["from"], violation["to"]], [2, 2], "entry 2 of its own log is gone");
   assert.deepEqual(runVariant(raft, nodes, 4, [put(500, "n1", "x", 1)]).violations, []);
 });
 
 test("Leader Completeness (Figure 3, section 5.4) fires when votes ignore the Election Restriction (unsafe flag)", () => {
   const result = runScenario(loadConsensus("raft-no-election-restriction-unsafe"));
-  const violation = result.violations.find((v) => v.invariant === "Leader Completeness");
+  const violation = violationData(result, "Leader Completeness");
   assert.ok(violation);
-  assert.match(violation.message, /^n4 is leader of term 2 without entry 2 \(term 1: .*"value":1/);
+  assert.deepEqual(
+    [violation["leader"], violation["term"], violation["index"], violation["committedInTerm"]],
+    ["n4", 2, 2, 1],
+  );
+  assert.deepEqual(violation["entry"], { term: 1, command: { op: "put", key: "x", value: 1 } });
 });
 
 test("State Machine Safety (Figure 3, section 5.4.3) fires when a leader commits an earlier term's entry by counting (Figure 8, unsafe flag)", () => {
   const result = runScenario(loadConsensus("raft-figure-8-unsafe"));
-  const violation = result.violations.find((v) => v.invariant === "State Machine Safety");
+  const violation = violationData(result, "State Machine Safety");
   assert.ok(violation);
-  assert.match(
-    violation.message,
-    /applied entry 2 \(term 3: .*"value":3\}\), but s1 had applied entry 2 \(term 2: .*"value":2\}\)/,
+  assert.equal(violation["index"], 2);
+  assert.equal((violation["nodes"] as string[])[0], "s1", "s1 applied entry 2 first");
+  assert.deepEqual(
+    (violation["entries"] as JsonObject[]).map((e) => [e["term"], (e["command"] as JsonObject)["value"]]),
+    [
+      [2, 2],
+      [3, 3],
+    ],
   );
   assert.deepEqual(runScenario(loadConsensus("raft-figure-8")).violations, [], "with the current-term rule it is safe");
 });
@@ -147,15 +164,16 @@ function fake(role: string, term: number, log: RaftLikeEntry[], commitIndex = 0,
   return { role, currentTerm: term, log, commitIndex, lastApplied };
 }
 
-function observe(checker: Checker<Fake>, states: Record<string, Fake>): string[] {
-  return checker.observe(step(states)).map((v) => v.message);
+/** What a checker reports for one step: each violation's node and data (its sentence is for people). */
+function observe(checker: Checker<Fake>, states: Record<string, Fake>): JsonObject[] {
+  return checker.observe(step(states)).map((v) => ({ node: v.node ?? null, ...(v.data ?? {}) }));
 }
 
 test("Election Safety remembers each term's leader and reports a second one once", () => {
   const checker = electionSafety<Fake>();
   assert.deepEqual(observe(checker, { a: fake("leader", 1, []), b: fake("follower", 1, []) }), []);
   // a has crashed (absent); b leads term 1 later: still a second leader of term 1.
-  assert.deepEqual(observe(checker, { b: fake("leader", 1, []) }), ["b and a were both leader of term 1."]);
+  assert.deepEqual(observe(checker, { b: fake("leader", 1, []) }), [{ node: "b", term: 1, leaders: ["a", "b"] }]);
   assert.deepEqual(observe(checker, { b: fake("leader", 1, []) }), [], "reported once");
   assert.deepEqual(observe(checker, { b: fake("leader", 2, []) }), [], "a new term may have a new leader");
 });
@@ -165,20 +183,14 @@ test("Log Matching: same index and term with a different command, or a different
   const shared = [entry(1, 1), entry(1, 2)];
   assert.deepEqual(observe(checker, { a: fake("leader", 1, [...shared]), b: fake("follower", 1, [...shared]) }), []);
   const differentCommand = observe(checker, { c: fake("follower", 1, [entry(1, 1), entry(1, 9)]) });
-  assert.equal(differentCommand.length, 1);
-  assert.match(
-    differentCommand[0] as string,
-    /^c and a both hold an entry at index 2 with term 1, but with different commands/,
-  );
+  assert.deepEqual(differentCommand, [{ node: "c", index: 2, term: 1, nodes: ["a", "c"], rule: "differentCommand" }]);
   const differentPrefix = observe(checker, {
     d: fake("follower", 3, [entry(2, 5), entry(3, 7)]),
     e: fake("follower", 3, [entry(3, 6), entry(3, 7)]),
   });
-  assert.equal(differentPrefix.length, 1);
-  assert.match(
-    differentPrefix[0] as string,
-    /their logs differ before it: the entry at index 1 has term 3 at e and term 2 at d/,
-  );
+  assert.deepEqual(differentPrefix, [
+    { node: "e", index: 2, term: 3, nodes: ["d", "e"], rule: "differentPrefix", previousTerms: [2, 3] },
+  ]);
 });
 
 test("Log Matching: truncating a suffix and appending a later term's entries is legal (Figure 2, AppendEntries rule 3)", () => {
@@ -199,7 +211,7 @@ test("Leader Append-Only: a leader may only grow its log within its term; a new 
   assert.deepEqual(observe(checker, { a: fake("leader", 1, log) }), []);
   log[2] = entry(1, 30);
   assert.deepEqual(observe(checker, { a: fake("leader", 1, log) }), [
-    "a, leader of term 1, deleted or overwrote entry 3 of its own log.",
+    { node: "a", leader: "a", term: 1, from: 3, to: 3 },
   ]);
   // As a follower its log may be cut; leading a later term with a shorter log is fine.
   assert.deepEqual(observe(checker, { a: fake("follower", 2, log.slice(0, 1)) }), []);
@@ -213,11 +225,18 @@ test("Leader Completeness: an entry committed in term T must be in the log of ev
   // A leader of the same term is not judged by it; a leader of term 2 without entry 2 is.
   assert.deepEqual(observe(checker, { c: fake("follower", 1, [entry(1, 1)]) }), []);
   const found = observe(checker, { c: fake("leader", 2, [entry(1, 1), entry(2, 3)]) });
-  assert.equal(found.length, 1);
-  assert.match(
-    found[0] as string,
-    /^c is leader of term 2 without entry 2 \(term 1: .*\), which a saw committed in term 1/,
-  );
+  assert.deepEqual(found, [
+    {
+      node: "c",
+      leader: "c",
+      term: 2,
+      index: 2,
+      committedInTerm: 1,
+      committedBy: "a",
+      entry: entry(1, 2),
+      held: entry(2, 3),
+    },
+  ]);
   assert.deepEqual(observe(checker, { d: fake("leader", 3, [...committed, entry(3, 4)]) }), []);
 });
 
@@ -228,11 +247,7 @@ test("State Machine Safety: two different entries applied at one index; a restar
   assert.deepEqual(observe(checker, { a: fake("follower", 1, log, 0) }), [], "a restarts: lastApplied back to 0");
   assert.deepEqual(observe(checker, { a: fake("follower", 1, log, 2) }), [], "and re-applies the same entries");
   const found = observe(checker, { c: fake("follower", 2, [entry(1, 1), entry(2, 9)], 2) });
-  assert.equal(found.length, 1);
-  assert.match(
-    found[0] as string,
-    /^c applied entry 2 \(term 2: .*\), but a had applied entry 2 \(term 1: .*\) at the same index\.$/,
-  );
+  assert.deepEqual(found, [{ node: "c", index: 2, nodes: ["a", "c"], entries: [entry(1, 2), entry(2, 9)] }]);
 });
 
 test("LogTracker (what makes the checkers incremental): it reports how much of a log is unchanged since the last look", () => {

@@ -4,7 +4,22 @@ import { parseRaftConfig } from "../../src/protocols/raft";
 import { Simulation } from "../../src/sim/world";
 import { raft } from "../../src/protocols/raft";
 import type { RaftConfig } from "../../src/protocols/raft";
-import { at, events, FIVE, get, leaders, loadConsensus, logOf, put, runCluster, stateOf } from "./raft-helpers";
+import {
+  answers,
+  at,
+  CONSENSUS_SCENARIOS,
+  events,
+  FIVE,
+  get,
+  leaders,
+  loadConsensus,
+  logOf,
+  put,
+  raftEvents,
+  runCluster,
+  sent,
+  stateOf,
+} from "./raft-helpers";
 import { runScenario } from "../../src/scenarios/runner";
 
 // Each test names the rule of Ongaro & Ousterhout 2014 ("In Search of an
@@ -50,94 +65,154 @@ test("§5.2: election timeouts are drawn at random from [min, max], from the run
 
 test("§5.2: a leader's heartbeats keep every follower from starting an election", () => {
   const { result } = runCluster({ seed: 7, maxTime: 5000 });
-  assert.equal(events(result, "STATE_CHANGE", "becomes a candidate").length, 1, "only the first election happens");
+  const candidacies = raftEvents(result, "role").filter((change) => change["role"] === "candidate");
+  assert.equal(candidacies.length, 1, "only the first election happens");
   const leader = (leaders(result)[0] as [number, string])[1];
-  const beats = events(result, "TIMER", "heartbeat timer fires", leader);
+  const beats = events(result, "TIMER", leader).filter((event) => event.data?.["timer"] === "heartbeat");
   assert.ok(beats.length >= 90, `about one heartbeat every 50 ms over ~4.8 s, found ${beats.length}`);
 });
 
 test("§5.2: each server votes for at most one candidate per term, first come first served", () => {
-  for (const id of ["raft-split-vote", "raft-leader-crash", "raft-figure-8"]) {
+  for (const id of CONSENSUS_SCENARIOS) {
     const result = runScenario(loadConsensus(id));
     const votes = new Map<string, string>();
-    for (const event of events(result, "DELIVER")) {
-      const match = /^(\w+) votes for (\w+) in term (\d+)/.exec(event.summary);
-      if (match === null) continue;
-      const key = `${match[1]}/${match[3]}`;
+    for (const vote of raftEvents(result, "vote")) {
+      const key = `${vote.node}/${vote["term"]}`;
       const earlier = votes.get(key);
-      assert.ok(earlier === undefined || earlier === match[2], `${id}: ${match[1]} voted twice in term ${match[3]}`);
-      votes.set(key, match[2] as string);
+      if (vote["granted"] === true) {
+        assert.ok(earlier === undefined || earlier === vote["candidate"], `${id}: ${vote.node} voted twice in ${key}`);
+        votes.set(key, String(vote["candidate"]));
+      } else if (vote["rule"] === "alreadyVoted") {
+        assert.ok(typeof vote["votedFor"] === "string" && vote["votedFor"] !== vote["candidate"], `${id}: ${key}`);
+        if (earlier !== undefined) assert.equal(vote["votedFor"], earlier, `${id}: the refusal names the vote cast`);
+      }
     }
     assert.ok(votes.size > 0, `${id} has votes`);
+    // Figure 2: the term is adopted before the vote of the new term is decided (issue 8: it came after).
+    for (const vote of raftEvents(result, "vote")) {
+      const adopted = raftEvents(result, "term", vote.node).filter((change) => change["term"] === vote["term"]);
+      for (const change of adopted)
+        assert.ok(change.seq < vote.seq, `${id}: ${vote.node} adopts term ${vote["term"]} first`);
+    }
   }
 });
 
 test("§5.2: a split vote elects nobody; a later term, with randomized timeouts, elects one leader", () => {
   const result = runScenario(loadConsensus("raft-split-vote"));
-  assert.equal(events(result, "STATE_CHANGE", "becomes a candidate for term 1").length, 2, "two candidates in term 1");
+  const candidacies = raftEvents(result, "role").filter((change) => change["role"] === "candidate");
+  assert.equal(candidacies.filter((change) => change["term"] === 1).length, 2, "two candidates in term 1");
   assert.deepEqual(
     leaders(result).map(([term]) => term),
     [2],
   );
-  const failed = events(result, "TIMER", "ends without a majority");
-  assert.ok(failed.length >= 1 && (failed[0] as { summary: string }).summary.includes("2 of the 3 votes"));
+  const again = candidacies.filter((change) => change["previousRole"] === "candidate");
+  assert.ok(again.length >= 1, "a candidate of term 1 starts another election");
+  assert.equal((again[0]?.["previousVotes"] as string[]).length, 2, "with 2 of the 3 votes it needed");
+  assert.equal(again[0]?.["votesNeeded"], 3);
+  // The first vote of each voter in term 1 comes right after the voter adopts term 1 (Figure 2).
+  const n3 = result.events.filter((event) => event.node === "n3" && event.data?.["event"] !== undefined);
+  assert.deepEqual(
+    n3.slice(0, 2).map((event) => [event.data?.["event"], event.data?.["term"]]),
+    [
+      ["term", 1],
+      ["vote", 1],
+    ],
+  );
 });
 
 test("Figure 2 (all servers): a server that sees a higher term adopts it and steps down; a deposed leader's AppendEntries is rejected (AppendEntries rule 1)", () => {
-  const result = runScenario(loadConsensus("raft-minority-partition"));
-  const rejected = events(result, "DELIVER", "so n1 is a deposed leader");
-  assert.ok(rejected.length >= 1, "a majority-side server rejects the term-1 AppendEntries");
-  const stepDown = events(result, "STATE_CHANGE", "steps down from leader to follower", "n1");
-  assert.equal(stepDown.length, 1);
-  assert.ok((stepDown[0] as { summary: string }).summary.includes("from term 1 to term 2"));
-  assert.ok(
-    (rejected[0] as { seq: number }).seq < (stepDown[0] as { seq: number }).seq,
-    "n1 steps down because of the answer to a rejected message",
-  );
+  // After the heal, whichever term-2 message reaches n1 first deposes it: the new leader's
+  // AppendEntries, or the answer rejecting n1's own stale AppendEntries. Both happen across seeds.
+  const scenario = loadConsensus("raft-minority-partition");
+  const causes = new Set<string>();
+  for (let seed = 1; seed <= 20; seed++) {
+    const result = runScenario(scenario, { seed });
+    const stepDown = raftEvents(result, "term", "n1").filter((change) => change["previousRole"] === "leader");
+    assert.deepEqual(
+      stepDown.map((change) => [change["previousTerm"], change["term"], change["role"]]),
+      [[1, 2, "follower"]],
+      `n1 steps down once, from term 1 to term 2 (seed=${seed})`,
+    );
+    const heal = events(result, "HEAL")[0];
+    assert.ok(heal !== undefined && heal.seq < (stepDown[0]?.seq ?? 0), `only after the heal (seed=${seed})`);
+    causes.add(String(stepDown[0]?.["message"]));
+    const rejected = sent(result, "APPEND_ENTRIES_RESPONSE", undefined, "n1").filter(
+      (answer) => answer["reason"] === "staleTerm",
+    );
+    if (stepDown[0]?.["message"] === "APPEND_ENTRIES_RESPONSE") {
+      assert.ok(rejected.length >= 1 && (rejected[0]?.seq ?? 0) < (stepDown[0]?.seq ?? 0), `seed=${seed}`);
+      assert.equal(rejected[0]?.["term"], 2, "the rejection carries the newer term (AppendEntries rule 1)");
+    }
+  }
+  assert.deepEqual([...causes].sort(), ["APPEND_ENTRIES", "APPEND_ENTRIES_RESPONSE"], "both paths are exercised");
 });
 
 test("§5.3, Figure 2 AppendEntries rules 3-4: a conflicting entry and all that follow it are deleted and replaced by the leader's", () => {
   const result = runScenario(loadConsensus("raft-minority-partition"));
   const leaderLog = logOf(stateOf(result, "n3"));
   for (const node of ["n1", "n2"]) {
-    const deleted = events(result, "STATE_CHANGE", "deletes entries 3-4", node);
-    assert.equal(deleted.length, 1, `${node} deletes its uncommitted term-1 entries`);
+    const deleted = raftEvents(result, "truncate", node);
+    assert.deepEqual(
+      deleted.map((cut) => [cut["from"], cut["to"], cut["conflictingTerm"], cut["leaderTerm"], cut["committedLost"]]),
+      [[3, 4, 1, 2, false]],
+      `${node} deletes its uncommitted term-1 entries`,
+    );
     assert.deepEqual(logOf(stateOf(result, node)), leaderLog, `${node}'s log ends equal to the leader's`);
   }
-  assert.equal(
-    events(result, "CLIENT_RETURN", "acknowledges put y").length,
-    0,
+  const acknowledged = answers(result).filter((answer) => answer.op === "put" && answer.result["ok"] === true);
+  assert.deepEqual(
+    acknowledged.filter((answer) => answer.args["key"] === "y"),
+    [],
     "the deleted writes were never acknowledged",
   );
 });
 
 test("§5.3: after a rejection the leader decrements nextIndex by one and retries, until the logs match", () => {
   const result = runScenario(loadConsensus("raft-log-repair"));
-  const steps = events(result, "DELIVER", "decrements nextIndex[n5]").map((event) => {
-    const match = /from (\d+) to (\d+)/.exec(event.summary);
-    return [Number(match?.[1]), Number(match?.[2])];
-  });
-  assert.deepEqual(steps, [
-    [7, 6],
-    [6, 5],
-    [5, 4],
-    [4, 3],
-  ]);
-  const rejections = events(result, "DELIVER", "rejects AppendEntries", "n5").map(
-    (e) => /no entry (\d+)/.exec(e.summary)?.[1],
+  const rejections = sent(result, "APPEND_ENTRIES_RESPONSE", "n5").filter((answer) => answer["success"] === false);
+  assert.deepEqual(
+    rejections.map((answer) => [answer["prevLogIndex"], answer["reason"]]),
+    [
+      [6, "missingEntry"],
+      [5, "missingEntry"],
+      [4, "missingEntry"],
+      [3, "missingEntry"],
+    ],
+    "each rejection names the entry the consistency check failed on",
   );
-  assert.deepEqual(rejections, ["6", "5", "4", "3"], "each rejection names the entry the consistency check failed on");
-  const repaired = events(result, "STATE_CHANGE", "appends entries 3-7", "n5");
-  assert.equal(repaired.length, 1, "once entry 2 matches, entries 3-7 arrive in one message");
+  // nextIndex[n5] goes 7, 6, 5, 4, 3: each retry asks about the entry just before it.
+  const leader = (leaders(result).find(([term]) => term === 2) as [number, string])[1];
+  const probes = sent(result, "APPEND_ENTRIES", leader, "n5")
+    .filter((message) => message["term"] === 2)
+    .map((message) => message["prevLogIndex"]);
+  assert.deepEqual([...new Set(probes)].slice(0, 5), [6, 5, 4, 3, 2]);
+  const repaired = raftEvents(result, "append", "n5").filter((append) => append["term"] === 2);
+  assert.deepEqual(
+    repaired.map((append) => [append["from"], append["to"]]),
+    [[3, 7]],
+    "once entry 2 matches, entries 3-7 arrive in one message",
+  );
   assert.deepEqual(logOf(stateOf(result, "n5")), logOf(stateOf(result, "n2")));
 });
 
 test("§5.4.1 Election Restriction: a voter refuses a candidate whose log is less up to date (last term, then length)", () => {
   const result = runScenario(loadConsensus("raft-leader-crash"));
-  const refusals = events(result, "DELIVER", "Election Restriction").filter((e) => e.data?.["from"] === "n5");
+  const refusals = raftEvents(result, "vote").filter(
+    (vote) => vote["candidate"] === "n5" && vote["rule"] === "logNotUpToDate",
+  );
   assert.equal(refusals.length, 3, "n2, n3 and n4 hold y = 2, which n5 lacks");
   for (const refusal of refusals) {
-    assert.match(refusal.summary, /n5's last entry is 2 \(term 1\), n\d's is 3 \(term 1\), and both end in term 1/);
+    assert.equal(refusal["granted"], false);
+    // Same last term (1), so the longer log wins: n5 ends at 2, the voter at 3.
+    assert.deepEqual(
+      [
+        refusal["candidateLastLogIndex"],
+        refusal["candidateLastLogTerm"],
+        refusal["lastLogIndex"],
+        refusal["lastLogTerm"],
+      ],
+      [2, 1, 3, 1],
+    );
   }
   assert.ok(!leaders(result).some(([, node]) => node === "n5"), "n5 never leads");
 });
@@ -175,8 +250,22 @@ test("§5.4.2, Figure 8: a leader does not commit an earlier term's entry by cou
     "the leaders of Figure 8: s1 (term 2), s5 (term 3), s1 (term 4)",
   );
   assert.deepEqual(leaders(unsafe).slice(0, 5), [...leaders(safe).slice(0, 4), [5, "s5"]], "(d): s5 wins term 5");
-  const held = events(safe, "DELIVER", "so the leader does not count it as committed", "s1");
-  assert.ok(held.some((e) => e.summary.includes("entry 2 (term 2) is stored on 3 of 5 servers (s1, s2, s3)")));
+  const held = raftEvents(safe, "commitWithheld", "s1");
+  assert.ok(
+    held.some(
+      (hold) =>
+        hold["index"] === 2 &&
+        hold["entryTerm"] === 2 &&
+        hold["term"] === 4 &&
+        JSON.stringify(hold["holders"]) === JSON.stringify(["s1", "s2", "s3"]),
+    ),
+    "entry 2 of term 2 is on s1, s2 and s3, a majority, yet s1 (term 4) does not commit it",
+  );
+  const counted = raftEvents(unsafe, "commit", "s1").filter((commit) => commit["rule"] === "previousTermMajority");
+  assert.deepEqual(
+    counted.map((commit) => [commit["previousCommitIndex"], commit["commitIndex"], commit["entryTerm"]]),
+    [[0, 2, 2]],
+  );
   assert.deepEqual(safe.violations, []);
   assert.deepEqual([...new Set(unsafe.violations.map((v) => v.invariant))].sort(), [
     "Leader Completeness",
@@ -205,8 +294,8 @@ test("Figure 2 persistence: currentTerm, votedFor and the log survive a crash; c
   const config = { electionTimeoutMs: { min: 150, max: 300, n1: [100] } };
   const faults = [at(500, { do: "crash", node: "n3" }), at(600, { do: "recover", node: "n3" })];
   const full = runCluster({ seed: 3, config, workload, faults, maxTime: 1000 });
-  const crash = events(full.result, "CRASH", undefined, "n3")[0];
-  const recover = events(full.result, "RECOVER", undefined, "n3")[0];
+  const crash = events(full.result, "CRASH", "n3")[0];
+  const recover = events(full.result, "RECOVER", "n3")[0];
   assert.ok(crash !== undefined && recover !== undefined);
   const before = runCluster({ seed: 3, config, workload, faults, maxTime: 1000, stopAtSeq: crash.seq - 1 });
   const after = runCluster({ seed: 3, config, workload, faults, maxTime: 1000, stopAtSeq: recover.seq });
@@ -241,12 +330,8 @@ test("§8: a follower redirects the client to the leader; the leader answers a w
   assert.ok(ack !== undefined);
   assert.equal((ack.data?.["result"] as Record<string, unknown>)["ok"], true);
   const index = (ack.data?.["result"] as Record<string, unknown>)["index"];
-  const commit = result.events.find(
-    (e) =>
-      e.node === "n1" &&
-      e.kind === "STATE_CHANGE" &&
-      e.summary.includes(`commitIndex moves`) &&
-      Number(e.data?.["commitIndex"]) >= Number(index),
+  const commit = raftEvents(result, "commit", "n1").find(
+    (change) => Number(change["commitIndex"]) >= Number(index) && change["rule"] === "currentTermMajority",
   );
   assert.ok(commit !== undefined && commit.seq < ack.seq, "the commit comes before the answer");
   assert.ok(ack.time > (redirect?.time ?? 0), "it takes at least a round trip to a majority");
@@ -266,11 +351,11 @@ test("§8 and Ongaro's thesis §6.4: reads through the log, with ReadIndex, and 
     ],
     maxTime: 700,
   });
-  const answers = events(result, "CLIENT_RETURN")
+  const returned = events(result, "CLIENT_RETURN")
     .filter((e) => e.data?.["op"] !== null && e.data?.["result"] !== undefined)
     .map((e) => [e.data?.["op"], e.data?.["result"]] as const)
     .filter(([, r]) => (r as Record<string, unknown>)["redirect"] === undefined);
-  const results = answers.map(([op, r]) => [
+  const results = returned.map(([op, r]) => [
     op,
     (r as Record<string, unknown>)["value"] ?? null,
     (r as Record<string, unknown>)["swapped"] ?? null,
@@ -283,25 +368,37 @@ test("§8 and Ongaro's thesis §6.4: reads through the log, with ReadIndex, and 
     ["get", 2, null],
     ["get", 2, null],
   ]);
-  const readIndex = events(result, "CLIENT_RETURN", "answers the ReadIndex read")[0];
-  assert.ok(readIndex !== undefined && readIndex.node === "n1", "ReadIndex is served by the leader");
+  const reads = answers(result).filter((answer) => answer.op === "get" && answer.result["ok"] === true);
+  assert.deepEqual(
+    reads.map((read) => [read.node, read.result["mode"], read.result["key"], read.result["value"]]),
+    [
+      ["n1", "log", "x", 2],
+      ["n1", "readIndex", "x", 2],
+      ["n4", "local", "x", 2],
+    ],
+    "ReadIndex and log reads are served by the leader; a local read by whoever is asked",
+  );
+  assert.equal(typeof reads[0]?.result["index"], "number", "a log read names its entry");
+  assert.equal(typeof reads[1]?.result["readIndex"], "number", "a ReadIndex read names its read index");
 });
 
 test("Ongaro's thesis §6.4: a deposed leader answers a local read with stale data but refuses a ReadIndex read", () => {
   const result = runScenario(loadConsensus("raft-stale-read"));
-  const local = events(result, "CLIENT_RETURN", "answers the local read", "n1")[0];
-  assert.deepEqual(local?.data?.["result"], { ok: true, value: 1, mode: "local", lastApplied: 2 });
-  const newer = events(result, "CLIENT_RETURN", "acknowledges put x = 2")[0];
+  const all = answers(result);
+  const local = all.find((answer) => answer.node === "n1" && answer.result["mode"] === "local");
+  assert.deepEqual(local?.result, { ok: true, key: "x", value: 1, mode: "local", lastApplied: 2 });
+  const newer = all.find((answer) => answer.op === "put" && answer.args["value"] === 2 && answer.result["ok"] === true);
   assert.ok(newer !== undefined && newer.seq < (local?.seq ?? 0), "x = 2 was acknowledged before the stale read");
-  const refused = events(result, "CLIENT_RETURN", "refuses the read", "n1")[0];
-  assert.equal((refused?.data?.["result"] as Record<string, unknown>)["ok"], false);
+  const refused = all.find(
+    (answer) => answer.node === "n1" && answer.result["mode"] === "readIndex" && answer.result["ok"] === false,
+  );
   assert.equal(refused?.time, 1310, "it waits readIndexTimeoutMs (300 ms) for a majority before refusing");
 });
 
 test("views: Run.nodes(atSeq) answers who was leader after event N and what every log held", () => {
   const scenario = loadConsensus("raft-figure-8");
   const full = runScenario(scenario);
-  const elected = events(full, "STATE_CHANGE", "becomes leader of term 3")[0];
+  const elected = raftEvents(full, "role").find((change) => change["role"] === "leader" && change["term"] === 3);
   assert.ok(elected !== undefined);
   const sim = new Simulation(raft, scenario.config as RaftConfig, scenario.spec, { stopAtSeq: elected.seq });
   sim.run();
@@ -359,4 +456,18 @@ test("determinism: the same seed gives the same trace hash; another seed another
   const other = runCluster({ seed: 13, workload: [put(500, "n3", "x", 1)] }).result;
   assert.equal(one.traceHash, two.traceHash);
   assert.notEqual(one.traceHash, other.traceHash);
+});
+
+test("sentences agree in number (src/sim/english.ts): no '1 votes', '1 of 1 servers' or '2 entry', even in a one-server cluster", () => {
+  // This test reads sentences on purpose: their grammar is what it checks, not facts.
+  const runs = [
+    runCluster({ nodes: ["solo"], seed: 1, workload: [put(400, "solo", "x", 1)], maxTime: 800 }).result,
+    ...CONSENSUS_SCENARIOS.map((id) => runScenario(loadConsensus(id))),
+  ];
+  const wrong = /\b1 (votes|servers|entries|log entries)\b|\b(0|[2-9]|\d\d+) (vote|server|entry|log entry)\b(?! \d)/;
+  for (const result of runs) {
+    for (const event of result.events) assert.doesNotMatch(event.summary, wrong, `seq ${event.seq}`);
+  }
+  const solo = runs[0] as (typeof runs)[number];
+  assert.deepEqual(leaders(solo), [[1, "solo"]], "a one-server cluster elects itself at once");
 });

@@ -1,4 +1,5 @@
 import type { Json, JsonObject } from "../../sim/json";
+import { list, plural, verb } from "../../sim/english";
 import type { ClientRequest, Context } from "../../sim/types";
 import {
   answerReadyReads,
@@ -112,10 +113,10 @@ function appendClientEntry(ctx: Context, state: RaftState, request: ClientReques
   );
   ctx.stateChange(
     `${state.node} appends entry ${index} (term ${state.currentTerm}): ${describeCommand(command)}, for client request ${request.id}.`,
-    { index, term: state.currentTerm, command: command as Json, request: request.id },
+    { event: "clientAppend", index, term: state.currentTerm, command: command as Json, request: request.id },
   );
   const decision = commitDecision(state);
-  if (decision?.commit) moveCommitIndex(ctx, state, decision.replicated, decision.explanation);
+  if (decision?.commit) moveCommitIndex(ctx, state, decision.replicated, decision.reason);
   replicateNewEntries(ctx, state);
 }
 
@@ -151,7 +152,7 @@ export function onReadTimeout(ctx: Context, state: RaftState, requestId: string)
     ? `it has not applied through the read index ${read.readIndex} yet`
     : read.round === null
       ? `it never committed an entry of its term ${state.currentTerm}, so it never learned a safe read index`
-      : `only ${1 + heard.length} of the ${majority(state)} servers it needs (${[state.node, ...heard].join(", ")}) confirmed it is still the leader`;
+      : `only ${1 + heard.length} of the ${plural(majority(state), "server")} it needs (${list([state.node, ...heard])}) ${verb(1 + heard.length, "has")} confirmed that it is still the leader`;
   ctx.explain(
     `${state.node} refuses the ReadIndex read of ${read.key} after ${state.config.readIndexTimeoutMs} ms: ${reason}, so a newer leader might exist and its data might be stale.`,
   );
@@ -171,7 +172,7 @@ function localRead(ctx: Context, state: RaftState, request: ClientRequest, key: 
   );
   ctx.reply(
     request.id,
-    { ok: true, value: value ?? null, mode: "local", lastApplied: state.lastApplied },
+    { ok: true, key, value: value ?? null, mode: "local", lastApplied: state.lastApplied },
     `${state.node} answers the local read: ${key} = ${show(value)} (possibly stale: no leader or majority was consulted).`,
   );
 }

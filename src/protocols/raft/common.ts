@@ -107,12 +107,19 @@ export function resetElectionTimer(ctx: Context, state: RaftState): void {
 
 // ------------------------------------------------------------------ terms and roles
 
+/** What made a server adopt a newer term: finishes "n2 moves to term 4 ...", and names the message. */
+export interface TermCause {
+  readonly why: string;
+  readonly from: string;
+  readonly message: string;
+}
+
 /**
  * Figure 2, rules for all servers: "If RPC request or response contains term T >
  * currentTerm: set currentTerm = T, convert to follower." The vote of the new term
- * is still free. `cause` finishes the sentence "n2 moves to term 4 ...".
+ * is still free. Only the term gate (step.ts) calls this.
  */
-export function adoptTerm(ctx: Context, state: RaftState, term: number, cause: string): void {
+export function adoptTerm(ctx: Context, state: RaftState, term: number, cause: TermCause): void {
   const previousRole = state.role;
   const previousTerm = state.currentTerm;
   state.currentTerm = term;
@@ -122,8 +129,17 @@ export function adoptTerm(ctx: Context, state: RaftState, term: number, cause: s
   const stepDown = previousRole === "follower" ? "" : ` and steps down from ${previousRole} to follower`;
   const answerClients = leaveOffice(ctx, state, `it moved from term ${previousTerm} to term ${term}`);
   ctx.stateChange(
-    `${state.node} moves from term ${previousTerm} to term ${term} ${cause}${stepDown}; it has not yet voted in term ${term} (Figure 2: a server that sees a higher term adopts it).`,
-    { term, previousTerm, role: state.role, previousRole },
+    `${state.node} moves from term ${previousTerm} to term ${term} ${cause.why}${stepDown}; it has not yet voted in term ${term} (Figure 2: a server that sees a higher term adopts it).`,
+    {
+      event: "term",
+      term,
+      previousTerm,
+      role: state.role,
+      previousRole,
+      from: cause.from,
+      message: cause.message,
+      rule: "higherTerm",
+    },
   );
   answerClients();
 }
@@ -134,7 +150,7 @@ export function becomeFollowerOf(ctx: Context, state: RaftState, leader: string)
   const answerClients = leaveOffice(ctx, state, `${leader} is the leader of term ${state.currentTerm}`);
   ctx.stateChange(
     `${state.node} stops being a ${previousRole} and becomes a follower of ${leader}, which won the election of term ${state.currentTerm} (section 5.2).`,
-    { term: state.currentTerm, role: "follower", leader, previousRole },
+    { event: "role", term: state.currentTerm, role: "follower", previousRole, leader, rule: "leaderOfTerm" },
   );
   answerClients();
 }
@@ -188,13 +204,36 @@ function failClients(
 
 // ------------------------------------------------------------------ commit and apply
 
+/**
+ * Why commitIndex moved: a leader counted a majority of an entry of its current term
+ * (sections 5.3 and 5.4.2), a leader counted one of an earlier term (only with the
+ * unsafe flag; Figure 8), or a follower learned the leader's commit index (Figure 2,
+ * AppendEntries rule 5).
+ */
+export type CommitRule = "currentTermMajority" | "previousTermMajority" | "leaderCommit";
+
+export interface CommitReason {
+  readonly rule: CommitRule;
+  /** The sentence's reason, after "n1's commitIndex moves from 2 to 3: ". */
+  readonly explanation: string;
+  /** The term of the entry at the new commitIndex. */
+  readonly entryTerm: number;
+  /** The servers known to store it (a leader's count), or the leader whose commit index was learned. */
+  readonly holders: readonly string[];
+}
+
 /** Sets commitIndex and records why it moved; entries past lastApplied are then applied. */
-export function moveCommitIndex(ctx: Context, state: RaftState, to: number, why: string): void {
+export function moveCommitIndex(ctx: Context, state: RaftState, to: number, reason: CommitReason): void {
   const from = state.commitIndex;
   state.commitIndex = to;
-  ctx.stateChange(`${state.node}'s commitIndex moves from ${from} to ${to}: ${why}`, {
+  ctx.stateChange(`${state.node}'s commitIndex moves from ${from} to ${to}: ${reason.explanation}`, {
+    event: "commit",
     commitIndex: to,
     previousCommitIndex: from,
+    rule: reason.rule,
+    term: state.currentTerm,
+    entryTerm: reason.entryTerm,
+    holders: [...reason.holders],
   });
   applyCommitted(ctx, state);
 }
@@ -213,7 +252,7 @@ export function applyCommitted(ctx: Context, state: RaftState): void {
     state.lastApplied = index;
     ctx.stateChange(
       `${state.node} applies entry ${index} (term ${entry.term}) to its state machine: ${outcome.description}.`,
-      { index, term: entry.term, command: entry.command as Json, result: outcome.result },
+      { event: "apply", index, term: entry.term, command: entry.command as Json, result: outcome.result },
     );
     const pending = state.pendingWrites.get(index);
     if (pending !== undefined) {
@@ -221,7 +260,9 @@ export function applyCommitted(ctx: Context, state: RaftState): void {
       if (pending.term === entry.term) {
         ctx.reply(
           pending.requestId,
-          { ...outcome.result, index, term: entry.term },
+          entry.command.op === "get"
+            ? { ...outcome.result, index, term: entry.term, mode: "log" }
+            : { ...outcome.result, index, term: entry.term },
           `${state.node} acknowledges ${describeCommand(entry.command)}: entry ${index} (term ${entry.term}) is committed and applied (section 8: a leader answers once the entry is committed).`,
         );
       } else {
@@ -246,7 +287,7 @@ export function answerReadyReads(ctx: Context, state: RaftState): void {
       const value = state.stateMachine.get(read.key);
       ctx.reply(
         read.requestId,
-        { ok: true, value: value ?? null, readIndex: read.readIndex, mode: "readIndex" },
+        { ok: true, key: read.key, value: value ?? null, readIndex: read.readIndex, mode: "readIndex" },
         `${state.node} answers the ReadIndex read: ${read.key} = ${show(value)}. A majority confirmed it is still leader after the read arrived, and it has applied through the read index ${read.readIndex} (Ongaro's thesis, section 6.4).`,
       );
     } else {

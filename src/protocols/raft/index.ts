@@ -1,12 +1,14 @@
-import { raftCheckers } from "../../checkers/raft";
+import { raftCheckers } from "./checkers";
+import { plural } from "../../sim/english";
 import type { Json } from "../../sim/json";
 import type { Protocol } from "../../sim/types";
 import { onClientRequest, onReadTimeout, OPERATIONS } from "./client";
 import { ELECTION_TIMER, freshState, HEARTBEAT_TIMER, READ_TIMER_PREFIX, resetElectionTimer } from "./common";
 import { parseRaftConfig } from "./config";
-import { onElectionTimeout, onRequestVote, onRequestVoteResponse } from "./election";
+import { onElectionTimeout } from "./election";
 import { asRaftMessage, describe } from "./messages";
-import { broadcastAppendEntries, onAppendEntries, onAppendEntriesResponse } from "./replication";
+import { broadcastAppendEntries } from "./replication";
+import { step } from "./step";
 import { DURABLE, type Entry, type RaftConfig, type RaftState } from "./types";
 import { viewOf } from "./view";
 
@@ -48,7 +50,7 @@ export const raft: Protocol<RaftConfig, RaftState> = {
       state.log.push(entry);
     }
     ctx.explain(
-      `${ctx.node} restarts from durable storage as a follower: term ${state.currentTerm}, ${state.votedFor === null ? "no vote cast" : `voted for ${state.votedFor}`}, ${count} log ${count === 1 ? "entry" : "entries"}. commitIndex, lastApplied and the state machine are volatile (Figure 2), so it starts from commitIndex 0 and re-applies entries as it learns they are committed.`,
+      `${ctx.node} restarts from durable storage as a follower: term ${state.currentTerm}, ${state.votedFor === null ? "no vote cast" : `voted for ${state.votedFor}`}, ${plural(count, "log entry", "log entries")}. commitIndex, lastApplied and the state machine are volatile (Figure 2), so it starts from commitIndex 0 and re-applies entries as it learns they are committed.`,
     );
     resetElectionTimer(ctx, state);
     return state;
@@ -60,20 +62,7 @@ export const raft: Protocol<RaftConfig, RaftState> = {
       ctx.explain(`${state.node} ignores a ${message.type} from ${from}: it is not a well-formed Raft message.`);
       return;
     }
-    switch (raftMessage.type) {
-      case "REQUEST_VOTE":
-        onRequestVote(ctx, state, from, raftMessage);
-        return;
-      case "REQUEST_VOTE_RESPONSE":
-        onRequestVoteResponse(ctx, state, from, raftMessage);
-        return;
-      case "APPEND_ENTRIES":
-        onAppendEntries(ctx, state, from, raftMessage);
-        return;
-      case "APPEND_ENTRIES_RESPONSE":
-        onAppendEntriesResponse(ctx, state, from, raftMessage);
-        return;
-    }
+    step(ctx, state, from, raftMessage);
   },
 
   onTimer(ctx, state, timer) {

@@ -1,4 +1,5 @@
 import type { Json } from "../../sim/json";
+import { plural } from "../../sim/english";
 import type { Message } from "../../sim/types";
 import type { Command, Entry } from "./types";
 
@@ -124,7 +125,7 @@ export function describe(message: Message): string {
       return `RequestVoteResponse(term ${raft.term}, ${raft.voteGranted ? "granted" : "refused"})`;
     case "APPEND_ENTRIES": {
       const count = raft.entries.length;
-      const what = count === 0 ? "heartbeat" : count === 1 ? "1 entry" : `${count} entries`;
+      const what = count === 0 ? "heartbeat" : plural(count, "entry");
       return `AppendEntries(term ${raft.term}, prev ${raft.prevLogIndex}/term ${raft.prevLogTerm}, ${what}, commit ${raft.leaderCommit})`;
     }
     case "APPEND_ENTRIES_RESPONSE":

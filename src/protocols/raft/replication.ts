@@ -1,8 +1,9 @@
 import type { Context } from "../../sim/types";
 import {
-  adoptTerm,
   answerReadyReads,
-  becomeFollowerOf,
+  clusterSize,
+  type CommitReason,
+  type CommitRule,
   entryRange,
   lastIndex,
   majority,
@@ -13,6 +14,8 @@ import {
 } from "./common";
 import { toMessage, type AppendEntries, type AppendEntriesResponse, type RejectReason } from "./messages";
 import type { Entry, RaftState } from "./types";
+import { tell, type Turn } from "./turn";
+import { list, plural } from "../../sim/english";
 
 /**
  * Log replication (section 5.3, Figure 2's AppendEntries RPC) and the commit rule
@@ -90,6 +93,8 @@ export interface CommitDecision {
   readonly holders: readonly string[];
   readonly commit: boolean;
   readonly explanation: string;
+  /** What moveCommitIndex records when `commit` is true. */
+  readonly reason: CommitReason;
 }
 
 export function commitDecision(state: RaftState): CommitDecision | undefined {
@@ -99,69 +104,88 @@ export function commitDecision(state: RaftState): CommitDecision | undefined {
   if (replicated <= state.commitIndex) return undefined;
   const holders = [state.node, ...state.peers.filter((peer) => (state.matchIndex.get(peer) ?? 0) >= replicated)];
   const entryTerm = termAt(state, replicated);
-  const stored = `entry ${replicated} (term ${entryTerm}) is stored on ${holders.length} of ${state.peers.length + 1} servers (${holders.join(", ")}), a majority`;
-  if (entryTerm === state.currentTerm) {
-    return {
-      replicated,
-      holders,
-      commit: true,
-      explanation: `${stored}, and it is from the leader's current term, so it and every entry before it are committed (sections 5.3 and 5.4.2).`,
-    };
-  }
-  if (state.config.unsafe.commitEntriesFromPreviousTerms) {
-    return {
-      replicated,
-      holders,
-      commit: true,
-      explanation: `${stored}. It is from term ${entryTerm}, not the current term ${state.currentTerm}, and counting its replicas is exactly what section 5.4.2 forbids (Figure 8): the unsafe flag commitEntriesFromPreviousTerms is on.`,
-    };
-  }
-  return {
+  const stored = `entry ${replicated} (term ${entryTerm}) is stored on ${holders.length} of ${plural(clusterSize(state), "server")} (${list(holders)}), a majority`;
+  const decided = (commit: boolean, rule: CommitRule, explanation: string): CommitDecision => ({
     replicated,
     holders,
-    commit: false,
-    explanation: `${stored}, but it is from term ${entryTerm}, not the current term ${state.currentTerm}, so the leader does not count it as committed: a future leader could still overwrite it (section 5.4.2, Figure 8).`,
-  };
+    commit,
+    explanation,
+    reason: { rule, explanation, entryTerm, holders },
+  });
+  if (entryTerm === state.currentTerm) {
+    return decided(
+      true,
+      "currentTermMajority",
+      `${stored}, and it is from the leader's current term, so it and every entry before it are committed (sections 5.3 and 5.4.2).`,
+    );
+  }
+  if (state.config.unsafe.commitEntriesFromPreviousTerms) {
+    return decided(
+      true,
+      "previousTermMajority",
+      `${stored}. It is from term ${entryTerm}, not the current term ${state.currentTerm}, and counting its replicas is exactly what section 5.4.2 forbids (Figure 8): the unsafe flag commitEntriesFromPreviousTerms is on.`,
+    );
+  }
+  return decided(
+    false,
+    "previousTermMajority",
+    `${stored}, but it is from term ${entryTerm}, not the current term ${state.currentTerm}, so the leader does not count it as committed: a future leader could still overwrite it (section 5.4.2, Figure 8).`,
+  );
 }
 
 // ------------------------------------------------------------------ follower side
 
-/** Figure 2, AppendEntries RPC, receiver implementation, rules 1-5. */
-export function onAppendEntries(ctx: Context, state: RaftState, from: string, message: AppendEntries): void {
-  const respond = (success: boolean, matchIndex: number, reason: RejectReason | null): void => {
-    const response: AppendEntriesResponse = {
-      type: "APPEND_ENTRIES_RESPONSE",
-      term: state.currentTerm,
-      success,
-      matchIndex,
-      prevLogIndex: message.prevLogIndex,
-      round: message.round,
-      reason,
-    };
-    const text = success
-      ? `${state.node} tells ${from} that its log now matches the leader's through entry ${matchIndex}.`
-      : reason === "staleTerm"
-        ? `${state.node} tells ${from} that its term ${state.currentTerm} is newer than ${from}'s term ${message.term}.`
-        : `${state.node} tells ${from} that the consistency check failed at entry ${message.prevLogIndex}, so ${from} should back off.`;
-    ctx.send(from, toMessage(response), text);
+function respondToAppend(
+  ctx: Context,
+  state: RaftState,
+  from: string,
+  message: AppendEntries,
+  success: boolean,
+  matchIndex: number,
+  reason: RejectReason | null,
+): void {
+  const response: AppendEntriesResponse = {
+    type: "APPEND_ENTRIES_RESPONSE",
+    term: state.currentTerm,
+    success,
+    matchIndex,
+    prevLogIndex: message.prevLogIndex,
+    round: message.round,
+    reason,
   };
+  const text = success
+    ? `${state.node} tells ${from} that its log now matches the leader's through entry ${matchIndex}.`
+    : reason === "staleTerm"
+      ? `${state.node} tells ${from} that its term ${state.currentTerm} is newer than ${from}'s term ${message.term}.`
+      : reason === "notFollower"
+        ? `${state.node} tells ${from} that it leads term ${state.currentTerm} itself.`
+        : `${state.node} tells ${from} that the consistency check failed at entry ${message.prevLogIndex}, so ${from} should back off.`;
+  ctx.send(from, toMessage(response), text);
+}
 
-  // Rule 1: reply false if term < currentTerm.
-  if (message.term < state.currentTerm) {
-    ctx.explain(
-      `${state.node} rejects AppendEntries from ${from}: it is for term ${message.term}, older than ${state.node}'s term ${state.currentTerm}, so ${from} is a deposed leader (Figure 2, AppendEntries rule 1).`,
-    );
-    respond(false, 0, "staleTerm");
-    return;
-  }
-  if (state.role === "leader" && message.term === state.currentTerm) {
-    ctx.explain(
-      `${state.node} is itself leader of term ${message.term}, yet ${from} claims the same term: two leaders in one term break Election Safety (section 5.2). It rejects the message.`,
-    );
-    respond(false, 0, "notFollower");
-    return;
-  }
+/** Answers an AppendEntries that the term gate or the role turned away: stale term (rule 1), or a leader of the same term. */
+export function rejectAppendEntries(
+  ctx: Context,
+  state: RaftState,
+  from: string,
+  message: AppendEntries,
+  reason: "staleTerm" | "notFollower",
+): void {
+  respondToAppend(ctx, state, from, message, false, 0, reason);
+}
 
+/**
+ * Figure 2, AppendEntries RPC, receiver implementation, rules 2-5, at a follower of
+ * message.term (the term gate handled rule 1 and any newer term; a candidate has
+ * already stepped down).
+ */
+export function onAppendEntries(
+  ctx: Context,
+  state: RaftState,
+  from: string,
+  message: AppendEntries,
+  turn: Turn,
+): void {
   // Rule 2: reply false if the log has no entry at prevLogIndex whose term matches prevLogTerm.
   const prev = message.prevLogIndex;
   let rejection: { reason: RejectReason; text: string } | undefined;
@@ -197,15 +221,33 @@ export function onAppendEntries(ctx: Context, state: RaftState, from: string, me
   }
   const lastNew = prev + message.entries.length;
   // Rule 5: commitIndex = min(leaderCommit, index of last new entry).
+  // Judged against the commitIndex after rule 3: a truncation can only lower it (and only
+  // in a deliberately unsafe run), and what was committed before the truncation is not
+  // committed again unless the leader's commit index covers it.
+  const commitAfterTruncation =
+    truncateFrom !== null && truncateFrom <= state.commitIndex ? truncateFrom - 1 : state.commitIndex;
+  const leaderCommitted = Math.min(message.leaderCommit, lastNew);
   const newCommit =
-    rejection === undefined && message.leaderCommit > state.commitIndex
-      ? Math.min(message.leaderCommit, lastNew)
-      : state.commitIndex;
+    rejection === undefined && leaderCommitted > commitAfterTruncation ? leaderCommitted : commitAfterTruncation;
 
   const fromLeader = `from ${from}, leader of term ${message.term}`;
   if (rejection !== undefined) {
-    ctx.explain(
+    tell(
+      ctx,
+      turn,
       `${state.node} rejects AppendEntries ${fromLeader}: ${rejection.text} (consistency check, section 5.3, Figure 2 rule 2).`,
+      () => ({
+        event: "appendEntries",
+        success: false,
+        reason: rejection.reason,
+        leader: from,
+        term: message.term,
+        prevLogIndex: prev,
+        prevLogTerm: message.prevLogTerm,
+        lastLogIndex: lastIndex(state),
+        termAtPrevLogIndex: prev <= lastIndex(state) ? termAt(state, prev) : null,
+        entries: message.entries.length,
+      }),
     );
   } else {
     const parts: string[] = [];
@@ -213,27 +255,35 @@ export function onAppendEntries(ctx: Context, state: RaftState, from: string, me
     const appended = message.entries.length - appendFrom;
     if (appended > 0) parts.push(`it appends ${entryRange(prev + 1 + appendFrom, lastNew)}`);
     else if (message.entries.length > 0) parts.push("it already holds every entry sent");
-    if (newCommit > state.commitIndex) parts.push(`it learns that entries through ${newCommit} are committed`);
+    if (newCommit > commitAfterTruncation) parts.push(`it learns that entries through ${newCommit} are committed`);
     const check =
       prev === 0
         ? "the entries start at the beginning of the log"
         : `its entry ${prev} has term ${message.prevLogTerm} like the leader's (consistency check, section 5.3)`;
-    ctx.explain(
+    tell(
+      ctx,
+      turn,
       `${state.node} accepts AppendEntries ${fromLeader}: ${check}${parts.length > 0 ? "; " + parts.join("; ") : ""}.`,
+      () => ({
+        event: "appendEntries",
+        success: true,
+        reason: null,
+        leader: from,
+        term: message.term,
+        prevLogIndex: prev,
+        prevLogTerm: message.prevLogTerm,
+        matchIndex: lastNew,
+        entries: message.entries.length,
+      }),
     );
   }
 
-  if (message.term > state.currentTerm) {
-    adoptTerm(ctx, state, message.term, `because ${from} is the leader of term ${message.term}`);
-  } else if (state.role === "candidate") {
-    becomeFollowerOf(ctx, state, from);
-  }
   state.leader = from;
   // Figure 2, followers: the election timer restarts on AppendEntries from the current leader.
   resetElectionTimer(ctx, state);
 
   if (rejection !== undefined) {
-    respond(false, 0, rejection.reason);
+    respondToAppend(ctx, state, from, message, false, 0, rejection.reason);
     return;
   }
   if (truncateFrom !== null) truncateLog(ctx, state, truncateFrom, message.entries[appendFrom] as Entry, from);
@@ -246,28 +296,29 @@ export function onAppendEntries(ctx: Context, state: RaftState, from: string, me
     persistLogFrom(ctx, state, firstNew);
     ctx.stateChange(
       `${state.node} appends ${entryRange(firstNew, lastIndex(state))} from ${from} to its log (Figure 2, AppendEntries rule 4).`,
-      { from: firstNew, to: lastIndex(state), leader: from },
+      { event: "append", from: firstNew, to: lastIndex(state), leader: from, term: message.term },
     );
   }
   if (newCommit > state.commitIndex) {
-    moveCommitIndex(
-      ctx,
-      state,
-      newCommit,
-      `the leader ${from} has committed through entry ${message.leaderCommit}, and ${state.node} holds the leader's entries through ${lastNew} (Figure 2, AppendEntries rule 5).`,
-    );
+    moveCommitIndex(ctx, state, newCommit, {
+      rule: "leaderCommit",
+      explanation: `the leader ${from} has committed through entry ${message.leaderCommit}, and ${state.node} holds the leader's entries through ${lastNew} (Figure 2, AppendEntries rule 5).`,
+      entryTerm: termAt(state, newCommit),
+      holders: [from],
+    });
   }
-  respond(true, lastNew, null);
+  respondToAppend(ctx, state, from, message, true, lastNew, null);
 }
 
 /** Rule 3: "If an existing entry conflicts with a new one, delete the existing entry and all that follow it." */
 function truncateLog(ctx: Context, state: RaftState, from: number, replacement: Entry, leader: string): void {
   const oldLast = lastIndex(state);
   const oldTerm = termAt(state, from);
+  const committedLost = from <= state.commitIndex;
   state.log.length = from - 1;
   persistLogFrom(ctx, state, from);
   let damage = "";
-  if (from <= state.commitIndex) {
+  if (committedLost) {
     // Only a deliberately unsafe configuration gets here: committed entries are never overwritten in Raft.
     damage = ` Entries from ${from} on were already committed here, which Raft's safety rules never allow; ${state.node} resets commitIndex and lastApplied to ${from - 1}, but entries it already applied cannot be undone (State Machine Safety is broken).`;
     state.commitIndex = Math.min(state.commitIndex, from - 1);
@@ -275,7 +326,16 @@ function truncateLog(ctx: Context, state: RaftState, from: number, replacement: 
   }
   ctx.stateChange(
     `${state.node} deletes ${entryRange(from, oldLast)} from its log: its entry ${from} has term ${oldTerm} but ${leader}'s entry ${from} has term ${replacement.term}, and a conflicting entry and all that follow it must go (Figure 2, AppendEntries rule 3).${damage}`,
-    { from, to: oldLast, conflictingTerm: oldTerm, leaderTerm: replacement.term },
+    {
+      event: "truncate",
+      from,
+      to: oldLast,
+      rule: "conflictingEntry",
+      conflictingTerm: oldTerm,
+      leaderTerm: replacement.term,
+      leader,
+      committedLost,
+    },
   );
 }
 
@@ -287,20 +347,8 @@ export function onAppendEntriesResponse(
   state: RaftState,
   from: string,
   message: AppendEntriesResponse,
+  turn: Turn,
 ): void {
-  if (message.term > state.currentTerm) {
-    ctx.explain(
-      `${state.node} learns from ${from} that term ${message.term} has begun, newer than its own term ${state.currentTerm}: it is no longer leader.`,
-    );
-    adoptTerm(ctx, state, message.term, `because ${from} answered with term ${message.term}`);
-    return;
-  }
-  if (state.role !== "leader" || message.term < state.currentTerm) {
-    ctx.explain(
-      `${state.node} ignores an AppendEntries answer from ${from} for term ${message.term}: ${state.role === "leader" ? `it is leader of the later term ${state.currentTerm}` : `it is no longer leader (now a ${state.role} in term ${state.currentTerm})`}, so the answer is out of date.`,
-    );
-    return;
-  }
   state.ackedRound.set(from, Math.max(state.ackedRound.get(from) ?? 0, message.round));
   const nextIndex = state.nextIndex.get(from) ?? lastIndex(state) + 1;
   const matchIndex = state.matchIndex.get(from) ?? 0;
@@ -317,8 +365,13 @@ export function onAppendEntriesResponse(
       newMatch > matchIndex
         ? `${from}'s log matches its own through entry ${newMatch} (matchIndex[${from}] = ${newMatch})`
         : `${from} is up to date through entry ${newMatch}`;
-    ctx.explain(`${state.node} learns that ${matchText}${decision === undefined ? "." : "; " + decision.explanation}`);
-    if (decision?.commit) moveCommitIndex(ctx, state, decision.replicated, decision.explanation);
+    tell(
+      ctx,
+      turn,
+      `${state.node} learns that ${matchText}${decision?.commit === true ? "; " + decision.explanation : "."}`,
+    );
+    if (decision?.commit) moveCommitIndex(ctx, state, decision.replicated, decision.reason);
+    else if (decision !== undefined) withholdCommit(ctx, state, decision);
     confirmReads(ctx, state);
     if (!state.inflight.has(from) && (state.nextIndex.get(from) ?? 0) <= lastIndex(state)) {
       sendAppendEntries(ctx, state, from, "continue");
@@ -331,17 +384,34 @@ export function onAppendEntriesResponse(
     // Section 5.3: "After a rejection, the leader decrements nextIndex and retries the AppendEntries RPC."
     state.inflight.delete(from);
     state.nextIndex.set(from, nextIndex - 1);
-    ctx.explain(
+    tell(
+      ctx,
+      turn,
       `${state.node} learns that ${from}'s log does not match its own at entry ${message.prevLogIndex}, so it decrements nextIndex[${from}] from ${nextIndex} to ${nextIndex - 1} and retries (section 5.3).`,
     );
     confirmReads(ctx, state);
     sendAppendEntries(ctx, state, from, "retry");
     return;
   }
-  ctx.explain(
+  tell(
+    ctx,
+    turn,
     `${state.node} ignores a rejection from ${from} about entry ${message.prevLogIndex}: nextIndex[${from}] has already moved to ${nextIndex}, so it answers an older AppendEntries.`,
   );
   confirmReads(ctx, state);
+}
+
+/** Section 5.4.2, Figure 8: a majority holds an entry of an earlier term, and the leader does not count it. */
+function withholdCommit(ctx: Context, state: RaftState, decision: CommitDecision): void {
+  ctx.note(`${state.node} leaves its commitIndex at ${state.commitIndex}: ${decision.explanation}`, {
+    event: "commitWithheld",
+    rule: "currentTermOnly",
+    commitIndex: state.commitIndex,
+    index: decision.replicated,
+    entryTerm: decision.reason.entryTerm,
+    term: state.currentTerm,
+    holders: [...decision.holders],
+  });
 }
 
 /**

@@ -37,7 +37,7 @@ export function applyCommand(store: Map<string, Json>, command: Command): ApplyO
     case "get": {
       const value = store.get(command.key) ?? null;
       return {
-        result: { ok: true, value },
+        result: { ok: true, key: command.key, value },
         description: `the read of ${command.key} goes through the log and sees ${show(value)}`,
       };
     }

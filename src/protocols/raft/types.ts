@@ -2,7 +2,7 @@
  * Types of Raft (Ongaro & Ousterhout 2014, "In Search of an Understandable Consensus
  * Algorithm", Figure 2 for the state and RPCs, section 8 for client interaction).
  *
- * The checkers in src/checkers/raft read only the fields named in their own
+ * The checkers in ./checkers read only the fields named in their own
  * RaftLikeState shape (role, currentTerm, log, commitIndex, lastApplied); they never
  * call the handlers.
  */

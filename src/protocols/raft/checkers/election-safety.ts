@@ -1,4 +1,4 @@
-import type { Checker, CheckerViolation } from "../../sim/types";
+import type { Checker, CheckerViolation } from "../../../sim/types";
 import type { RaftLikeState } from "./shape";
 
 /**

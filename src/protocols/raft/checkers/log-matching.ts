@@ -1,4 +1,4 @@
-import type { Checker, CheckerViolation } from "../../sim/types";
+import type { Checker, CheckerViolation } from "../../../sim/types";
 import { describeEntry, entryKey, LogTracker, type RaftLikeState } from "./shape";
 
 interface Seen {
@@ -51,14 +51,20 @@ export function logMatching<S extends RaftLikeState>(): Checker<S> {
             found.push({
               node,
               message: `${node} and ${record.node} both hold an entry at index ${index} with term ${entry.term}, but with different commands: ${node} has ${describeEntry(index, entry)}, ${record.node} has ${record.description}.`,
-              data: { index, term: entry.term, nodes: [record.node, node] },
+              data: { index, term: entry.term, nodes: [record.node, node], rule: "differentCommand" },
             });
           } else if (record.previousTerm !== previousTerm) {
             reported.add(id);
             found.push({
               node,
               message: `${node} and ${record.node} both hold ${describeEntry(index, entry)}, but their logs differ before it: the entry at index ${index - 1} has term ${previousTerm} at ${node} and term ${record.previousTerm} at ${record.node}.`,
-              data: { index, term: entry.term, nodes: [record.node, node] },
+              data: {
+                index,
+                term: entry.term,
+                nodes: [record.node, node],
+                rule: "differentPrefix",
+                previousTerms: [record.previousTerm, previousTerm],
+              },
             });
           }
         }

@@ -1,4 +1,4 @@
-import type { Checker, CheckerViolation } from "../../sim/types";
+import type { Checker, CheckerViolation } from "../../../sim/types";
 import { LogTracker, type RaftLikeState } from "./shape";
 
 /**
@@ -36,7 +36,7 @@ export function leaderAppendOnly<S extends RaftLikeState>(): Checker<S> {
             found.push({
               node,
               message: `${node}, leader of term ${term}, deleted or overwrote ${lost} of its own log.`,
-              data: { term, from: kept + 1, to: previousLength },
+              data: { leader: node, term, from: kept + 1, to: previousLength },
             });
           }
         }

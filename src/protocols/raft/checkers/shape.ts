@@ -1,4 +1,4 @@
-import { canonicalJson, type Json } from "../../sim/json";
+import { canonicalJson, type Json } from "../../../sim/json";
 
 /**
  * What the Raft checkers read of a node's live state: the fields of Figure 2 that the

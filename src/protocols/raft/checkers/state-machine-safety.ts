@@ -1,4 +1,4 @@
-import type { Checker, CheckerViolation } from "../../sim/types";
+import type { Checker, CheckerViolation } from "../../../sim/types";
 import { describeEntry, entryKey, type RaftLikeEntry, type RaftLikeState } from "./shape";
 
 /**
@@ -9,7 +9,7 @@ import { describeEntry, entryKey, type RaftLikeEntry, type RaftLikeState } from 
  * later application with it.
  */
 export function stateMachineSafety<S extends RaftLikeState>(): Checker<S> {
-  const applied = new Map<number, { key: string; description: string; node: string }>();
+  const applied = new Map<number, { key: string; description: string; node: string; entry: RaftLikeEntry }>();
   const appliedSeen = new Map<string, number>();
   const reported = new Set<number>();
   return {
@@ -28,13 +28,20 @@ export function stateMachineSafety<S extends RaftLikeState>(): Checker<S> {
           const key = entryKey(entry);
           const first = applied.get(index);
           if (first === undefined) {
-            applied.set(index, { key, description: describeEntry(index, entry), node });
+            applied.set(index, { key, description: describeEntry(index, entry), node, entry });
           } else if (first.key !== key && !reported.has(index)) {
             reported.add(index);
             found.push({
               node,
               message: `${node} applied ${describeEntry(index, entry)}, but ${first.node} had applied ${first.description} at the same index.`,
-              data: { index, nodes: [first.node, node] },
+              data: {
+                index,
+                nodes: [first.node, node],
+                entries: [
+                  { term: first.entry.term, command: first.entry.command },
+                  { term: entry.term, command: entry.command },
+                ],
+              },
             });
           }
         }

@@ -1,4 +1,4 @@
-import type { Checker } from "../../sim/types";
+import type { Checker } from "../../../sim/types";
 import { electionSafety } from "./election-safety";
 import { leaderAppendOnly } from "./leader-append-only";
 import { leaderCompleteness } from "./leader-completeness";

@@ -1,4 +1,5 @@
-import type { Checker, CheckerViolation } from "../../sim/types";
+import type { Json } from "../../../sim/json";
+import type { Checker, CheckerViolation } from "../../../sim/types";
 import { describeEntry, entryKey, type RaftLikeEntry, type RaftLikeState } from "./shape";
 
 interface Committed {
@@ -8,6 +9,8 @@ interface Committed {
   /** The term in which the commit was first seen (the observing node's current term). */
   readonly term: number;
   readonly node: string;
+  /** The entry itself (term and command), for the violation's data. */
+  readonly entry: { readonly term: number; readonly command: Json };
 }
 
 /**
@@ -40,7 +43,15 @@ export function leaderCompleteness<S extends RaftLikeState>(): Checker<S> {
     found.push({
       node,
       message: `${node} is leader of term ${state.currentTerm} without ${entry.description}, which ${entry.node} saw committed in term ${entry.term}: ${has}.`,
-      data: { leader: node, term: state.currentTerm, index: entry.index, committedInTerm: entry.term },
+      data: {
+        leader: node,
+        term: state.currentTerm,
+        index: entry.index,
+        committedInTerm: entry.term,
+        committedBy: entry.node,
+        entry: entry.entry,
+        held: held === undefined ? null : { term: held.term, command: held.command },
+      },
     });
   };
 
@@ -65,6 +76,7 @@ export function leaderCompleteness<S extends RaftLikeState>(): Checker<S> {
             description: describeEntry(index, entry),
             term: state.currentTerm,
             node,
+            entry: { term: entry.term, command: entry.command },
           };
           committed.set(index, record);
           fresh.push(record);
