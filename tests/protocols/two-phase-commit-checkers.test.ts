@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { atomicityChecker, commitValidityChecker } from "../../src/checkers/atomicity";
+import { atomicityChecker, commitValidityChecker } from "../../src/protocols/two-phase-commit/checkers";
 import { twoPhaseCommit } from "../../src/protocols/two-phase-commit";
 import type {
   CoordinatorState,

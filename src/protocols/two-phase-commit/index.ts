@@ -1,4 +1,4 @@
-import { atomicityCheckers } from "../../checkers/atomicity";
+import { atomicityCheckers } from "./checkers";
 import type { Protocol } from "../../sim/types";
 import { parseTwoPhaseCommitConfig } from "./config";
 import {

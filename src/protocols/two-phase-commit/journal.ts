@@ -2,7 +2,7 @@ import type { CoordinatorStatus, CoordinatorTx, Decision, ParticipantStatus, Par
 
 /**
  * Which transactions of one node have changed, in the order they changed: an
- * append-only list of transaction ids. The safety checkers (src/checkers/atomicity.ts)
+ * append-only list of transaction ids. The safety checkers (./checkers.ts)
  * keep their own position in it and re-judge only the transactions noted since, so
  * checking a step costs what the step changed, not what the node has ever seen.
  *

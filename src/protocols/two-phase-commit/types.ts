@@ -3,7 +3,7 @@
  * Systems", section 5.8.3.3; Bernstein, Hadzilacos & Goodman 1987, "Concurrency
  * Control and Recovery in Database Systems", chapter 7, sections 7.3 and 7.4).
  *
- * The checkers in src/checkers/atomicity.ts read these shapes (live states, and the
+ * The checkers in ./checkers.ts read these shapes (live states, and the
  * durable records of crashed nodes); they never call the handlers.
  */
 

@@ -1,5 +1,5 @@
-import type { Json } from "../sim/json";
-import type { Checker, CheckerStep, CheckerViolation, Durable } from "../sim/types";
+import type { Json } from "../../sim/json";
+import type { Checker, CheckerStep, CheckerViolation, Durable } from "../../sim/types";
 import {
   COORDINATOR_KEY_PREFIX,
   PARTICIPANT_KEY_PREFIX,
@@ -13,7 +13,7 @@ import {
   type ParticipantStatus,
   type TwoPhaseCommitState,
   type Vote,
-} from "../protocols/two-phase-commit/types";
+} from "./types";
 
 /**
  * Safety properties of atomic commitment (Bernstein, Hadzilacos & Goodman 1987,
