@@ -1,6 +1,7 @@
 import type { JsonObject } from "../../sim/json";
+import { list, verb } from "../../sim/english";
 import type { ClientRequest, Context, Durable, Message, TimerFired } from "../../sim/types";
-import { journaledTable, LiveCoordinatorTx, TxJournal } from "./journal";
+import { factData } from "./facts";
 import * as msg from "./messages";
 import {
   COORDINATOR_KEY_PREFIX,
@@ -17,18 +18,15 @@ export function backoff(baseMs: number, attempts: number): number {
   return baseMs * 2 ** Math.min(attempts, 3);
 }
 
-export function listNames(names: readonly string[]): string {
-  if (names.length <= 1) return names.join("");
-  return `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
-}
+/** "p1", "p1 and p2", "p1, p2 and p3" (src/sim/english.ts). */
+export const listNames = (names: readonly string[]): string => list(names);
 
 function outcomeWord(decision: Decision): "COMMITTED" | "ABORTED" {
   return decision === "COMMIT" ? "COMMITTED" : "ABORTED";
 }
 
 export function initCoordinator(node: string, config: TwoPhaseCommitConfig): CoordinatorState {
-  const journal = new TxJournal();
-  return { role: "coordinator", node, config, transactions: journaledTable<CoordinatorTx>(journal), journal };
+  return { role: "coordinator", node, config, transactions: {} };
 }
 
 function record(tx: CoordinatorTx): CoordinatorRecord {
@@ -72,7 +70,7 @@ export function coordinatorOnClient(
     ctx.reply(request.id, { ok: false, error }, `${ctx.node} tells the client that ${id} already exists.`);
     return;
   }
-  const tx: CoordinatorTx = new LiveCoordinatorTx({
+  const tx: CoordinatorTx = {
     status: config.workMs > 0 ? "EXECUTING" : "COLLECTING",
     participants,
     keys,
@@ -81,17 +79,26 @@ export function coordinatorOnClient(
     acks: [],
     requestId: request.id,
     retries: 0,
-  });
+  };
   state.transactions[id] = tx;
   ctx.explain(`A client asks ${ctx.node} to run transaction ${id} on ${listNames(participants)}.`);
-  // Bernstein et al. 7.4: the coordinator writes a start-2PC record naming the
-  // participants before it sends VOTE-REQ, so that after a crash it knows the
-  // transaction exists and whom to tell its outcome.
-  persist(ctx, id, tx);
-  ctx.stateChange(
-    `${ctx.node} durably logs the start of ${id} and its participants (${listNames(participants)}), so that a crash cannot make it forget them.`,
-    { tx: id, status: tx.status, participants },
-  );
+  if (config.variant === "presumed-nothing") {
+    // Bernstein et al. 7.4: the coordinator writes a start-2PC record naming the
+    // participants before it sends VOTE-REQ, so that after a crash it knows the
+    // transaction exists and whom to tell its outcome.
+    persist(ctx, id, tx);
+    ctx.stateChange(
+      `${ctx.node} durably logs the start of ${id} and its participants (${listNames(participants)}), so that a crash cannot make it forget them (presumed nothing).`,
+      factData({ fact: "begin", tx: id, participants, logged: true, forced: true, variant: config.variant }),
+    );
+  } else {
+    // Mohan, Lindsay & Obermarck 1986 (presumed abort): nothing is logged before the
+    // decision; a crash before it leaves no record, and no record means ABORT.
+    ctx.stateChange(
+      `${ctx.node} begins ${id} with ${listNames(participants)} and logs nothing yet (presumed abort): if it crashes before deciding, having no record of ${id} will mean ABORT.`,
+      factData({ fact: "begin", tx: id, participants, logged: false, forced: false, variant: config.variant }),
+    );
+  }
   if (config.workMs > 0) {
     for (const p of participants) {
       ctx.send(
@@ -162,6 +169,14 @@ function onVote(
   vote: Vote,
 ): void {
   const tx = state.transactions[id];
+  if (tx === undefined && config.variant === "presumed-abort") {
+    // Mohan et al. 1986: a coordinator forgets an aborted transaction at once (and
+    // one it never decided, after a crash); a voter that has not heard ABORT asks, and hears ABORT.
+    ctx.explain(
+      `${from}'s ${vote} vote for ${id} reaches ${ctx.node}, which does not know ${id}: under presumed abort that means ${id} aborted (it was forgotten, or its coordinator crashed before deciding); ${from} will hear ABORT, or ask and be told ABORT.`,
+    );
+    return;
+  }
   if (tx === undefined || !tx.participants.includes(from)) {
     ctx.explain(
       `${ctx.node} receives ${from}'s ${vote} vote for ${id}, a transaction it has no record of, and ignores it.`,
@@ -178,7 +193,7 @@ function onVote(
   if (vote === "NO") {
     // Bernstein et al. 7.3 (AC3/AC4): one NO vote means the decision must be ABORT.
     ctx.explain(`${ctx.node} receives ${from}'s NO vote for ${id}: one NO is enough to abort the whole transaction.`);
-    decide(ctx, config, id, tx, "ABORT", `${from} voted NO`);
+    decide(ctx, state, config, id, tx, "ABORT", `${from} voted NO`);
     return;
   }
   const missing = tx.participants.filter((p) => tx.votes[p] !== "YES");
@@ -191,20 +206,27 @@ function onVote(
   ctx.explain(
     `${ctx.node} receives ${from}'s YES vote for ${id}: every participant has voted YES, so ${id} can commit.`,
   );
-  decide(ctx, config, id, tx, "COMMIT", "every participant voted YES");
+  decide(ctx, state, config, id, tx, "COMMIT", "every participant voted YES");
 }
 
 // ---------------------------------------------------------------- phase two
 
 /**
- * Phase two. The decision is logged durably BEFORE anyone is told (Gray 1978: the
- * coordinator records commit in its log before broadcasting it; Bernstein et al. 7.4:
- * "write commit record in DT log, then send COMMIT"): if it crashed after telling
- * one participant but before logging, it could come back, presume ABORT, and split
- * the outcome.
+ * Phase two. A COMMIT is logged durably, and forced, BEFORE anyone is told (Gray
+ * 1978: the coordinator records commit in its log before broadcasting it; Bernstein
+ * et al. 7.4: "write commit record in DT log, then send COMMIT"): if it crashed
+ * after telling one participant but before logging, it could come back, presume
+ * ABORT, and split the outcome. That forced write is the commit point: the client is
+ * answered right after it (Mohan et al. 1986), not after the acknowledgements.
+ *
+ * An ABORT under presumed abort (Mohan et al. 1986) is neither logged nor
+ * acknowledged: the coordinator tells the participants that may have voted YES and
+ * forgets the transaction, since a coordinator that knows nothing of it answers
+ * ABORT anyway. Under presumed nothing it is force-logged and acknowledged like COMMIT.
  */
 function decide(
   ctx: Context,
+  state: CoordinatorState,
   config: TwoPhaseCommitConfig,
   id: string,
   tx: CoordinatorTx,
@@ -213,28 +235,74 @@ function decide(
 ): void {
   tx.decision = decision;
   tx.status = decision === "COMMIT" ? "COMMITTING" : "ABORTING";
-  persist(ctx, id, tx);
   ctx.cancelTimer(`votes:${id}`);
   ctx.cancelTimer(`work:${id}`);
-  ctx.stateChange(
-    `${ctx.node} durably logs ${decision} for ${id} (${reason}); only now may it tell anyone, so that no crash can make it forget a decision someone has acted on.`,
-    { tx: id, decision, status: tx.status },
-  );
+  const presumedAbort = config.variant === "presumed-abort";
+  const logged = decision === "COMMIT" || !presumedAbort;
   // A participant that voted NO has already aborted on its own: it needs no ABORT.
   tx.acks = tx.participants.filter((p) => tx.votes[p] === "NO");
   const targets = tx.participants.filter((p) => !tx.acks.includes(p));
-  if (targets.length === 0) {
-    complete(ctx, id, tx);
-    return;
+  const awaitingAcks = logged ? targets : [];
+  const fact = factData({
+    fact: "decision",
+    tx: id,
+    outcome: decision,
+    why: reason,
+    logged,
+    forced: logged,
+    variant: config.variant,
+    participants: tx.participants,
+    awaitingAcks,
+  });
+  if (logged) {
+    persist(ctx, id, tx);
+    ctx.stateChange(
+      decision === "COMMIT"
+        ? `${ctx.node} force-logs COMMIT for ${id} (${reason}): this is the commit point; only now may it tell anyone, so that no crash can make it forget a decision someone has acted on.`
+        : `${ctx.node} force-logs ABORT for ${id} (${reason}) and will wait for every acknowledgement (presumed nothing: it never forgets an unfinished transaction).`,
+      fact,
+    );
+  } else {
+    ctx.stateChange(
+      `${ctx.node} decides ABORT for ${id} (${reason}) without logging it (presumed abort): should it crash, having no record of ${id} means ABORT anyway.`,
+      fact,
+    );
   }
+  answerClient(ctx, id, tx);
   for (const p of targets) {
     ctx.send(p, msg.decisionMessage(id, decision), `${ctx.node} tells ${p} the decision: ${decision} ${id}.`);
+  }
+  if (awaitingAcks.length === 0) {
+    complete(ctx, state, config, id, tx);
+    return;
   }
   tx.retries = 0;
   ctx.setTimer(`retry:${id}`, backoff(config.retryDecisionMs, tx.retries), { tx: id });
 }
 
-function onAck(ctx: Context, state: CoordinatorState, from: string, id: string, message: Message): void {
+/** The client hears the outcome once it is decided (for COMMIT: once it is force-logged, the commit point). */
+function answerClient(ctx: Context, id: string, tx: CoordinatorTx, again = false): void {
+  if (tx.requestId === null || tx.decision === null) return;
+  const requestId = tx.requestId;
+  tx.requestId = null;
+  const outcome = outcomeWord(tx.decision);
+  ctx.reply(
+    requestId,
+    { ok: true, tx: id, outcome },
+    again
+      ? `${ctx.node} tells the client again that ${id} ${outcome}: it cannot know whether its first answer left before the crash (a client must accept a repeated answer).`
+      : `${ctx.node} tells the client that ${id} ${outcome}.`,
+  );
+}
+
+function onAck(
+  ctx: Context,
+  state: CoordinatorState,
+  config: TwoPhaseCommitConfig,
+  from: string,
+  id: string,
+  message: Message,
+): void {
   const tx = state.transactions[id];
   if (tx === undefined || tx.decision === null || !tx.participants.includes(from)) {
     ctx.explain(`${ctx.node} receives an ACK for ${id} from ${from} that it was not expecting, and ignores it.`);
@@ -257,36 +325,57 @@ function onAck(ctx: Context, state: CoordinatorState, from: string, id: string, 
     return;
   }
   ctx.explain(`${from} acknowledges ${tx.decision} for ${id}: now every participant knows the outcome.`);
-  complete(ctx, id, tx);
+  complete(ctx, state, config, id, tx);
 }
 
-/** Bernstein et al. 7.4: once every participant has acknowledged, the coordinator writes an end record and may forget the transaction. */
-function complete(ctx: Context, id: string, tx: CoordinatorTx): void {
+/**
+ * Bernstein et al. 7.4: once every participant has acknowledged, the coordinator
+ * writes an end record (not forced) and may forget the transaction. Under presumed
+ * abort an ABORT needs no acknowledgement, so the coordinator forgets it at once.
+ */
+function complete(
+  ctx: Context,
+  state: CoordinatorState,
+  config: TwoPhaseCommitConfig,
+  id: string,
+  tx: CoordinatorTx,
+): void {
   tx.status = "DONE";
   ctx.cancelTimer(`retry:${id}`);
-  persist(ctx, id, tx);
   const decision = tx.decision ?? "ABORT";
-  ctx.stateChange(
-    `${id} is DONE at ${ctx.node}: every participant knows it ${outcomeWord(decision)}, so ${ctx.node} logs its end and need not remember it any more.`,
-    { tx: id, status: "DONE", decision },
-  );
-  if (tx.requestId !== null) {
-    const requestId = tx.requestId;
-    tx.requestId = null;
-    ctx.reply(
-      requestId,
-      { ok: true, tx: id, outcome: outcomeWord(decision) },
-      `${ctx.node} tells the client that ${id} ${outcomeWord(decision)}.`,
+  if (decision === "ABORT" && config.variant === "presumed-abort") {
+    delete state.transactions[id];
+    ctx.stateChange(
+      `${ctx.node} forgets ${id} without waiting for acknowledgements (presumed abort): whoever asks about a transaction it does not know is told ABORT.`,
+      factData({ fact: "end", tx: id, outcome: decision, logged: false, forced: false, forgotten: true }),
     );
+    return;
   }
+  persist(ctx, id, tx);
+  ctx.stateChange(
+    `${id} is DONE at ${ctx.node}: every participant knows it ${outcomeWord(decision)}, so ${ctx.node} logs its end (no need to force it) and need not remember it any more.`,
+    factData({ fact: "end", tx: id, outcome: decision, logged: true, forced: false, forgotten: false }),
+  );
 }
 
-function onDecisionRequest(ctx: Context, state: CoordinatorState, from: string, id: string): void {
+function onDecisionRequest(
+  ctx: Context,
+  state: CoordinatorState,
+  config: TwoPhaseCommitConfig,
+  from: string,
+  id: string,
+): void {
   const tx = state.transactions[id];
   if (tx === undefined) {
-    // Presumed abort: no record of a transaction means it never committed.
+    // Mohan et al. 1986: no information about a transaction means it aborted.
     ctx.explain(
-      `${from} asks ${ctx.node} about ${id}, which it has no record of: a transaction it never logged cannot have committed.`,
+      config.variant === "presumed-abort"
+        ? `${from} asks ${ctx.node} about ${id}, which it does not know: under presumed abort a transaction it has no record of was aborted (or never got as far as a COMMIT).`
+        : `${from} asks ${ctx.node} about ${id}, which it has no record of: it logs every transaction before asking for votes, so ${id} never reached a decision to commit.`,
+    );
+    ctx.note(
+      `${ctx.node} answers ${from} that ${id} aborted, by presumption.`,
+      factData({ fact: "inquiry", tx: id, from, answer: "ABORT", basis: "presumed" }),
     );
     ctx.send(from, msg.decisionMessage(id, "ABORT"), `${ctx.node} answers ${from}: ABORT ${id}.`);
     return;
@@ -295,9 +384,17 @@ function onDecisionRequest(ctx: Context, state: CoordinatorState, from: string, 
     ctx.explain(
       `${from} asks ${ctx.node} for the outcome of ${id}, but ${ctx.node} is still collecting votes: it will tell everyone once it decides.`,
     );
+    ctx.note(
+      `${ctx.node} has no decision for ${id} yet, so it does not answer ${from}.`,
+      factData({ fact: "inquiry", tx: id, from, answer: null, basis: "undecided" }),
+    );
     return;
   }
-  ctx.explain(`${from} asks ${ctx.node} for the outcome of ${id}; ${ctx.node} has logged ${tx.decision} and answers.`);
+  ctx.explain(`${from} asks ${ctx.node} for the outcome of ${id}; ${ctx.node} has decided ${tx.decision} and answers.`);
+  ctx.note(
+    `${ctx.node} answers ${from} from its record: ${tx.decision} ${id}.`,
+    factData({ fact: "inquiry", tx: id, from, answer: tx.decision, basis: "logged" }),
+  );
   ctx.send(from, msg.decisionMessage(id, tx.decision), `${ctx.node} answers ${from}: ${tx.decision} ${id}.`);
 }
 
@@ -321,10 +418,10 @@ export function coordinatorOnMessage(
       onVote(ctx, state, config, from, id, "NO");
       return;
     case "ACK":
-      onAck(ctx, state, from, id, message);
+      onAck(ctx, state, config, from, id, message);
       return;
     case "DECISION_REQUEST":
-      onDecisionRequest(ctx, state, from, id);
+      onDecisionRequest(ctx, state, config, from, id);
       return;
     default:
       ctx.explain(`${ctx.node} is the coordinator; a ${message.type} is not meant for it, so it ignores it.`);
@@ -356,13 +453,13 @@ export function coordinatorOnTimer(
     ctx.explain(
       `${ctx.node} has waited ${config.prepareTimeoutMs} ms for votes on ${id} and ${listNames(missing)} never answered; a missing vote counts as NO, so ${ctx.node} aborts.`,
     );
-    decide(ctx, config, id, tx, "ABORT", `no vote from ${listNames(missing)} in time`);
+    decide(ctx, state, config, id, tx, "ABORT", `no vote from ${listNames(missing)} in time`);
     return;
   }
   if (kind === "retry" && tx.decision !== null && tx.status !== "DONE") {
     const unacked = tx.participants.filter((p) => !tx.acks.includes(p));
     ctx.explain(
-      `${listNames(unacked)} ${unacked.length === 1 ? "has" : "have"} not acknowledged ${tx.decision} for ${id}; ${ctx.node} must finish what it decided, so it sends the decision again.`,
+      `${listNames(unacked)} ${verb(unacked.length, "has")} not acknowledged ${tx.decision} for ${id}; ${ctx.node} must finish what it decided, so it sends the decision again.`,
     );
     for (const p of unacked) {
       ctx.send(
@@ -386,10 +483,13 @@ export function splitTimer(name: string): [string, string | undefined] {
 // ---------------------------------------------------------------- recovery
 
 /**
- * Coordinator recovery (Bernstein et al. 7.4, recovery rules): with a decision in
- * its log it sends that decision again until everyone acknowledges; with a start
- * record and no decision it decides ABORT (presumed abort: no participant can have
- * been told COMMIT, because COMMIT is logged before it is sent).
+ * Coordinator recovery (Bernstein et al. 7.4, recovery rules; Mohan et al. 1986):
+ * with a decision in its log it sends that decision again until everyone
+ * acknowledges, and answers the client again (the answer may have died with it).
+ * Under presumed nothing, a start record without a decision means it decides ABORT
+ * (no participant can have been told COMMIT, because COMMIT is logged before it is
+ * sent). Under presumed abort there is no start record: a transaction the log does
+ * not mention is simply forgotten, and anyone who asks is told ABORT.
  */
 export function recoverCoordinator(ctx: Context, config: TwoPhaseCommitConfig, durable: Durable): CoordinatorState {
   const state = initCoordinator(ctx.node, config);
@@ -398,7 +498,7 @@ export function recoverCoordinator(ctx: Context, config: TwoPhaseCommitConfig, d
     if (!key.startsWith(COORDINATOR_KEY_PREFIX)) continue;
     const id = key.slice(COORDINATOR_KEY_PREFIX.length);
     const saved = value as unknown as CoordinatorRecord;
-    const tx: CoordinatorTx = new LiveCoordinatorTx({
+    const tx: CoordinatorTx = {
       status: saved.done ? "DONE" : saved.decision === "COMMIT" ? "COMMITTING" : "ABORTING",
       participants: [...saved.participants],
       keys: saved.keys,
@@ -407,7 +507,7 @@ export function recoverCoordinator(ctx: Context, config: TwoPhaseCommitConfig, d
       acks: saved.done ? [...saved.participants] : [],
       requestId: saved.done ? null : saved.requestId,
       retries: 0,
-    });
+    };
     state.transactions[id] = tx;
     if (!saved.done) pending.push({ id, tx, record: saved });
   }
@@ -416,15 +516,20 @@ export function recoverCoordinator(ctx: Context, config: TwoPhaseCommitConfig, d
       ? `${id} began but has no decision, so it presumes ABORT`
       : `${id} was decided ${saved.decision}, so it tells the participants again`,
   );
+  const forgotten =
+    config.variant === "presumed-abort"
+      ? " Under presumed abort it logged nothing before deciding, so any transaction its log does not mention is presumed aborted."
+      : "";
   ctx.explain(
     parts.length === 0
-      ? `${ctx.node} restarts and reads its log: no transaction is left unfinished.`
-      : `${ctx.node} restarts and reads its log: ${parts.join("; ")}.`,
+      ? `${ctx.node} restarts and reads its log: no transaction is left unfinished.${forgotten}`
+      : `${ctx.node} restarts and reads its log: ${parts.join("; ")}.${forgotten}`,
   );
   for (const { id, tx } of pending) {
     if (tx.decision === null) {
       decide(
         ctx,
+        state,
         config,
         id,
         tx,
@@ -433,6 +538,8 @@ export function recoverCoordinator(ctx: Context, config: TwoPhaseCommitConfig, d
       );
       continue;
     }
+    // It cannot know whether its answer reached the client before the crash: it answers again.
+    answerClient(ctx, id, tx, true);
     for (const p of tx.participants) {
       ctx.send(
         p,

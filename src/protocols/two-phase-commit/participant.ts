@@ -1,11 +1,12 @@
 import type { JsonObject } from "../../sim/json";
 import type { Context, Durable, Message, TimerFired } from "../../sim/types";
 import { backoff, listNames, splitTimer } from "./coordinator";
-import { journaledTable, LiveParticipantTx, TxJournal } from "./journal";
+import { factData } from "./facts";
 import * as msg from "./messages";
 import {
   PARTICIPANT_KEY_PREFIX,
   type Decision,
+  type ParticipantStanding,
   type ParticipantRecord,
   type ParticipantState,
   type ParticipantTx,
@@ -13,9 +14,25 @@ import {
 } from "./types";
 
 export function initParticipant(node: string, config: TwoPhaseCommitConfig): ParticipantState {
-  const journal = new TxJournal();
-  const transactions = journaledTable<ParticipantTx>(journal);
-  return { role: "participant", node, config, coordinator: config.coordinator, transactions, locks: {}, journal };
+  return { role: "participant", node, config, coordinator: config.coordinator, transactions: {}, locks: {} };
+}
+
+/** Where a participant stands on a transaction (Bernstein et al. 7.3): see ParticipantStanding. */
+export function standingOf(tx: ParticipantTx): ParticipantStanding {
+  switch (tx.status) {
+    case "ACTIVE":
+      return "active";
+    case "PREPARED":
+      return tx.blocked ? "blocked" : "uncertain";
+    case "COMMITTED":
+      return "committed";
+    case "ABORTED":
+      return "aborted";
+  }
+}
+
+function newTx(participants: string[]): ParticipantTx {
+  return { status: "ACTIVE", vote: null, locks: [], participants, decisionRequests: 0, blocked: false };
 }
 
 function persist(ctx: Context, id: string, tx: ParticipantTx): void {
@@ -50,8 +67,8 @@ function conflict(
 }
 
 function describeHolder(state: ParticipantState, holder: string): string {
-  const status = state.transactions[holder]?.status;
-  return status === "PREPARED" ? `${holder}, which is prepared and blocked` : holder;
+  const tx = state.transactions[holder];
+  return tx?.status === "PREPARED" ? `${holder}, which is prepared and ${standingOf(tx)}` : holder;
 }
 
 /**
@@ -68,13 +85,7 @@ function startWork(
   const keys = msg.stringList(message["keys"]);
   const participants = msg.stringList(message["participants"]);
   const clash = conflict(state, id, keys);
-  const tx: ParticipantTx = new LiveParticipantTx({
-    status: "ACTIVE",
-    vote: null,
-    locks: [],
-    participants,
-    decisionRequests: 0,
-  });
+  const tx = newTx(participants);
   state.transactions[id] = tx;
   if (clash !== null) return `${clash.key} is locked by ${describeHolder(state, clash.holder)}`;
   tx.locks = [...keys];
@@ -83,7 +94,7 @@ function startWork(
     persist(ctx, id, tx);
     ctx.stateChange(
       `${ctx.node} starts its part of ${id}: it locks ${listNames(keys) || "nothing"} and is ACTIVE; until it votes it may still abort on its own.`,
-      { tx: id, status: "ACTIVE", locks: [...keys] },
+      factData({ fact: "work", tx: id, state: "active", locks: [...keys] }),
     );
     // Bernstein et al. 7.3, timeout actions: a participant waiting for VOTE-REQ may decide ABORT unilaterally.
     ctx.setTimer(`vote:${id}`, config.voteTimeoutMs, { tx: id });
@@ -110,8 +121,17 @@ function vote(
     // coordinator counts this YES, the participant must be able to commit even after a crash.
     persist(ctx, id, tx);
     ctx.stateChange(
-      `${ctx.node} votes YES for ${id} and is now blocked: having promised to commit, it must wait for the coordinator's decision, holding its locks on ${listNames(tx.locks) || "its items"}.`,
-      { tx: id, status: "PREPARED", blocked: true, locks: [...tx.locks] },
+      `${ctx.node} force-logs its YES vote for ${id} and is now uncertain: having promised to commit, it may neither commit nor abort until it hears the decision, and keeps its locks on ${listNames(tx.locks) || "its items"}.`,
+      factData({
+        fact: "vote",
+        tx: id,
+        vote: "YES",
+        why: "it can commit its part",
+        state: "uncertain",
+        logged: true,
+        forced: true,
+        locks: [...tx.locks],
+      }),
     );
     ctx.send(from, msg.voteYes(id), `${ctx.node} tells ${from}: YES, I can commit ${id}.`);
     ctx.setTimer(`decision:${id}`, config.decisionRequestMs, { tx: id });
@@ -123,9 +143,11 @@ function vote(
   releaseLocks(state, id, tx);
   persist(ctx, id, tx);
   // Bernstein et al. 7.3 step 2: a participant that votes NO decides ABORT at once; it needs no decision.
+  // Mohan et al. 1986: under presumed abort its abort record need not be forced.
+  const forced = config.variant === "presumed-nothing";
   ctx.stateChange(
     `${ctx.node} votes NO on ${id} (${reason}) and aborts it at once: one NO forces the whole transaction to abort, so ${ctx.node} needs no decision.`,
-    { tx: id, status: "ABORTED", vote: "NO" },
+    factData({ fact: "vote", tx: id, vote: "NO", why: reason, state: "aborted", logged: true, forced, locks: [] }),
   );
   ctx.send(from, msg.voteNo(id, reason), `${ctx.node} tells ${from}: NO, ${id} cannot commit here.`);
 }
@@ -185,19 +207,43 @@ function onExecute(
     const tx = state.transactions[id] as ParticipantTx;
     tx.status = "ABORTED";
     persist(ctx, id, tx);
-    ctx.stateChange(`${ctx.node} cannot do its part of ${id} (${cannot}), so it aborts ${id}; it will vote NO.`, {
-      tx: id,
-      status: "ABORTED",
-    });
+    ctx.stateChange(
+      `${ctx.node} cannot do its part of ${id} (${cannot}), so it aborts ${id}; it will vote NO.`,
+      factData({ fact: "unilateral-abort", tx: id, state: "aborted", why: cannot }),
+    );
   }
 }
 
-/** Phase two at a participant: apply the decision, release the locks, log it, acknowledge. */
-function onDecision(ctx: Context, state: ParticipantState, from: string, id: string, decision: Decision): void {
+/**
+ * Whether a participant acknowledges this decision: always for COMMIT; for ABORT
+ * only under presumed nothing (Mohan et al. 1986: under presumed abort nobody
+ * waits for an ABORT acknowledgement, so none is sent).
+ */
+function acknowledges(config: TwoPhaseCommitConfig, decision: Decision): boolean {
+  return decision === "COMMIT" || config.variant === "presumed-nothing";
+}
+
+/** Phase two at a participant: apply the decision, release the locks, log it, acknowledge (if the variant wants it). */
+function onDecision(
+  ctx: Context,
+  state: ParticipantState,
+  config: TwoPhaseCommitConfig,
+  from: string,
+  id: string,
+  decision: Decision,
+): void {
   const outcome = decision === "COMMIT" ? "COMMITTED" : "ABORTED";
-  const source = from === state.coordinator ? from : `${from} (another participant)`;
+  const fromPeer = from !== state.coordinator;
+  const source = fromPeer ? `${from} (another participant)` : from;
+  const acks = acknowledges(config, decision);
   let tx = state.transactions[id];
   if (tx?.status === outcome) {
+    if (!acks) {
+      ctx.explain(
+        `${ctx.node} already knows ${id} is ${outcome}; under presumed abort nobody waits for an ABORT acknowledgement, so it does nothing.`,
+      );
+      return;
+    }
     ctx.explain(
       `${ctx.node} already knows ${id} is ${outcome}; it acknowledges (again, if ${state.coordinator} missed an earlier ACK) so that ${state.coordinator} can finish.`,
     );
@@ -219,26 +265,44 @@ function onDecision(ctx: Context, state: ParticipantState, from: string, id: str
     return;
   }
   if (tx === undefined) {
-    tx = new LiveParticipantTx({ status: "ACTIVE", vote: null, locks: [], participants: [], decisionRequests: 0 });
+    tx = newTx([]);
     state.transactions[id] = tx;
   }
-  const wasBlocked = tx.status === "PREPARED";
+  const was = standingOf(tx);
   ctx.explain(
-    wasBlocked
-      ? `${ctx.node} learns from ${source} that ${id} must ${decision.toLowerCase()}: it is no longer blocked.`
-      : `${ctx.node} learns from ${source} that ${id} is aborted.`,
+    was === "active"
+      ? `${ctx.node} learns from ${source} that ${id} is aborted.`
+      : `${ctx.node} learns from ${source} that ${id} must ${decision.toLowerCase()}: it is no longer ${was}.`,
   );
   tx.status = outcome;
+  tx.blocked = false;
   releaseLocks(state, id, tx);
   ctx.cancelTimer(`vote:${id}`);
   ctx.cancelTimer(`decision:${id}`);
   persist(ctx, id, tx);
+  // Bernstein et al. 7.4: a participant logs the decision before acknowledging it;
+  // Mohan et al. 1986: COMMIT is forced (it is acknowledged), ABORT under presumed abort is not.
+  const forced = acks;
   ctx.stateChange(
     decision === "COMMIT"
-      ? `${ctx.node} records ${id} as COMMITTED in its log, makes its changes permanent and releases its locks.`
-      : `${ctx.node} records ${id} as ABORTED in its log, undoes its changes and releases its locks.`,
-    { tx: id, status: outcome, blocked: false },
+      ? `${ctx.node} force-logs ${id} as COMMITTED, makes its changes permanent and releases its locks.`
+      : forced
+        ? `${ctx.node} force-logs ${id} as ABORTED, undoes its changes and releases its locks.`
+        : `${ctx.node} logs ${id} as ABORTED without forcing it (presumed abort: were the record lost, asking would still get ABORT), undoes its changes and releases its locks.`,
+    factData({
+      fact: "outcome",
+      tx: id,
+      state: decision === "COMMIT" ? "committed" : "aborted",
+      outcome: decision,
+      from,
+      fromPeer,
+      was,
+      logged: true,
+      forced,
+      acks,
+    }),
   );
+  if (!acks) return;
   ctx.send(
     state.coordinator,
     msg.ack(id, decision),
@@ -257,6 +321,10 @@ function onPeerRequest(ctx: Context, state: ParticipantState, from: string, id: 
   if (tx?.status === "COMMITTED" || tx?.status === "ABORTED") {
     const decision: Decision = tx.status === "COMMITTED" ? "COMMIT" : "ABORT";
     ctx.explain(`${from} asks ${ctx.node} how ${id} ended; ${ctx.node} knows (${tx.status}) and tells it.`);
+    ctx.note(
+      `${ctx.node} answers ${from} from its log: ${decision} ${id}.`,
+      factData({ fact: "inquiry", tx: id, from, answer: decision, basis: "logged" }),
+    );
     ctx.send(from, msg.decisionMessage(id, decision), `${ctx.node} tells ${from}: ${decision} ${id}.`);
     return;
   }
@@ -264,22 +332,29 @@ function onPeerRequest(ctx: Context, state: ParticipantState, from: string, id: 
     ctx.explain(
       `${from} asks ${ctx.node} how ${id} ended, but ${ctx.node} voted YES and is just as uncertain: it cannot help.`,
     );
+    ctx.note(
+      `${ctx.node} cannot answer ${from}: it does not know how ${id} ended either.`,
+      factData({ fact: "inquiry", tx: id, from, answer: null, basis: "uncertain" }),
+    );
     return;
   }
   ctx.explain(
     `${from} asks ${ctx.node} how ${id} ended; ${ctx.node} has not voted, so it may abort ${id} on its own, which settles the outcome.`,
   );
-  const known =
-    tx ?? new LiveParticipantTx({ status: "ACTIVE", vote: null, locks: [], participants: [], decisionRequests: 0 });
+  const known = tx ?? newTx([]);
   state.transactions[id] = known;
   known.status = "ABORTED";
   releaseLocks(state, id, known);
   ctx.cancelTimer(`vote:${id}`);
   persist(ctx, id, known);
-  ctx.stateChange(`${ctx.node} aborts ${id} without having voted: now ${id} can never commit.`, {
-    tx: id,
-    status: "ABORTED",
-  });
+  ctx.stateChange(
+    `${ctx.node} aborts ${id} without having voted: now ${id} can never commit.`,
+    factData({ fact: "unilateral-abort", tx: id, state: "aborted", why: `${from} asked how ${id} ended` }),
+  );
+  ctx.note(
+    `${ctx.node} answers ${from}: ABORT ${id}, which it has just decided on its own.`,
+    factData({ fact: "inquiry", tx: id, from, answer: "ABORT", basis: "unilateral" }),
+  );
   ctx.send(from, msg.decisionMessage(id, "ABORT"), `${ctx.node} tells ${from}: ABORT ${id}.`);
 }
 
@@ -304,7 +379,7 @@ export function participantOnMessage(
       return;
     case "COMMIT":
     case "ABORT":
-      onDecision(ctx, state, from, id, message.type);
+      onDecision(ctx, state, config, from, id, message.type);
       return;
     case "DECISION_REQUEST":
       onPeerRequest(ctx, state, from, id);
@@ -312,6 +387,12 @@ export function participantOnMessage(
     default:
       ctx.explain(`${ctx.node} is a participant; a ${message.type} is not meant for it, so it ignores it.`);
   }
+}
+
+/** Who an uncertain participant asks: the coordinator and, under cooperative termination, the other participants. */
+function askees(state: ParticipantState, config: TwoPhaseCommitConfig, tx: ParticipantTx): string[] {
+  const peers = config.cooperativeTermination ? tx.participants.filter((peer) => peer !== state.node) : [];
+  return [state.coordinator, ...peers];
 }
 
 function askForDecision(
@@ -340,6 +421,16 @@ function askForDecision(
   ctx.setTimer(`decision:${id}`, backoff(config.decisionRequestMs, tx.decisionRequests), { tx: id });
 }
 
+function abortOnItsOwn(ctx: Context, state: ParticipantState, id: string, tx: ParticipantTx, why: string): void {
+  tx.status = "ABORTED";
+  releaseLocks(state, id, tx);
+  persist(ctx, id, tx);
+  ctx.stateChange(
+    `${ctx.node} aborts ${id} on its own and releases its locks; if asked to prepare it will vote NO.`,
+    factData({ fact: "unilateral-abort", tx: id, state: "aborted", why }),
+  );
+}
+
 export function participantOnTimer(
   ctx: Context,
   state: ParticipantState,
@@ -357,24 +448,32 @@ export function participantOnTimer(
     ctx.explain(
       `${ctx.node} has waited ${config.voteTimeoutMs} ms for ${state.coordinator} to ask it to prepare ${id}; it has not voted, so it is free to abort on its own, and does.`,
     );
-    tx.status = "ABORTED";
-    releaseLocks(state, id, tx);
-    persist(ctx, id, tx);
-    ctx.stateChange(
-      `${ctx.node} aborts ${id} on its own and releases its locks; if asked to prepare it will vote NO.`,
-      {
-        tx: id,
-        status: "ABORTED",
-      },
-    );
+    abortOnItsOwn(ctx, state, id, tx, `no PREPARE within ${config.voteTimeoutMs} ms`);
     return;
   }
   if (kind === "decision" && tx.status === "PREPARED") {
-    // Bernstein et al. 7.3: after voting YES a participant is uncertain; it can neither
-    // commit nor abort on its own and must run a termination protocol.
-    ctx.explain(
-      `${ctx.node} is still blocked on ${id}: it voted YES, so it can neither commit nor abort on its own, and keeps holding its locks while it asks for the decision.`,
-    );
+    // Bernstein et al. 7.3-7.4: after voting YES a participant is uncertain; it can
+    // neither commit nor abort on its own, and on a timeout runs the termination
+    // protocol. It is BLOCKED when that cannot help: it asked, and nobody answered.
+    const asked = askees(state, config, tx);
+    if (tx.decisionRequests === 0) {
+      ctx.explain(
+        `${ctx.node} is uncertain about ${id} and the decision is late: it voted YES, so it can neither commit nor abort on its own, and starts asking (the termination protocol).`,
+      );
+    } else if (!tx.blocked) {
+      tx.blocked = true;
+      ctx.explain(
+        `${ctx.node} asked ${listNames(asked)} how ${id} ended and nobody has told it: some failure keeps the decision from it.`,
+      );
+      ctx.stateChange(
+        `${ctx.node} is now BLOCKED on ${id}: uncertain, unable to learn the decision, and holding its locks on ${listNames(tx.locks) || "its items"} until someone can tell it.`,
+        factData({ fact: "blocked", tx: id, state: "blocked", asked, requests: tx.decisionRequests }),
+      );
+    } else {
+      ctx.explain(
+        `${ctx.node} is still blocked on ${id}: it voted YES, so it can neither commit nor abort on its own, and keeps holding its locks while it asks again.`,
+      );
+    }
     askForDecision(ctx, state, config, id, tx);
     return;
   }
@@ -395,18 +494,19 @@ export function recoverParticipant(ctx: Context, config: TwoPhaseCommitConfig, d
     if (!key.startsWith(PARTICIPANT_KEY_PREFIX)) continue;
     const id = key.slice(PARTICIPANT_KEY_PREFIX.length);
     const saved = value as unknown as ParticipantRecord;
-    const tx: ParticipantTx = new LiveParticipantTx({
+    const tx: ParticipantTx = {
       status: saved.status,
       vote: saved.vote,
       locks: saved.status === "PREPARED" || saved.status === "ACTIVE" ? [...saved.locks] : [],
       participants: [...saved.participants],
       decisionRequests: 0,
-    });
+      blocked: false,
+    };
     state.transactions[id] = tx;
     for (const item of tx.locks) state.locks[item] = id;
     if (saved.status === "PREPARED") {
       uncertain.push(id);
-      parts.push(`it voted YES for ${id} and has no decision, so it is still PREPARED and blocked`);
+      parts.push(`it voted YES for ${id} and has no decision, so it is still PREPARED and uncertain`);
     } else if (saved.status === "ACTIVE") {
       abortNow.push(id);
       parts.push(`it never voted on ${id}, so it aborts it`);
@@ -424,16 +524,16 @@ export function recoverParticipant(ctx: Context, config: TwoPhaseCommitConfig, d
     tx.status = "ABORTED";
     releaseLocks(state, id, tx);
     persist(ctx, id, tx);
-    ctx.stateChange(`${ctx.node} records ${id} as ABORTED: it had not voted, so aborting cannot contradict anyone.`, {
-      tx: id,
-      status: "ABORTED",
-    });
+    ctx.stateChange(
+      `${ctx.node} records ${id} as ABORTED: it had not voted, so aborting cannot contradict anyone.`,
+      factData({ fact: "unilateral-abort", tx: id, state: "aborted", why: "it restarted without having voted" }),
+    );
   }
   for (const id of uncertain) {
     const tx = state.transactions[id] as ParticipantTx;
     ctx.stateChange(
-      `${ctx.node} is PREPARED for ${id} again, holding its locks on ${listNames(tx.locks) || "its items"}: it is blocked until it learns the decision.`,
-      { tx: id, status: "PREPARED", blocked: true, locks: [...tx.locks] },
+      `${ctx.node} is PREPARED for ${id} again, holding its locks on ${listNames(tx.locks) || "its items"}: it is uncertain until it learns the decision, and asks at once.`,
+      factData({ fact: "recovered", tx: id, state: "uncertain", locks: [...tx.locks] }),
     );
     askForDecision(ctx, state, config, id, tx);
   }
