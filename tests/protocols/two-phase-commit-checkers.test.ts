@@ -15,7 +15,9 @@ import type {
   Vote,
 } from "../../src/protocols/two-phase-commit";
 import type { Json, JsonObject } from "../../src/sim/json";
-import type { CheckerStep, Durable, TraceEvent } from "../../src/sim/types";
+import { DEFAULT_NETWORK, type SimulationSpec, type WorkloadSpec } from "../../src/sim/spec";
+import type { CheckerStep, Context, Durable, Message, Protocol, TraceEvent } from "../../src/sim/types";
+import { Simulation, type SimulationResult } from "../../src/sim/world";
 
 // The checkers judge the trace (Bernstein, Hadzilacos & Goodman 1987, 7.2, AC1-AC3):
 // these tests hand them crafted event sequences that a correct protocol never
@@ -195,4 +197,106 @@ test("AC3: CommitValidity fires when a participant had not voted at the commit, 
     [],
     "a vote after the commit does not make the commit valid again, and nothing is reported twice",
   );
+});
+
+// The same checkers in the real core, against deliberately broken variants of the
+// protocol: a bug that states a wrong outcome is caught in the step it happens; one
+// that changes an outcome without saying so is caught when the run stops.
+
+type Bug = (ctx: Context, state: TwoPhaseCommitState, from: string, message: Message) => void;
+
+function broken(bug: Bug): Protocol<TwoPhaseCommitConfig, TwoPhaseCommitState> {
+  return {
+    ...twoPhaseCommit,
+    onMessage(ctx, state, from, message) {
+      twoPhaseCommit.onMessage(ctx, state, from, message);
+      bug(ctx, state, from, message);
+    },
+  };
+}
+
+function runBroken(bug: Bug, raw: JsonObject = {}): SimulationResult {
+  const cfg = twoPhaseCommit.parseConfig({ coordinator: "coord", ...raw }, NODES);
+  if (!cfg.ok) throw new Error("config");
+  const workload: WorkloadSpec[] = [
+    { trigger: { type: "at", at: 0 }, node: "coord", op: "begin", args: { tx: "t1" }, followRedirects: 0 },
+  ];
+  const s: SimulationSpec = {
+    nodes: NODES,
+    seed: 3,
+    network: DEFAULT_NETWORK,
+    clocks: {},
+    workload,
+    faults: [],
+    limits: { maxTime: 5000, maxEvents: 5000 },
+  };
+  return new Simulation(broken(bug), cfg.config, s).run();
+}
+
+test("live, AC1: a participant that commits on ABORT, and says so, is caught in that very step", () => {
+  let deliver = -1;
+  const result = runBroken(
+    (ctx, state, _from, message) => {
+      if (ctx.node !== "p1" || message.type !== "ABORT" || state.role !== "participant") return;
+      const tx = state.transactions["t1"];
+      if (tx === undefined) return;
+      tx.status = "COMMITTED";
+      ctx.stateChange("p1 wrongly commits t1.", {
+        fact: "outcome",
+        tx: "t1",
+        state: "committed",
+        outcome: "COMMIT",
+        from: "coord",
+        fromPeer: false,
+        was: "uncertain",
+        logged: true,
+        forced: true,
+        acks: true,
+      });
+      deliver = ctx.now;
+    },
+    { votes: { p2: "no" } },
+  );
+  const violation = result.events.find((e) => e.kind === "VIOLATION");
+  assert.ok(violation !== undefined);
+  assert.equal(violation.time, deliver, "reported in the step of the bug");
+  const details = violation.data?.["details"] as JsonObject;
+  assert.deepEqual(details["committed"], ["p1"]);
+  assert.ok((details["aborted"] as string[]).includes("p2"), "p2 voted NO and aborted");
+});
+
+test("live, AC1: a participant that flips a committed transaction to ABORTED without a word is caught when the run stops", () => {
+  const result = runBroken((ctx, state, _from, message) => {
+    if (ctx.node !== "p3" || message.type !== "COMMIT" || state.role !== "participant") return;
+    const tx = state.transactions["t1"];
+    if (tx !== undefined) tx.status = "ABORTED";
+  });
+  assert.equal(result.violations.length, 1);
+  assert.equal(result.violations[0]?.invariant, "Atomicity");
+  const details = result.events.find((e) => e.kind === "VIOLATION")?.data?.["details"] as JsonObject;
+  assert.deepEqual(details["aborted"], ["p3"]);
+  assert.ok((details["committed"] as string[]).includes("coord"));
+});
+
+test("live, AC3: a coordinator that states COMMIT although a participant voted NO is caught", () => {
+  const result = runBroken(
+    (ctx, state, from, message) => {
+      if (ctx.node !== "coord" || message.type !== "VOTE_NO" || state.role !== "coordinator") return;
+      ctx.stateChange("coord wrongly decides COMMIT.", {
+        fact: "decision",
+        tx: "t1",
+        outcome: "COMMIT",
+        why: `a bug ignores ${from}'s NO`,
+        logged: true,
+        forced: true,
+        variant: "presumed-abort",
+        participants: PARTICIPANTS,
+        awaitingAcks: [],
+      });
+    },
+    { votes: { p2: "no" } },
+  );
+  const validity = result.events.find((e) => e.kind === "VIOLATION" && e.data?.["invariant"] === "CommitValidity");
+  assert.ok(validity !== undefined);
+  assert.deepEqual((validity.data?.["details"] as JsonObject)["problems"], ["p2 voted NO"]);
 });

@@ -1,15 +1,12 @@
 import type { Protocol } from "../../sim/types";
 import { twoPhaseCommitCheckers } from "./checkers";
 import { parseTwoPhaseCommitConfig } from "./config";
-import {
-  coordinatorOnClient,
-  coordinatorOnMessage,
-  coordinatorOnTimer,
-  initCoordinator,
-  recoverCoordinator,
-} from "./coordinator";
+import { coordinatorOnClient, coordinatorOnMessage, coordinatorOnTimer, initCoordinator } from "./coordinator";
+import { recoverCoordinator } from "./coordinator-recovery";
 import { describe } from "./messages";
-import { initParticipant, participantOnMessage, participantOnTimer, recoverParticipant } from "./participant";
+import { participantOnMessage } from "./participant";
+import { initParticipant } from "./participant-state";
+import { participantOnTimer, recoverParticipant } from "./participant-termination";
 import type { TwoPhaseCommitConfig, TwoPhaseCommitState } from "./types";
 import { viewOf } from "./view";
 

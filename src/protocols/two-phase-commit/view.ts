@@ -1,5 +1,5 @@
 import type { JsonObject } from "../../sim/json";
-import { standingOf } from "./participant";
+import { standingOf } from "./participant-state";
 import type { TwoPhaseCommitState } from "./types";
 
 /**
