@@ -559,6 +559,10 @@ test("sentences agree in number (src/sim/english.ts): one participant has, two h
   for (const result of [one, two]) {
     for (const e of result.events) assert.doesNotMatch(e.summary, /\b1 [a-z]+s\b|(?<!and )\bp\d have\b|and p\d has\b/);
   }
+  const voteSentence = (keys: string[]) =>
+    facts(run(config(), spec({ workload: [begin("t1", 0, { keys })] })), "vote", "p1")[0]?.summary ?? "";
+  assert.ok(voteSentence(["x"]).includes("keeps its lock on x"), "one item: its lock");
+  assert.ok(voteSentence(["x", "y"]).includes("keeps its locks on x and y"), "two items: its locks");
 });
 
 test("config problems name their exact path", () => {

@@ -1,5 +1,5 @@
 import type { Context, Durable, TimerFired } from "../../sim/types";
-import { backoff, listNames, splitTimer } from "./common";
+import { backoff, heldLocks, listNames, splitTimer } from "./common";
 import { factData } from "./facts";
 import * as msg from "./messages";
 import { initParticipant, newTx, persist, releaseLocks, standingOf } from "./participant-state";
@@ -235,7 +235,7 @@ export function participantOnTimer(
         `${ctx.node} asked ${listNames(asked)} how ${id} ended and nobody has told it: some failure keeps the decision from it.`,
       );
       ctx.stateChange(
-        `${ctx.node} is now BLOCKED on ${id}: uncertain, unable to learn the decision, and holding its locks on ${listNames(tx.locks) || "its items"} until someone can tell it.`,
+        `${ctx.node} is now BLOCKED on ${id}: uncertain, unable to learn the decision, and holding ${heldLocks(tx.locks)} until someone can tell it.`,
         factData({ fact: "blocked", tx: id, state: "blocked", asked, requests: tx.decisionRequests }),
       );
     } else {
@@ -301,7 +301,7 @@ export function recoverParticipant(ctx: Context, config: TwoPhaseCommitConfig, d
   for (const id of uncertain) {
     const tx = state.transactions[id] as ParticipantTx;
     ctx.stateChange(
-      `${ctx.node} is PREPARED for ${id} again, holding its locks on ${listNames(tx.locks) || "its items"}: it is uncertain until it learns the decision, and asks at once.`,
+      `${ctx.node} is PREPARED for ${id} again, holding ${heldLocks(tx.locks)}: it is uncertain until it learns the decision, and asks at once.`,
       factData({ fact: "recovered", tx: id, state: "uncertain", locks: [...tx.locks] }),
     );
     askForDecision(ctx, state, config, id, tx);

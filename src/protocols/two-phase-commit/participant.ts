@@ -1,5 +1,5 @@
 import type { Context, Message } from "../../sim/types";
-import { listNames } from "./common";
+import { heldLocks, listNames } from "./common";
 import { factData } from "./facts";
 import * as msg from "./messages";
 import { onDecision, onPeerRequest } from "./participant-termination";
@@ -74,7 +74,7 @@ function vote(
     // coordinator counts this YES, the participant must be able to commit even after a crash.
     persist(ctx, id, tx);
     ctx.stateChange(
-      `${ctx.node} force-logs its YES vote for ${id} and is now uncertain: having promised to commit, it may neither commit nor abort until it hears the decision, and keeps its locks on ${listNames(tx.locks) || "its items"}.`,
+      `${ctx.node} force-logs its YES vote for ${id} and is now uncertain: having promised to commit, it may neither commit nor abort until it hears the decision, and keeps ${heldLocks(tx.locks)}.`,
       factData({
         fact: "vote",
         tx: id,
