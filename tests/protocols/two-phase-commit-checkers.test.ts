@@ -76,6 +76,7 @@ const decision = (tx: string, outcome: "COMMIT" | "ABORT"): TraceEvent =>
     variant: "presumed-abort",
     participants: PARTICIPANTS,
     awaitingAcks: [],
+    votes: {},
   });
 const outcome = (node: string, tx: string, o: "COMMIT" | "ABORT"): TraceEvent =>
   event(node, {
@@ -292,6 +293,7 @@ test("live, AC3: a coordinator that states COMMIT although a participant voted N
         variant: "presumed-abort",
         participants: PARTICIPANTS,
         awaitingAcks: [],
+        votes: { p1: "YES", p2: "NO", p3: "YES" },
       });
     },
     { votes: { p2: "no" } },

@@ -122,6 +122,7 @@ test("Gray 1978 / Bernstein et al. 7.3: when every participant votes YES, all co
     logged: true,
     forced: false,
     forgotten: false,
+    acks: ["p1", "p2", "p3"],
   });
 });
 
@@ -222,6 +223,8 @@ test("presumed nothing (the teaching flag): the coordinator force-logs the start
   assert.equal(decided?.["logged"], true);
   assert.equal(decided?.["forced"], true);
   assert.deepEqual(decided?.["awaitingAcks"], ["p1", "p3"]);
+  assert.deepEqual(decided?.["votes"], { p1: null, p2: "NO", p3: null }, "it decided on p2's NO alone");
+  assert.deepEqual(firstFact(result, "end", "coord")?.["acks"], ["p1", "p3"], "the NO voter sends no ACK");
   assert.equal(events(result, "SEND", { type: "ACK" }).length, 2, "p1 and p3 acknowledge the ABORT");
   assert.equal(at(result, "coord", "transactions.t1.status"), "DONE");
   assert.equal(firstFact(result, "end", "coord")?.["forgotten"], false);

@@ -73,6 +73,7 @@ export function decide(
     variant: config.variant,
     participants: tx.participants,
     awaitingAcks,
+    votes: { ...tx.votes },
   });
   if (logged) {
     persist(ctx, id, tx);
@@ -167,14 +168,23 @@ function complete(
     delete state.transactions[id];
     ctx.stateChange(
       `${ctx.node} forgets ${id} without waiting for acknowledgements (presumed abort): whoever asks about a transaction it does not know is told ABORT.`,
-      factData({ fact: "end", tx: id, outcome: decision, logged: false, forced: false, forgotten: true }),
+      factData({ fact: "end", tx: id, outcome: decision, logged: false, forced: false, forgotten: true, acks: [] }),
     );
     return;
   }
   persist(ctx, id, tx);
   ctx.stateChange(
     `${id} is DONE at ${ctx.node}: every participant knows it ${outcomeWord(decision)}, so ${ctx.node} logs its end (no need to force it) and need not remember it any more.`,
-    factData({ fact: "end", tx: id, outcome: decision, logged: true, forced: false, forgotten: false }),
+    factData({
+      fact: "end",
+      tx: id,
+      outcome: decision,
+      logged: true,
+      forced: false,
+      forgotten: false,
+      // A NO voter needs no decision: it is not waited for and sends no ACK.
+      acks: tx.participants.filter((p) => tx.acks.includes(p) && tx.votes[p] !== "NO"),
+    }),
   );
 }
 

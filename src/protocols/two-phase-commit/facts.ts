@@ -33,9 +33,19 @@ export type TwoPhaseCommitFact =
       participants: string[];
       /** Whom it waits for: the participants that must acknowledge (none for ABORT under presumed abort). */
       awaitingAcks: string[];
+      /** The votes the coordinator had when it decided (null: none from that participant). */
+      votes: Record<string, Vote | null>;
     }
-  /** Coordinator: every acknowledgement is in (or none was needed); forgotten: it keeps nothing of the transaction. */
-  | { fact: "end"; tx: string; outcome: Decision; logged: boolean; forced: boolean; forgotten: boolean }
+  /** Coordinator: every acknowledgement is in (`acks`: who acknowledged; none under presumed abort's ABORT); forgotten: it keeps nothing of the transaction. */
+  | {
+      fact: "end";
+      tx: string;
+      outcome: Decision;
+      logged: boolean;
+      forced: boolean;
+      forgotten: boolean;
+      acks: string[];
+    }
   /** Participant: starts its part of the work (before voting). */
   | { fact: "work"; tx: string; state: "active"; locks: string[] }
   /** Participant: its vote, with why; a YES voter is uncertain, a NO voter has aborted. */
