@@ -139,6 +139,12 @@ export interface CheckerStep<State> {
    * absent (a hand-built step in a test), any node may have changed.
    */
   readonly changed?: ReadonlySet<string>;
+  /**
+   * The events recorded since the checkers last looked, in order (the step's events,
+   * `event` last), so that a checker can judge the trace itself. Absent in a
+   * hand-built step that gives only `event`.
+   */
+  readonly events?: readonly TraceEvent[];
 }
 
 export interface CheckerViolation {

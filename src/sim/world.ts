@@ -131,6 +131,8 @@ export class Simulation<Config, State> {
   private readonly held: DeliverItem[] = [];
   /** Nodes whose state may have changed since the checkers last looked. */
   private changed = new Set<string>();
+  /** Events recorded since the checkers last looked (kept only when there are checkers). */
+  private stepEvents: TraceEvent[] = [];
 
   private now = 0;
   private seq = 0;
@@ -819,6 +821,7 @@ export class Simulation<Config, State> {
       data,
     };
     this.events.push(event);
+    if (this.checkers.length > 0) this.stepEvents.push(event);
     this.pendingHash = this.events.length - 1;
     this.checkTriggers(event);
     return event;
@@ -830,7 +833,10 @@ export class Simulation<Config, State> {
     if (this.pendingHash !== index) {
       throw new Error(`ctx.explain() came too late: event ${event.seq} was already followed by another event`);
     }
-    this.events[index] = { ...event, summary };
+    const rewritten = { ...event, summary };
+    this.events[index] = rewritten;
+    const last = this.stepEvents.length - 1;
+    if (this.stepEvents[last] === event) this.stepEvents[last] = rewritten;
   }
 
   private flushHash(): void {
@@ -861,8 +867,16 @@ export class Simulation<Config, State> {
       this.checkerMaps = { states, durable };
     }
     const { states, durable } = this.checkerMaps;
-    const step: CheckerStep<State> = { event: last, time: this.now, states, durable, changed: this.changed };
+    const step: CheckerStep<State> = {
+      event: last,
+      time: this.now,
+      states,
+      durable,
+      changed: this.changed,
+      events: this.stepEvents,
+    };
     this.changed = new Set();
+    this.stepEvents = [];
     for (const checker of this.checkers) {
       const found: readonly CheckerViolation[] = finishing ? (checker.finish?.(step) ?? []) : checker.observe(step);
       for (const violation of found) this.reportViolation(checker.invariant, last.seq, violation);

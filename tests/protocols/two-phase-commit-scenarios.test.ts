@@ -44,7 +44,7 @@ test("every transactions scenario loads, uses two-phase commit, and its expect: 
   }
 });
 
-test("2pc-coordinator-crash: between the crash and the recovery every participant is PREPARED, blocked, holding x", () => {
+test("2pc-coordinator-crash: between the crash and the recovery every participant is PREPARED and holds x; uncertain at first, then blocked (Bernstein et al. 7.3)", () => {
   const scenario = load("2pc-coordinator-crash");
   const full = runScenario(scenario);
   const crash = full.events.find((e) => e.kind === "CRASH" && e.node === "coord");
@@ -52,16 +52,28 @@ test("2pc-coordinator-crash: between the crash and the recovery every participan
   assert.ok(crash !== undefined && recovery !== undefined);
   // Replay to a few points inside the window and look at the participants' states.
   const config = scenario.config as TwoPhaseCommitConfig;
-  for (const stopAtSeq of [crash.seq, Math.floor((crash.seq + recovery.seq) / 2), recovery.seq - 1]) {
+  const standings = (stopAtSeq: number) => {
     const sim = new Simulation(twoPhaseCommit, config, scenario.spec, { stopAtSeq });
     sim.run();
-    for (const view of sim.views().filter((v) => v.node !== "coord")) {
-      const tx = (view.state?.["transactions"] as JsonObject)["t1"] as JsonObject;
-      assert.equal(tx["status"], "PREPARED", `${view.node} after event ${stopAtSeq}`);
-      assert.equal(tx["blocked"], true);
-      assert.deepEqual(view.state?.["locks"], { x: "t1" }, `${view.node} holds x after event ${stopAtSeq}`);
-    }
-  }
+    return sim
+      .views()
+      .filter((v) => v.node !== "coord")
+      .map((view) => {
+        const tx = (view.state?.["transactions"] as JsonObject)["t1"] as JsonObject;
+        assert.equal(tx["status"], "PREPARED", `${view.node} after event ${stopAtSeq}`);
+        assert.deepEqual(view.state?.["locks"], { x: "t1" }, `${view.node} holds x after event ${stopAtSeq}`);
+        return tx["state"];
+      });
+  };
+  assert.deepEqual(standings(crash.seq), ["uncertain", "uncertain", "uncertain"], "a crash alone blocks nobody yet");
+  assert.deepEqual(
+    standings(recovery.seq - 1),
+    ["blocked", "blocked", "blocked"],
+    "their timeouts found nobody to ask",
+  );
+  const blocked = full.events.filter((e) => e.data?.["fact"] === "blocked");
+  assert.deepEqual(blocked.map((e) => e.node).sort(), ["p1", "p2", "p3"], "each becomes blocked once, by name");
+  assert.ok(blocked.every((e) => e.seq > crash.seq && e.seq < recovery.seq));
 });
 
 test("a wrong two-phase commit config is reported at its field path and line", () => {

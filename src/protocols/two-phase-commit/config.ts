@@ -1,5 +1,5 @@
 import type { ConfigProblem, ConfigResult } from "../../sim/types";
-import type { TwoPhaseCommitConfig, Vote } from "./types";
+import { VARIANTS, type TwoPhaseCommitConfig, type Variant, type Vote } from "./types";
 
 export const DEFAULTS = {
   voteTimeoutMs: 300,
@@ -20,6 +20,7 @@ const KNOWN_FIELDS = [
   "decisionRequestMs",
   "workMs",
   "cooperativeTermination",
+  "variant",
 ];
 
 /**
@@ -146,6 +147,17 @@ export function parseTwoPhaseCommitConfig(raw: unknown, nodes: readonly string[]
     }
   }
 
+  let variant: Variant = "presumed-abort";
+  if (input["variant"] !== undefined) {
+    const value = input["variant"];
+    const known = VARIANTS.find((name) => name === value);
+    if (known === undefined) {
+      problems.push({ path: ["variant"], message: `expected ${VARIANTS.join(" or ")}, got ${JSON.stringify(value)}` });
+    } else {
+      variant = known;
+    }
+  }
+
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
@@ -159,6 +171,7 @@ export function parseTwoPhaseCommitConfig(raw: unknown, nodes: readonly string[]
       decisionRequestMs,
       workMs,
       cooperativeTermination,
+      variant,
     },
   };
 }

@@ -1,49 +1,14 @@
 import type { JsonObject } from "../../sim/json";
-import type { ClientRequest, Context, Durable, Message, TimerFired } from "../../sim/types";
-import { journaledTable, LiveCoordinatorTx, TxJournal } from "./journal";
+import { verb } from "../../sim/english";
+import type { ClientRequest, Context, Message, TimerFired } from "../../sim/types";
+import { backoff, listNames, splitTimer } from "./common";
+import { decide, onAck, onDecisionRequest, persist } from "./coordinator-decision";
+import { factData } from "./facts";
 import * as msg from "./messages";
-import {
-  COORDINATOR_KEY_PREFIX,
-  type CoordinatorRecord,
-  type CoordinatorState,
-  type CoordinatorTx,
-  type Decision,
-  type TwoPhaseCommitConfig,
-  type Vote,
-} from "./types";
-
-/** Back-off for repeated sends: the base delay doubled per attempt, at most 8 times the base. */
-export function backoff(baseMs: number, attempts: number): number {
-  return baseMs * 2 ** Math.min(attempts, 3);
-}
-
-export function listNames(names: readonly string[]): string {
-  if (names.length <= 1) return names.join("");
-  return `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
-}
-
-function outcomeWord(decision: Decision): "COMMITTED" | "ABORTED" {
-  return decision === "COMMIT" ? "COMMITTED" : "ABORTED";
-}
+import type { CoordinatorState, CoordinatorTx, TwoPhaseCommitConfig, Vote } from "./types";
 
 export function initCoordinator(node: string, config: TwoPhaseCommitConfig): CoordinatorState {
-  const journal = new TxJournal();
-  return { role: "coordinator", node, config, transactions: journaledTable<CoordinatorTx>(journal), journal };
-}
-
-function record(tx: CoordinatorTx): CoordinatorRecord {
-  return {
-    // No copies here: ctx.persist stores a deep copy of what it is given.
-    participants: tx.participants,
-    keys: tx.keys,
-    requestId: tx.requestId,
-    decision: tx.decision,
-    done: tx.status === "DONE",
-  };
-}
-
-function persist(ctx: Context, id: string, tx: CoordinatorTx): void {
-  ctx.persist(COORDINATOR_KEY_PREFIX + id, record(tx) as unknown as JsonObject);
+  return { role: "coordinator", node, config, transactions: {} };
 }
 
 // ---------------------------------------------------------------- client
@@ -72,7 +37,7 @@ export function coordinatorOnClient(
     ctx.reply(request.id, { ok: false, error }, `${ctx.node} tells the client that ${id} already exists.`);
     return;
   }
-  const tx: CoordinatorTx = new LiveCoordinatorTx({
+  const tx: CoordinatorTx = {
     status: config.workMs > 0 ? "EXECUTING" : "COLLECTING",
     participants,
     keys,
@@ -81,17 +46,26 @@ export function coordinatorOnClient(
     acks: [],
     requestId: request.id,
     retries: 0,
-  });
+  };
   state.transactions[id] = tx;
   ctx.explain(`A client asks ${ctx.node} to run transaction ${id} on ${listNames(participants)}.`);
-  // Bernstein et al. 7.4: the coordinator writes a start-2PC record naming the
-  // participants before it sends VOTE-REQ, so that after a crash it knows the
-  // transaction exists and whom to tell its outcome.
-  persist(ctx, id, tx);
-  ctx.stateChange(
-    `${ctx.node} durably logs the start of ${id} and its participants (${listNames(participants)}), so that a crash cannot make it forget them.`,
-    { tx: id, status: tx.status, participants },
-  );
+  if (config.variant === "presumed-nothing") {
+    // Bernstein et al. 7.4: the coordinator writes a start-2PC record naming the
+    // participants before it sends VOTE-REQ, so that after a crash it knows the
+    // transaction exists and whom to tell its outcome.
+    persist(ctx, id, tx);
+    ctx.stateChange(
+      `${ctx.node} durably logs the start of ${id} and its participants (${listNames(participants)}), so that a crash cannot make it forget them (presumed nothing).`,
+      factData({ fact: "begin", tx: id, participants, logged: true, forced: true, variant: config.variant }),
+    );
+  } else {
+    // Mohan, Lindsay & Obermarck 1986 (presumed abort): nothing is logged before the
+    // decision; a crash before it leaves no record, and no record means ABORT.
+    ctx.stateChange(
+      `${ctx.node} begins ${id} with ${listNames(participants)} and logs nothing yet (presumed abort): if it crashes before deciding, having no record of ${id} will mean ABORT.`,
+      factData({ fact: "begin", tx: id, participants, logged: false, forced: false, variant: config.variant }),
+    );
+  }
   if (config.workMs > 0) {
     for (const p of participants) {
       ctx.send(
@@ -162,6 +136,14 @@ function onVote(
   vote: Vote,
 ): void {
   const tx = state.transactions[id];
+  if (tx === undefined && config.variant === "presumed-abort") {
+    // Mohan et al. 1986: a coordinator forgets an aborted transaction at once (and
+    // one it never decided, after a crash); a voter that has not heard ABORT asks, and hears ABORT.
+    ctx.explain(
+      `${from}'s ${vote} vote for ${id} reaches ${ctx.node}, which does not know ${id}: under presumed abort that means ${id} aborted (it was forgotten, or its coordinator crashed before deciding); ${from} will hear ABORT, or ask and be told ABORT.`,
+    );
+    return;
+  }
   if (tx === undefined || !tx.participants.includes(from)) {
     ctx.explain(
       `${ctx.node} receives ${from}'s ${vote} vote for ${id}, a transaction it has no record of, and ignores it.`,
@@ -178,7 +160,7 @@ function onVote(
   if (vote === "NO") {
     // Bernstein et al. 7.3 (AC3/AC4): one NO vote means the decision must be ABORT.
     ctx.explain(`${ctx.node} receives ${from}'s NO vote for ${id}: one NO is enough to abort the whole transaction.`);
-    decide(ctx, config, id, tx, "ABORT", `${from} voted NO`);
+    decide(ctx, state, config, id, tx, "ABORT", `${from} voted NO`);
     return;
   }
   const missing = tx.participants.filter((p) => tx.votes[p] !== "YES");
@@ -191,114 +173,7 @@ function onVote(
   ctx.explain(
     `${ctx.node} receives ${from}'s YES vote for ${id}: every participant has voted YES, so ${id} can commit.`,
   );
-  decide(ctx, config, id, tx, "COMMIT", "every participant voted YES");
-}
-
-// ---------------------------------------------------------------- phase two
-
-/**
- * Phase two. The decision is logged durably BEFORE anyone is told (Gray 1978: the
- * coordinator records commit in its log before broadcasting it; Bernstein et al. 7.4:
- * "write commit record in DT log, then send COMMIT"): if it crashed after telling
- * one participant but before logging, it could come back, presume ABORT, and split
- * the outcome.
- */
-function decide(
-  ctx: Context,
-  config: TwoPhaseCommitConfig,
-  id: string,
-  tx: CoordinatorTx,
-  decision: Decision,
-  reason: string,
-): void {
-  tx.decision = decision;
-  tx.status = decision === "COMMIT" ? "COMMITTING" : "ABORTING";
-  persist(ctx, id, tx);
-  ctx.cancelTimer(`votes:${id}`);
-  ctx.cancelTimer(`work:${id}`);
-  ctx.stateChange(
-    `${ctx.node} durably logs ${decision} for ${id} (${reason}); only now may it tell anyone, so that no crash can make it forget a decision someone has acted on.`,
-    { tx: id, decision, status: tx.status },
-  );
-  // A participant that voted NO has already aborted on its own: it needs no ABORT.
-  tx.acks = tx.participants.filter((p) => tx.votes[p] === "NO");
-  const targets = tx.participants.filter((p) => !tx.acks.includes(p));
-  if (targets.length === 0) {
-    complete(ctx, id, tx);
-    return;
-  }
-  for (const p of targets) {
-    ctx.send(p, msg.decisionMessage(id, decision), `${ctx.node} tells ${p} the decision: ${decision} ${id}.`);
-  }
-  tx.retries = 0;
-  ctx.setTimer(`retry:${id}`, backoff(config.retryDecisionMs, tx.retries), { tx: id });
-}
-
-function onAck(ctx: Context, state: CoordinatorState, from: string, id: string, message: Message): void {
-  const tx = state.transactions[id];
-  if (tx === undefined || tx.decision === null || !tx.participants.includes(from)) {
-    ctx.explain(`${ctx.node} receives an ACK for ${id} from ${from} that it was not expecting, and ignores it.`);
-    return;
-  }
-  if (message["decision"] !== tx.decision) {
-    ctx.explain(
-      `${from} acknowledges ${String(message["decision"])} for ${id}, but ${ctx.node} decided ${tx.decision}.`,
-    );
-    return;
-  }
-  if (tx.status === "DONE" || tx.acks.includes(from)) {
-    ctx.explain(`${ctx.node} already has ${from}'s acknowledgement for ${id}; this one is a repeat.`);
-    return;
-  }
-  tx.acks.push(from);
-  const missing = tx.participants.filter((p) => !tx.acks.includes(p));
-  if (missing.length > 0) {
-    ctx.explain(`${from} acknowledges ${tx.decision} for ${id}; ${ctx.node} still waits for ${listNames(missing)}.`);
-    return;
-  }
-  ctx.explain(`${from} acknowledges ${tx.decision} for ${id}: now every participant knows the outcome.`);
-  complete(ctx, id, tx);
-}
-
-/** Bernstein et al. 7.4: once every participant has acknowledged, the coordinator writes an end record and may forget the transaction. */
-function complete(ctx: Context, id: string, tx: CoordinatorTx): void {
-  tx.status = "DONE";
-  ctx.cancelTimer(`retry:${id}`);
-  persist(ctx, id, tx);
-  const decision = tx.decision ?? "ABORT";
-  ctx.stateChange(
-    `${id} is DONE at ${ctx.node}: every participant knows it ${outcomeWord(decision)}, so ${ctx.node} logs its end and need not remember it any more.`,
-    { tx: id, status: "DONE", decision },
-  );
-  if (tx.requestId !== null) {
-    const requestId = tx.requestId;
-    tx.requestId = null;
-    ctx.reply(
-      requestId,
-      { ok: true, tx: id, outcome: outcomeWord(decision) },
-      `${ctx.node} tells the client that ${id} ${outcomeWord(decision)}.`,
-    );
-  }
-}
-
-function onDecisionRequest(ctx: Context, state: CoordinatorState, from: string, id: string): void {
-  const tx = state.transactions[id];
-  if (tx === undefined) {
-    // Presumed abort: no record of a transaction means it never committed.
-    ctx.explain(
-      `${from} asks ${ctx.node} about ${id}, which it has no record of: a transaction it never logged cannot have committed.`,
-    );
-    ctx.send(from, msg.decisionMessage(id, "ABORT"), `${ctx.node} answers ${from}: ABORT ${id}.`);
-    return;
-  }
-  if (tx.decision === null) {
-    ctx.explain(
-      `${from} asks ${ctx.node} for the outcome of ${id}, but ${ctx.node} is still collecting votes: it will tell everyone once it decides.`,
-    );
-    return;
-  }
-  ctx.explain(`${from} asks ${ctx.node} for the outcome of ${id}; ${ctx.node} has logged ${tx.decision} and answers.`);
-  ctx.send(from, msg.decisionMessage(id, tx.decision), `${ctx.node} answers ${from}: ${tx.decision} ${id}.`);
+  decide(ctx, state, config, id, tx, "COMMIT", "every participant voted YES");
 }
 
 export function coordinatorOnMessage(
@@ -321,10 +196,10 @@ export function coordinatorOnMessage(
       onVote(ctx, state, config, from, id, "NO");
       return;
     case "ACK":
-      onAck(ctx, state, from, id, message);
+      onAck(ctx, state, config, from, id, message);
       return;
     case "DECISION_REQUEST":
-      onDecisionRequest(ctx, state, from, id);
+      onDecisionRequest(ctx, state, config, from, id);
       return;
     default:
       ctx.explain(`${ctx.node} is the coordinator; a ${message.type} is not meant for it, so it ignores it.`);
@@ -356,13 +231,13 @@ export function coordinatorOnTimer(
     ctx.explain(
       `${ctx.node} has waited ${config.prepareTimeoutMs} ms for votes on ${id} and ${listNames(missing)} never answered; a missing vote counts as NO, so ${ctx.node} aborts.`,
     );
-    decide(ctx, config, id, tx, "ABORT", `no vote from ${listNames(missing)} in time`);
+    decide(ctx, state, config, id, tx, "ABORT", `no vote from ${listNames(missing)} in time`);
     return;
   }
   if (kind === "retry" && tx.decision !== null && tx.status !== "DONE") {
     const unacked = tx.participants.filter((p) => !tx.acks.includes(p));
     ctx.explain(
-      `${listNames(unacked)} ${unacked.length === 1 ? "has" : "have"} not acknowledged ${tx.decision} for ${id}; ${ctx.node} must finish what it decided, so it sends the decision again.`,
+      `${listNames(unacked)} ${verb(unacked.length, "has")} not acknowledged ${tx.decision} for ${id}; ${ctx.node} must finish what it decided, so it sends the decision again.`,
     );
     for (const p of unacked) {
       ctx.send(
@@ -376,71 +251,4 @@ export function coordinatorOnTimer(
     return;
   }
   ctx.explain(`${ctx.node}'s ${timer.name} timer fires, but ${id} has moved on (it is ${tx.status}): nothing to do.`);
-}
-
-export function splitTimer(name: string): [string, string | undefined] {
-  const colon = name.indexOf(":");
-  return colon < 0 ? [name, undefined] : [name.slice(0, colon), name.slice(colon + 1)];
-}
-
-// ---------------------------------------------------------------- recovery
-
-/**
- * Coordinator recovery (Bernstein et al. 7.4, recovery rules): with a decision in
- * its log it sends that decision again until everyone acknowledges; with a start
- * record and no decision it decides ABORT (presumed abort: no participant can have
- * been told COMMIT, because COMMIT is logged before it is sent).
- */
-export function recoverCoordinator(ctx: Context, config: TwoPhaseCommitConfig, durable: Durable): CoordinatorState {
-  const state = initCoordinator(ctx.node, config);
-  const pending: { id: string; tx: CoordinatorTx; record: CoordinatorRecord }[] = [];
-  for (const [key, value] of durable) {
-    if (!key.startsWith(COORDINATOR_KEY_PREFIX)) continue;
-    const id = key.slice(COORDINATOR_KEY_PREFIX.length);
-    const saved = value as unknown as CoordinatorRecord;
-    const tx: CoordinatorTx = new LiveCoordinatorTx({
-      status: saved.done ? "DONE" : saved.decision === "COMMIT" ? "COMMITTING" : "ABORTING",
-      participants: [...saved.participants],
-      keys: saved.keys,
-      votes: Object.fromEntries(saved.participants.map((p) => [p, null])),
-      decision: saved.decision,
-      acks: saved.done ? [...saved.participants] : [],
-      requestId: saved.done ? null : saved.requestId,
-      retries: 0,
-    });
-    state.transactions[id] = tx;
-    if (!saved.done) pending.push({ id, tx, record: saved });
-  }
-  const parts = pending.map(({ id, record: saved }) =>
-    saved.decision === null
-      ? `${id} began but has no decision, so it presumes ABORT`
-      : `${id} was decided ${saved.decision}, so it tells the participants again`,
-  );
-  ctx.explain(
-    parts.length === 0
-      ? `${ctx.node} restarts and reads its log: no transaction is left unfinished.`
-      : `${ctx.node} restarts and reads its log: ${parts.join("; ")}.`,
-  );
-  for (const { id, tx } of pending) {
-    if (tx.decision === null) {
-      decide(
-        ctx,
-        config,
-        id,
-        tx,
-        "ABORT",
-        "it crashed before deciding, and a transaction without a logged decision is presumed aborted",
-      );
-      continue;
-    }
-    for (const p of tx.participants) {
-      ctx.send(
-        p,
-        msg.decisionMessage(id, tx.decision),
-        `${ctx.node}, back from its crash, repeats its logged decision to ${p}: ${tx.decision} ${id}.`,
-      );
-    }
-    ctx.setTimer(`retry:${id}`, backoff(config.retryDecisionMs, tx.retries), { tx: id });
-  }
-  return state;
 }

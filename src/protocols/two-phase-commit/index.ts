@@ -1,31 +1,33 @@
-import { atomicityCheckers } from "../../checkers/atomicity";
 import type { Protocol } from "../../sim/types";
+import { twoPhaseCommitCheckers } from "./checkers";
 import { parseTwoPhaseCommitConfig } from "./config";
-import {
-  coordinatorOnClient,
-  coordinatorOnMessage,
-  coordinatorOnTimer,
-  initCoordinator,
-  recoverCoordinator,
-} from "./coordinator";
+import { coordinatorOnClient, coordinatorOnMessage, coordinatorOnTimer, initCoordinator } from "./coordinator";
+import { recoverCoordinator } from "./coordinator-recovery";
 import { describe } from "./messages";
-import { initParticipant, participantOnMessage, participantOnTimer, recoverParticipant } from "./participant";
+import { participantOnMessage } from "./participant";
+import { initParticipant } from "./participant-state";
+import { participantOnTimer, recoverParticipant } from "./participant-termination";
 import type { TwoPhaseCommitConfig, TwoPhaseCommitState } from "./types";
 import { viewOf } from "./view";
 
 export type * from "./types";
+export type { TwoPhaseCommitFact } from "./facts";
+export { TWO_PHASE_COMMIT_INVARIANTS } from "./checkers";
 
 /**
  * Two-phase commit (Gray 1978, "Notes on Data Base Operating Systems", 5.8.3.3;
  * Bernstein, Hadzilacos & Goodman 1987, "Concurrency Control and Recovery in
  * Database Systems", chapter 7). One coordinator asks every participant to prepare;
- * all YES votes lead to COMMIT, anything else to ABORT. The decision is logged
- * before it is sent, and a participant that voted YES is blocked until it learns it.
+ * all YES votes lead to COMMIT, anything else to ABORT. COMMIT is force-logged before
+ * it is sent; a participant that voted YES is uncertain until it learns the decision,
+ * and blocked while a failure keeps it from learning it. Presumed abort (Mohan,
+ * Lindsay & Obermarck 1986) by default; config.variant: presumed-nothing keeps every
+ * record forced and every ABORT acknowledged.
  */
 export const twoPhaseCommit: Protocol<TwoPhaseCommitConfig, TwoPhaseCommitState> = {
   name: "two-phase-commit",
   description:
-    "Two-phase commit: a coordinator asks every participant to prepare, then tells all of them to commit (if all voted YES) or abort. A participant that voted YES is blocked until it hears the decision.",
+    "Two-phase commit: a coordinator asks every participant to prepare, then tells all of them to commit (if all voted YES) or abort. A participant that voted YES is uncertain until it hears the decision, and blocked if a failure keeps the decision from it.",
   operations: ["begin"],
   parseConfig: parseTwoPhaseCommitConfig,
 
@@ -75,5 +77,5 @@ export const twoPhaseCommit: Protocol<TwoPhaseCommitConfig, TwoPhaseCommitState>
 
   describeMessage: describe,
 
-  checkers: () => atomicityCheckers(),
+  checkers: () => twoPhaseCommitCheckers(),
 };

@@ -1,40 +1,10 @@
-import type { JsonObject } from "../../sim/json";
-import type { Context, Durable, Message, TimerFired } from "../../sim/types";
-import { backoff, listNames, splitTimer } from "./coordinator";
-import { journaledTable, LiveParticipantTx, TxJournal } from "./journal";
+import type { Context, Message } from "../../sim/types";
+import { heldLocks, listNames } from "./common";
+import { factData } from "./facts";
 import * as msg from "./messages";
-import {
-  PARTICIPANT_KEY_PREFIX,
-  type Decision,
-  type ParticipantRecord,
-  type ParticipantState,
-  type ParticipantTx,
-  type TwoPhaseCommitConfig,
-} from "./types";
-
-export function initParticipant(node: string, config: TwoPhaseCommitConfig): ParticipantState {
-  const journal = new TxJournal();
-  const transactions = journaledTable<ParticipantTx>(journal);
-  return { role: "participant", node, config, coordinator: config.coordinator, transactions, locks: {}, journal };
-}
-
-function persist(ctx: Context, id: string, tx: ParticipantTx): void {
-  const saved: ParticipantRecord = {
-    status: tx.status,
-    vote: tx.vote,
-    // No copies here: ctx.persist stores a deep copy of what it is given.
-    locks: tx.locks,
-    participants: tx.participants,
-  };
-  ctx.persist(PARTICIPANT_KEY_PREFIX + id, saved as unknown as JsonObject);
-}
-
-function releaseLocks(state: ParticipantState, id: string, tx: ParticipantTx): void {
-  for (const key of tx.locks) {
-    if (state.locks[key] === id) delete state.locks[key];
-  }
-  tx.locks = [];
-}
+import { onDecision, onPeerRequest } from "./participant-termination";
+import { newTx, persist, releaseLocks, standingOf } from "./participant-state";
+import type { ParticipantState, ParticipantTx, TwoPhaseCommitConfig } from "./types";
 
 /** The transaction holding one of these items, if any (locking is no-wait: a conflict means NO). */
 function conflict(
@@ -50,8 +20,8 @@ function conflict(
 }
 
 function describeHolder(state: ParticipantState, holder: string): string {
-  const status = state.transactions[holder]?.status;
-  return status === "PREPARED" ? `${holder}, which is prepared and blocked` : holder;
+  const tx = state.transactions[holder];
+  return tx?.status === "PREPARED" ? `${holder}, which is prepared and ${standingOf(tx)}` : holder;
 }
 
 /**
@@ -68,13 +38,7 @@ function startWork(
   const keys = msg.stringList(message["keys"]);
   const participants = msg.stringList(message["participants"]);
   const clash = conflict(state, id, keys);
-  const tx: ParticipantTx = new LiveParticipantTx({
-    status: "ACTIVE",
-    vote: null,
-    locks: [],
-    participants,
-    decisionRequests: 0,
-  });
+  const tx = newTx(participants);
   state.transactions[id] = tx;
   if (clash !== null) return `${clash.key} is locked by ${describeHolder(state, clash.holder)}`;
   tx.locks = [...keys];
@@ -83,7 +47,7 @@ function startWork(
     persist(ctx, id, tx);
     ctx.stateChange(
       `${ctx.node} starts its part of ${id}: it locks ${listNames(keys) || "nothing"} and is ACTIVE; until it votes it may still abort on its own.`,
-      { tx: id, status: "ACTIVE", locks: [...keys] },
+      factData({ fact: "work", tx: id, state: "active", locks: [...keys] }),
     );
     // Bernstein et al. 7.3, timeout actions: a participant waiting for VOTE-REQ may decide ABORT unilaterally.
     ctx.setTimer(`vote:${id}`, config.voteTimeoutMs, { tx: id });
@@ -110,8 +74,17 @@ function vote(
     // coordinator counts this YES, the participant must be able to commit even after a crash.
     persist(ctx, id, tx);
     ctx.stateChange(
-      `${ctx.node} votes YES for ${id} and is now blocked: having promised to commit, it must wait for the coordinator's decision, holding its locks on ${listNames(tx.locks) || "its items"}.`,
-      { tx: id, status: "PREPARED", blocked: true, locks: [...tx.locks] },
+      `${ctx.node} force-logs its YES vote for ${id} and is now uncertain: having promised to commit, it may neither commit nor abort until it hears the decision, and keeps ${heldLocks(tx.locks)}.`,
+      factData({
+        fact: "vote",
+        tx: id,
+        vote: "YES",
+        why: "it can commit its part",
+        state: "uncertain",
+        logged: true,
+        forced: true,
+        locks: [...tx.locks],
+      }),
     );
     ctx.send(from, msg.voteYes(id), `${ctx.node} tells ${from}: YES, I can commit ${id}.`);
     ctx.setTimer(`decision:${id}`, config.decisionRequestMs, { tx: id });
@@ -123,9 +96,11 @@ function vote(
   releaseLocks(state, id, tx);
   persist(ctx, id, tx);
   // Bernstein et al. 7.3 step 2: a participant that votes NO decides ABORT at once; it needs no decision.
+  // Mohan et al. 1986: under presumed abort its abort record need not be forced.
+  const forced = config.variant === "presumed-nothing";
   ctx.stateChange(
     `${ctx.node} votes NO on ${id} (${reason}) and aborts it at once: one NO forces the whole transaction to abort, so ${ctx.node} needs no decision.`,
-    { tx: id, status: "ABORTED", vote: "NO" },
+    factData({ fact: "vote", tx: id, vote: "NO", why: reason, state: "aborted", logged: true, forced, locks: [] }),
   );
   ctx.send(from, msg.voteNo(id, reason), `${ctx.node} tells ${from}: NO, ${id} cannot commit here.`);
 }
@@ -185,102 +160,11 @@ function onExecute(
     const tx = state.transactions[id] as ParticipantTx;
     tx.status = "ABORTED";
     persist(ctx, id, tx);
-    ctx.stateChange(`${ctx.node} cannot do its part of ${id} (${cannot}), so it aborts ${id}; it will vote NO.`, {
-      tx: id,
-      status: "ABORTED",
-    });
-  }
-}
-
-/** Phase two at a participant: apply the decision, release the locks, log it, acknowledge. */
-function onDecision(ctx: Context, state: ParticipantState, from: string, id: string, decision: Decision): void {
-  const outcome = decision === "COMMIT" ? "COMMITTED" : "ABORTED";
-  const source = from === state.coordinator ? from : `${from} (another participant)`;
-  let tx = state.transactions[id];
-  if (tx?.status === outcome) {
-    ctx.explain(
-      `${ctx.node} already knows ${id} is ${outcome}; it acknowledges (again, if ${state.coordinator} missed an earlier ACK) so that ${state.coordinator} can finish.`,
+    ctx.stateChange(
+      `${ctx.node} cannot do its part of ${id} (${cannot}), so it aborts ${id}; it will vote NO.`,
+      factData({ fact: "unilateral-abort", tx: id, state: "aborted", why: cannot }),
     );
-    ctx.send(
-      state.coordinator,
-      msg.ack(id, decision),
-      `${ctx.node} acknowledges ${decision} ${id} to ${state.coordinator}.`,
-    );
-    return;
   }
-  if (decision === "COMMIT" && tx?.status !== "PREPARED") {
-    ctx.explain(
-      `${ctx.node} never voted YES for ${id}, so a COMMIT for it breaks the protocol; ${ctx.node} ignores it.`,
-    );
-    return;
-  }
-  if (decision === "ABORT" && tx?.status === "COMMITTED") {
-    ctx.explain(`${ctx.node} has already committed ${id}; an ABORT for it breaks the protocol, and it ignores it.`);
-    return;
-  }
-  if (tx === undefined) {
-    tx = new LiveParticipantTx({ status: "ACTIVE", vote: null, locks: [], participants: [], decisionRequests: 0 });
-    state.transactions[id] = tx;
-  }
-  const wasBlocked = tx.status === "PREPARED";
-  ctx.explain(
-    wasBlocked
-      ? `${ctx.node} learns from ${source} that ${id} must ${decision.toLowerCase()}: it is no longer blocked.`
-      : `${ctx.node} learns from ${source} that ${id} is aborted.`,
-  );
-  tx.status = outcome;
-  releaseLocks(state, id, tx);
-  ctx.cancelTimer(`vote:${id}`);
-  ctx.cancelTimer(`decision:${id}`);
-  persist(ctx, id, tx);
-  ctx.stateChange(
-    decision === "COMMIT"
-      ? `${ctx.node} records ${id} as COMMITTED in its log, makes its changes permanent and releases its locks.`
-      : `${ctx.node} records ${id} as ABORTED in its log, undoes its changes and releases its locks.`,
-    { tx: id, status: outcome, blocked: false },
-  );
-  ctx.send(
-    state.coordinator,
-    msg.ack(id, decision),
-    `${ctx.node} acknowledges ${decision} ${id} to ${state.coordinator}.`,
-  );
-}
-
-/**
- * Another participant asks for the outcome (Bernstein et al. 7.4, the cooperative
- * termination protocol): one that knows the decision tells it; one that has not
- * voted may abort on its own and says ABORT; one that is prepared is as uncertain
- * as the asker and cannot help.
- */
-function onPeerRequest(ctx: Context, state: ParticipantState, from: string, id: string): void {
-  const tx = state.transactions[id];
-  if (tx?.status === "COMMITTED" || tx?.status === "ABORTED") {
-    const decision: Decision = tx.status === "COMMITTED" ? "COMMIT" : "ABORT";
-    ctx.explain(`${from} asks ${ctx.node} how ${id} ended; ${ctx.node} knows (${tx.status}) and tells it.`);
-    ctx.send(from, msg.decisionMessage(id, decision), `${ctx.node} tells ${from}: ${decision} ${id}.`);
-    return;
-  }
-  if (tx?.status === "PREPARED") {
-    ctx.explain(
-      `${from} asks ${ctx.node} how ${id} ended, but ${ctx.node} voted YES and is just as uncertain: it cannot help.`,
-    );
-    return;
-  }
-  ctx.explain(
-    `${from} asks ${ctx.node} how ${id} ended; ${ctx.node} has not voted, so it may abort ${id} on its own, which settles the outcome.`,
-  );
-  const known =
-    tx ?? new LiveParticipantTx({ status: "ACTIVE", vote: null, locks: [], participants: [], decisionRequests: 0 });
-  state.transactions[id] = known;
-  known.status = "ABORTED";
-  releaseLocks(state, id, known);
-  ctx.cancelTimer(`vote:${id}`);
-  persist(ctx, id, known);
-  ctx.stateChange(`${ctx.node} aborts ${id} without having voted: now ${id} can never commit.`, {
-    tx: id,
-    status: "ABORTED",
-  });
-  ctx.send(from, msg.decisionMessage(id, "ABORT"), `${ctx.node} tells ${from}: ABORT ${id}.`);
 }
 
 export function participantOnMessage(
@@ -304,7 +188,7 @@ export function participantOnMessage(
       return;
     case "COMMIT":
     case "ABORT":
-      onDecision(ctx, state, from, id, message.type);
+      onDecision(ctx, state, config, from, id, message.type);
       return;
     case "DECISION_REQUEST":
       onPeerRequest(ctx, state, from, id);
@@ -312,130 +196,4 @@ export function participantOnMessage(
     default:
       ctx.explain(`${ctx.node} is a participant; a ${message.type} is not meant for it, so it ignores it.`);
   }
-}
-
-function askForDecision(
-  ctx: Context,
-  state: ParticipantState,
-  config: TwoPhaseCommitConfig,
-  id: string,
-  tx: ParticipantTx,
-): void {
-  ctx.send(
-    state.coordinator,
-    msg.decisionRequest(id),
-    `${ctx.node} asks ${state.coordinator} whether ${id} committed or aborted.`,
-  );
-  if (config.cooperativeTermination) {
-    for (const peer of tx.participants) {
-      if (peer === ctx.node) continue;
-      ctx.send(
-        peer,
-        msg.decisionRequest(id),
-        `${ctx.node} asks ${peer}, another participant, whether it knows how ${id} ended.`,
-      );
-    }
-  }
-  tx.decisionRequests += 1;
-  ctx.setTimer(`decision:${id}`, backoff(config.decisionRequestMs, tx.decisionRequests), { tx: id });
-}
-
-export function participantOnTimer(
-  ctx: Context,
-  state: ParticipantState,
-  config: TwoPhaseCommitConfig,
-  timer: TimerFired,
-): void {
-  const [kind, id = ""] = splitTimer(timer.name);
-  const tx = state.transactions[id];
-  if (tx === undefined) {
-    ctx.explain(`${ctx.node}'s ${timer.name} timer fires, but it has no record of that transaction: nothing to do.`);
-    return;
-  }
-  if (kind === "vote" && tx.status === "ACTIVE") {
-    // Bernstein et al. 7.3: before voting, a participant may abort unilaterally.
-    ctx.explain(
-      `${ctx.node} has waited ${config.voteTimeoutMs} ms for ${state.coordinator} to ask it to prepare ${id}; it has not voted, so it is free to abort on its own, and does.`,
-    );
-    tx.status = "ABORTED";
-    releaseLocks(state, id, tx);
-    persist(ctx, id, tx);
-    ctx.stateChange(
-      `${ctx.node} aborts ${id} on its own and releases its locks; if asked to prepare it will vote NO.`,
-      {
-        tx: id,
-        status: "ABORTED",
-      },
-    );
-    return;
-  }
-  if (kind === "decision" && tx.status === "PREPARED") {
-    // Bernstein et al. 7.3: after voting YES a participant is uncertain; it can neither
-    // commit nor abort on its own and must run a termination protocol.
-    ctx.explain(
-      `${ctx.node} is still blocked on ${id}: it voted YES, so it can neither commit nor abort on its own, and keeps holding its locks while it asks for the decision.`,
-    );
-    askForDecision(ctx, state, config, id, tx);
-    return;
-  }
-  ctx.explain(`${ctx.node}'s ${timer.name} timer fires, but ${id} has moved on (it is ${tx.status}): nothing to do.`);
-}
-
-/**
- * Participant recovery (Bernstein et al. 7.4): with a "yes" record and no decision
- * it is still uncertain, so it stays PREPARED, retakes its locks and asks; with no
- * vote logged it aborts on its own; a logged decision is simply kept.
- */
-export function recoverParticipant(ctx: Context, config: TwoPhaseCommitConfig, durable: Durable): ParticipantState {
-  const state = initParticipant(ctx.node, config);
-  const parts: string[] = [];
-  const uncertain: string[] = [];
-  const abortNow: string[] = [];
-  for (const [key, value] of durable) {
-    if (!key.startsWith(PARTICIPANT_KEY_PREFIX)) continue;
-    const id = key.slice(PARTICIPANT_KEY_PREFIX.length);
-    const saved = value as unknown as ParticipantRecord;
-    const tx: ParticipantTx = new LiveParticipantTx({
-      status: saved.status,
-      vote: saved.vote,
-      locks: saved.status === "PREPARED" || saved.status === "ACTIVE" ? [...saved.locks] : [],
-      participants: [...saved.participants],
-      decisionRequests: 0,
-    });
-    state.transactions[id] = tx;
-    for (const item of tx.locks) state.locks[item] = id;
-    if (saved.status === "PREPARED") {
-      uncertain.push(id);
-      parts.push(`it voted YES for ${id} and has no decision, so it is still PREPARED and blocked`);
-    } else if (saved.status === "ACTIVE") {
-      abortNow.push(id);
-      parts.push(`it never voted on ${id}, so it aborts it`);
-    } else {
-      parts.push(`${id} is ${saved.status}`);
-    }
-  }
-  ctx.explain(
-    parts.length === 0
-      ? `${ctx.node} restarts with an empty log: it has no transaction to finish.`
-      : `${ctx.node} restarts and reads its log: ${parts.join("; ")}.`,
-  );
-  for (const id of abortNow) {
-    const tx = state.transactions[id] as ParticipantTx;
-    tx.status = "ABORTED";
-    releaseLocks(state, id, tx);
-    persist(ctx, id, tx);
-    ctx.stateChange(`${ctx.node} records ${id} as ABORTED: it had not voted, so aborting cannot contradict anyone.`, {
-      tx: id,
-      status: "ABORTED",
-    });
-  }
-  for (const id of uncertain) {
-    const tx = state.transactions[id] as ParticipantTx;
-    ctx.stateChange(
-      `${ctx.node} is PREPARED for ${id} again, holding its locks on ${listNames(tx.locks) || "its items"}: it is blocked until it learns the decision.`,
-      { tx: id, status: "PREPARED", blocked: true, locks: [...tx.locks] },
-    );
-    askForDecision(ctx, state, config, id, tx);
-  }
-  return state;
 }

@@ -3,19 +3,40 @@
  * Systems", section 5.8.3.3; Bernstein, Hadzilacos & Goodman 1987, "Concurrency
  * Control and Recovery in Database Systems", chapter 7, sections 7.3 and 7.4).
  *
- * The checkers in src/checkers/atomicity.ts read these shapes (live states, and the
- * durable records of crashed nodes); they never call the handlers.
+ * The checkers (./checkers.ts) judge the trace: the facts every event's `data`
+ * carries (./facts.ts), and at the end of a run the nodes' states; they never call
+ * the handlers.
  */
-
-import type { TxJournal } from "./journal";
 
 export type Vote = "YES" | "NO";
 export type Decision = "COMMIT" | "ABORT";
 
 /**
+ * How the coordinator logs and whom it waits for (Mohan, Lindsay & Obermarck 1986,
+ * "Transaction Management in the R* Distributed Database Management System", section 3).
+ * presumed-abort: nothing is logged before the decision; COMMIT is force-logged and
+ * acknowledged; ABORT is neither force-logged nor acknowledged, and the coordinator
+ * forgets an aborted transaction at once: an inquiry about a transaction it does not
+ * know is answered ABORT. presumed-nothing: the coordinator force-logs the start of
+ * every transaction and both decisions, and waits for every acknowledgement, ABORT included.
+ */
+export type Variant = "presumed-abort" | "presumed-nothing";
+export const VARIANTS: readonly Variant[] = ["presumed-abort", "presumed-nothing"];
+
+/**
+ * Where a participant stands on one transaction (Bernstein, Hadzilacos & Goodman
+ * 1987, 7.3): active (working, has not voted, may still abort on its own); uncertain
+ * (voted YES, does not know the decision yet: the normal wait of every YES voter);
+ * blocked (uncertain, and a failure keeps it from learning the decision: its timeout
+ * fired, it asked, and nobody could tell it); committed; aborted.
+ */
+export type ParticipantStanding = "active" | "uncertain" | "blocked" | "committed" | "aborted";
+
+/**
  * A participant's view of one transaction.
  * ACTIVE: doing its part of the work, has not voted (it may still abort on its own).
- * PREPARED: voted YES and logged it; uncertain and blocked until it learns the decision.
+ * PREPARED: voted YES and logged it; uncertain until it learns the decision (blocked
+ * while a failure keeps the decision from it: see ParticipantTx.blocked).
  * COMMITTED / ABORTED: it knows the outcome.
  */
 export type ParticipantStatus = "ACTIVE" | "PREPARED" | "COMMITTED" | "ABORTED";
@@ -24,7 +45,8 @@ export type ParticipantStatus = "ACTIVE" | "PREPARED" | "COMMITTED" | "ABORTED";
  * The coordinator's view of one transaction.
  * EXECUTING: participants are doing the transaction's work (only when config.workMs > 0).
  * COLLECTING: PREPARE sent, waiting for votes. COMMITTING / ABORTING: the decision is
- * logged and being delivered until every participant acknowledges it. DONE: all acked.
+ * made and being delivered until every participant acknowledges it (presumed abort
+ * waits for no ABORT acknowledgement: it forgets the transaction instead). DONE: all acked.
  */
 export type CoordinatorStatus = "EXECUTING" | "COLLECTING" | "COMMITTING" | "ABORTING" | "DONE";
 
@@ -46,6 +68,8 @@ export interface TwoPhaseCommitConfig {
   readonly workMs: number;
   /** Blocked participants also ask each other (Bernstein et al. 7.4, the cooperative termination protocol). */
   readonly cooperativeTermination: boolean;
+  /** Presumed abort (the default) or presumed nothing: see Variant. */
+  readonly variant: Variant;
 }
 
 export interface ParticipantTx {
@@ -57,6 +81,11 @@ export interface ParticipantTx {
   participants: string[];
   /** How many times it has asked for the decision while prepared (drives the back-off). */
   decisionRequests: number;
+  /**
+   * Uncertain, and a failure keeps it from the decision: a decision timer fired after
+   * it had already asked, and nobody answered (volatile: a restart makes it uncertain again).
+   */
+  blocked: boolean;
 }
 
 export interface CoordinatorTx {
@@ -69,7 +98,7 @@ export interface CoordinatorTx {
   decision: Decision | null;
   /** Participants that have acknowledged the decision. */
   acks: string[];
-  /** The client request that began the transaction, answered when it is DONE. */
+  /** The client request that began the transaction, answered at the decision (the commit point for COMMIT). */
   requestId: string | null;
   /** Re-sends of the decision so far (drives the back-off). */
   retries: number;
@@ -81,8 +110,6 @@ export interface CoordinatorState {
   /** The scenario's config, kept with the state because handlers receive only the state (not shown in views). */
   readonly config: TwoPhaseCommitConfig;
   readonly transactions: Record<string, CoordinatorTx>;
-  /** Notes every change to `transactions` for the checkers (src/protocols/two-phase-commit/journal.ts); absent in a hand-built state. */
-  readonly journal?: TxJournal;
 }
 
 export interface ParticipantState {
@@ -91,8 +118,6 @@ export interface ParticipantState {
   readonly config: TwoPhaseCommitConfig;
   readonly coordinator: string;
   readonly transactions: Record<string, ParticipantTx>;
-  /** Notes every change to `transactions` for the checkers (src/protocols/two-phase-commit/journal.ts); absent in a hand-built state. */
-  readonly journal?: TxJournal;
   /** Lock table: item -> transaction holding it. */
   readonly locks: Record<string, string>;
 }

@@ -1,9 +1,12 @@
 import type { JsonObject } from "../../sim/json";
+import { standingOf } from "./participant-state";
 import type { TwoPhaseCommitState } from "./types";
 
 /**
- * What a learner sees of a node. Paths such as `transactions.t1.status` and
- * `transactions.t1.blocked` are what scenario expects and questions read.
+ * What a learner sees of a node. Paths such as `transactions.t1.status`,
+ * `transactions.t1.state` and `transactions.t1.blocked` are what scenario expects
+ * and questions read. A coordinator under presumed abort keeps no entry for an
+ * aborted transaction: it has forgotten it.
  */
 export function viewOf(state: TwoPhaseCommitState): JsonObject {
   if (state.role === "bystander") return { role: "bystander", node: state.node };
@@ -23,11 +26,15 @@ export function viewOf(state: TwoPhaseCommitState): JsonObject {
   }
   const transactions: JsonObject = {};
   for (const [id, tx] of Object.entries(state.transactions)) {
+    const standing = standingOf(tx);
     transactions[id] = {
       status: tx.status,
+      // Bernstein et al. 7.3: active, uncertain (voted YES, decision not yet known),
+      // blocked (uncertain, and a failure keeps the decision from it), committed, aborted.
+      state: standing,
       vote: tx.vote,
-      // Bernstein et al. 7.3: the uncertainty period, between voting YES and learning the decision.
-      blocked: tx.status === "PREPARED",
+      uncertain: standing === "uncertain" || standing === "blocked",
+      blocked: standing === "blocked",
       locks: [...tx.locks],
       participants: [...tx.participants],
     };
