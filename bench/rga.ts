@@ -129,8 +129,9 @@ async function benchMerge(
       return run.ms;
     },
     () => {
-      const docA = yjsFromState(stateA, 2);
-      const docB = yjsFromState(stateB, 3);
+      // Fresh client ids: a document loaded with a state that holds its own id would pick a random new one.
+      const docA = yjsFromState(stateA, 4);
+      const docB = yjsFromState(stateB, 5);
       const run = timed(() => yjsMergeBothWays(docA, docB));
       yjsConverged = yjsText(docA) === yjsText(docB);
       return run.ms;
