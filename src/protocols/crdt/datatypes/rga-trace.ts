@@ -1,5 +1,5 @@
 import { Rng } from "../../../sim/rng";
-import { rgaDeleteRange, rgaInsertText } from "./rga-edit";
+import { rgaDeleteRange, rgaInsertText } from "./rga-positional";
 import { RgaPayload } from "./rga-tree";
 
 /**

@@ -40,18 +40,8 @@ import { locateVisible, RgaPayload, visibleBefore } from "./rga-tree";
  */
 
 export { RgaPayload } from "./rga-tree";
-export {
-  parseRgaKey,
-  rgaClone,
-  rgaDeleteRange,
-  rgaElements,
-  rgaGet,
-  rgaInsertText,
-  rgaKey,
-  rgaMerge,
-  rgaText,
-  type RgaElement,
-} from "./rga-edit";
+export { parseRgaKey, rgaClone, rgaElements, rgaGet, rgaKey, rgaMerge, rgaText, type RgaElement } from "./rga-edit";
+export { rgaDeleteRange, rgaInsertText } from "./rga-positional";
 export { RGA_MAX_DELETE, RGA_MAX_TEXT, type RgaOp } from "./rga-ops";
 
 export function rgaEmpty(): RgaPayload {
