@@ -1,3 +1,4 @@
+import { count, plural } from "../../../sim/english";
 import type { Json } from "../../../sim/json";
 import { asArray, quote, type CrdtType } from "./common";
 import {
@@ -117,7 +118,7 @@ function decode(json: Json): RgaPayload {
   return payload;
 }
 
-/** A sentence on how concurrent inserts after the same element were ordered, if any arrived. */
+/** A sentence on how a new element and an old one after the same element were ordered, if any arrived. */
 function concurrencyNote(after: RgaPayload, fresh: ReadonlySet<string>): string {
   const children = new Map<string | null, RgaElement[]>();
   for (const node of rgaElements(after)) {
@@ -125,14 +126,26 @@ function concurrencyNote(after: RgaPayload, fresh: ReadonlySet<string>): string 
     list.push(node);
     children.set(node.ref, list);
   }
+  // Two siblings with the same counter were certainly concurrent (an insert made after
+  // seeing another has a larger Lamport counter); with different counters they may not
+  // have been, so the sentence then says only that both follow the same element.
+  let fallback: string | undefined;
   for (const [ref, siblings] of children) {
-    if (siblings.length < 2 || !siblings.some((s) => fresh.has(s.key)) || siblings.every((s) => fresh.has(s.key))) {
-      continue;
+    for (let i = 0; i < siblings.length; i++) {
+      for (let j = i + 1; j < siblings.length; j++) {
+        const first = siblings[i] as RgaElement;
+        const second = siblings[j] as RgaElement;
+        if (fresh.has(first.key) === fresh.has(second.key)) continue;
+        const pair = `${quote(first.value)} (${first.key}) and ${quote(second.value)} (${second.key})`;
+        const order = `RGA puts the larger timestamp first, so ${first.key} comes before ${second.key} on every replica.`;
+        if (first.counter === second.counter) {
+          return ` ${pair} were inserted concurrently after ${describeRef(after, ref)} (the same counter: neither replica had seen the other's); ${order}`;
+        }
+        fallback ??= ` ${pair} both follow ${describeRef(after, ref)}; ${order}`;
+      }
     }
-    const [first, second] = siblings as [RgaElement, RgaElement];
-    return ` ${quote(first.value)} (${first.key}) and ${quote(second.value)} (${second.key}) were inserted concurrently after ${describeRef(after, ref)}; RGA puts the larger timestamp first, so ${first.key} comes before ${second.key} on every replica.`;
   }
-  return "";
+  return fallback ?? "";
 }
 
 export const rga: CrdtType<RgaPayload, RgaOp> = {
@@ -161,9 +174,9 @@ export const rga: CrdtType<RgaPayload, RgaOp> = {
       else if (node.deleted && !old.deleted) newDeletes += 1;
     }
     if (fresh.size === 0 && newDeletes === 0) {
-      return `${self} merges ${from}'s RGA (${incoming.size} elements): it already has every element and deletion; the text stays ${shorten(rgaText(after))}.`;
+      return `${self} merges ${from}'s RGA (${plural(incoming.size, "element")}): it already has every element and deletion; the text stays ${shorten(rgaText(after))}.`;
     }
-    return `${self} merges ${from}'s RGA: ${fresh.size} new element(s) and ${newDeletes} new deletion(s); the text goes from ${shorten(rgaText(before))} to ${shorten(rgaText(after))}.${concurrencyNote(after, fresh)}`;
+    return `${self} merges ${from}'s RGA: ${count(fresh.size, "new element")} and ${count(newDeletes, "new deletion")}; the text goes from ${shorten(rgaText(before))} to ${shorten(rgaText(after))}.${concurrencyNote(after, fresh)}`;
   },
   explainApply(_before, op, after, self) {
     if (op.type === "delete") {
