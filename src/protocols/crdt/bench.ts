@@ -1,14 +1,5 @@
 import { hashLabel, Rng } from "../../sim/rng";
-import {
-  rgaDelete,
-  rgaEmpty,
-  rgaInsertAfter,
-  rgaMerge,
-  rgaText,
-  type RgaHead,
-  type RgaNode,
-  type RgaPayload,
-} from "./datatypes/rga";
+import { rgaDeleteRange, rgaEmpty, rgaInsertText, rgaMerge, rgaText, type RgaPayload } from "./datatypes/rga";
 
 export interface RgaBenchmarkResult {
   /** Single-character inserts and deletes applied at the first replica. */
@@ -34,30 +25,24 @@ const LETTERS = "abcdefghijklmnopqrstuvwxyz ";
 
 /**
  * Applies `count` seeded single-character edits to `replica` as a person types: 70%
- * inserts after the cursor, 30% backspaces, and before 5% of them the cursor jumps to
- * a random element typed earlier. Positions are element ids (RGA's own interface,
- * Roh et al. 2011), so the cost measured is integration, not an index walk.
+ * inserts at the cursor, 30% backspaces, and before 5% of them the cursor jumps to a
+ * random position. Edits go through the positional API an editor calls
+ * (rgaInsertText, rgaDeleteRange), so the cost measured includes finding positions.
  */
 function edit(replica: RgaPayload, name: string, count: number, rng: Rng): { inserts: number; deletes: number } {
-  const typed: string[] = [];
-  let cursor: RgaNode | RgaHead = replica.head;
+  let cursor = 0;
   let inserts = 0;
   let deletes = 0;
   for (let i = 0; i < count; i++) {
-    if (typed.length > 0 && rng.chance(0.05)) cursor = replica.index.get(rng.pick(typed)) as RgaNode;
-    let target: RgaNode | RgaHead = cursor;
-    if (rng.chance(0.3)) {
-      while (target.key !== null && target.deleted) target = target.prev;
-      if (target.key !== null) {
-        rgaDelete(replica, target.key);
-        cursor = target.prev;
-        deletes += 1;
-        continue;
-      }
+    if (replica.live > 0 && rng.chance(0.05)) cursor = rng.int(0, replica.live);
+    if (rng.chance(0.3) && cursor > 0) {
+      rgaDeleteRange(replica, cursor - 1, 1);
+      cursor -= 1;
+      deletes += 1;
+      continue;
     }
-    const key = rgaInsertAfter(replica, cursor.key, LETTERS[rng.int(0, LETTERS.length - 1)] as string, name);
-    cursor = replica.index.get(key) as RgaNode;
-    typed.push(key);
+    rgaInsertText(replica, cursor, LETTERS[rng.int(0, LETTERS.length - 1)] as string, name);
+    cursor += 1;
     inserts += 1;
   }
   return { inserts, deletes };
@@ -79,7 +64,7 @@ export function rgaBenchmark(ops: number, seed: number, options: { verify?: bool
   const second = rgaEmpty();
   const concurrentOps = Math.floor(ops / 100);
   edit(second, "b", concurrentOps, rng.fork("b"));
-  const before = second.index.size;
+  const before = second.size;
   const merged = rgaMerge(second, first);
   const text = rgaText(merged);
   let converged: boolean | null = null;
@@ -89,9 +74,9 @@ export function rgaBenchmark(ops: number, seed: number, options: { verify?: bool
     inserts,
     deletes,
     concurrentOps,
-    elements: first.index.size,
+    elements: first.size,
     tombstones: first.tombstones,
-    merged: merged.index.size - before,
+    merged: merged.size - before,
     textLength: text.length,
     textHash: hashLabel(text).toString(16).padStart(8, "0"),
     converged,
