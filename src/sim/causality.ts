@@ -15,7 +15,7 @@ import type { TraceEvent } from "./types";
  * The core ticks a node's clock on every process event (SEND, DELIVER, TIMER,
  * CLIENT_INVOKE, CLIENT_RETURN, STATE_CHANGE, NOTE, CRASH, RECOVER), so two process
  * events never share a clock. A few events do not tick a clock but carry a copy of
- * one (src/sim/world.ts):
+ * one (src/sim/trace.ts, src/sim/messages.ts):
  *
  * - DROP and DUPLICATE carry the clock of the message's SEND;
  * - a VIOLATION reported at a node carries that node's latest clock;

@@ -1,0 +1,127 @@
+import type { Core, DeliverItem, NodeRecord } from "./core";
+import { cloneJson, type JsonObject } from "./json";
+import type { Message } from "./types";
+
+/**
+ * Messages between nodes: a SEND goes through the network (src/sim/network.ts),
+ * which may lose, delay or duplicate it; on arrival it is delivered to the
+ * protocol (DELIVER) or lost (DROP).
+ */
+export function transmit<Config, State>(
+  core: Core<Config, State>,
+  sender: NodeRecord<State>,
+  to: string,
+  message: Message,
+  explanation: string,
+): void {
+  if (!core.nodes.has(to)) {
+    throw new Error(`protocol ${core.protocol.name}: ${sender.name} sent ${message.type} to unknown node "${to}"`);
+  }
+  sender.lamport += 1;
+  sender.vclock[sender.name] = (sender.vclock[sender.name] ?? 0) + 1;
+  const messageId = core.nextMessageId();
+  const frozen = cloneJson(message as JsonObject) as Message;
+  const label = describe(core, frozen);
+  const lamport = sender.lamport;
+  const vclock = { ...sender.vclock };
+  const data = { from: sender.name, to, message: frozen as JsonObject, messageId };
+  const send = core.trace.record(sender.name, "SEND", explanation, data, { lamport, vclock });
+  // A trigger on this SEND may have crashed the sender just now: this message is on
+  // the wire all the same; the context drops every later effect of the step.
+  const item: DeliverItem = {
+    type: "deliver",
+    messageId,
+    from: sender.name,
+    to,
+    message: frozen,
+    lamport,
+    vclock,
+    duplicate: false,
+    sentAt: send.seq,
+  };
+  const network = core.network;
+  if (network.blocked(sender.name, to) !== undefined) {
+    observe(
+      core,
+      item,
+      "DROP",
+      `${label} from ${sender.name} to ${to} is lost: the two are on different sides of a partition.`,
+      data,
+    );
+    return;
+  }
+  if (network.lostOnSend(sender.name, to)) {
+    observe(core, item, "DROP", `${label} from ${sender.name} to ${to} is lost by the network.`, data);
+    return;
+  }
+  core.schedule(core.now + network.delay(sender.name, to, core.now), item);
+  if (network.duplicatedOnSend(sender.name, to)) {
+    observe(
+      core,
+      item,
+      "DUPLICATE",
+      `The network duplicates ${label} from ${sender.name} to ${to}: it will arrive twice.`,
+      data,
+    );
+    core.schedule(core.now + network.delay(sender.name, to, core.now), { ...item, duplicate: true });
+  }
+}
+
+/** A message arrives: it is delivered to the protocol, held by a partition, or lost. */
+export function deliver<Config, State>(core: Core<Config, State>, item: DeliverItem): void {
+  const to = core.node(item.to);
+  const label = describe(core, item.message);
+  const data = { from: item.from, to: item.to, message: item.message as JsonObject, messageId: item.messageId };
+  const network = core.network;
+  const blocked = network.blocked(item.from, item.to);
+  if (blocked !== undefined) {
+    if (blocked === "partition" && network.holdsInFlight() && network.hold(item)) return;
+    observe(
+      core,
+      item,
+      "DROP",
+      `${label} from ${item.from} to ${item.to} is lost: a partition cut the link while it was in flight.`,
+      data,
+    );
+    return;
+  }
+  if (!to.up) {
+    observe(core, item, "DROP", `${label} from ${item.from} is lost: ${item.to} is down.`, data);
+    return;
+  }
+  if (network.ignores(item.message.type, item.to)) {
+    observe(
+      core,
+      item,
+      "DROP",
+      `${label} from ${item.from} to ${item.to} is discarded by an ignore fault for ${item.message.type}.`,
+      data,
+    );
+    return;
+  }
+  to.lamport = Math.max(to.lamport, item.lamport) + 1;
+  for (const name in item.vclock) {
+    to.vclock[name] = Math.max(to.vclock[name] ?? 0, item.vclock[name] as number);
+  }
+  to.vclock[to.name] = (to.vclock[to.name] ?? 0) + 1;
+  const event = core.trace.record(to.name, "DELIVER", `${item.to} receives ${label} from ${item.from}.`, data, {
+    lamport: to.lamport,
+    vclock: { ...to.vclock },
+  });
+  core.handle(to, event, (ctx, state) => core.protocol.onMessage(ctx, state, item.from, item.message));
+}
+
+/** An event about a message at its receiver (DROP, DUPLICATE): it carries the message's clock and ticks no process. */
+function observe<Config, State>(
+  core: Core<Config, State>,
+  item: DeliverItem,
+  kind: "DROP" | "DUPLICATE",
+  summary: string,
+  data: JsonObject,
+): void {
+  core.trace.record(item.to, kind, summary, data, { lamport: item.lamport, vclock: item.vclock });
+}
+
+function describe<Config, State>(core: Core<Config, State>, message: Message): string {
+  return core.protocol.describeMessage?.(message) ?? message.type;
+}
