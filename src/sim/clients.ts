@@ -58,6 +58,18 @@ export function invoke<Config, State>(core: Core<Config, State>, item: ClientIte
     );
     return;
   }
+  const limit = core.limits.maxOpenRequests;
+  if (core.clients.open.size >= limit) {
+    const error = `refused: ${limit} client requests are already waiting for an answer, the limit (maxOpenRequests)`;
+    core.trace.record(
+      node.name,
+      "CLIENT_RETURN",
+      `The client's ${request.op} is refused: ${limit} requests are already waiting for an answer (maxOpenRequests).`,
+      { request: request.id, op: request.op, result: { ok: false, error } },
+      { lamport: node.lamport, vclock: { ...node.vclock } },
+    );
+    return;
+  }
   core.clients.open.set(request.id, {
     node: node.name,
     op: request.op,

@@ -31,6 +31,12 @@ export function createContext<Config, State>(core: Core<Config, State>, node: No
           `protocol ${protocol}: ${node.name} set timer ${name} with delay ${delay}; delays are non-negative integer ticks`,
         );
       }
+      const limit = core.limits.maxTimersPerNode;
+      if (!node.timers.has(name) && node.timers.size >= limit) {
+        throw new Error(
+          `protocol ${protocol}: ${node.name} set timer ${name} while ${limit} other timers were set, the limit per node (maxTimersPerNode); reuse timer names`,
+        );
+      }
       const timerId = core.nextTimerId();
       node.timers.set(name, timerId);
       core.schedule(core.now + delay, { type: "timer", node: node.name, name, timerId, payload });

@@ -4,6 +4,7 @@ import type { Rng } from "./rng";
 import type { SimulationSpec, WorkloadSpec } from "./spec";
 import type { TraceRecorder } from "./trace";
 import type { Clients } from "./clients";
+import type { CoreLimits } from "./limits";
 import type { ClientRequest, Context, Message, Protocol, TraceEvent } from "./types";
 
 /**
@@ -19,6 +20,8 @@ export interface Core<Config, State> {
   readonly network: Network<DeliverItem>;
   readonly nodes: ReadonlyMap<string, NodeRecord<State>>;
   readonly clients: Clients;
+  /** The bounds on every queue (CORE_LIMITS unless the options changed some). */
+  readonly limits: CoreLimits;
   /** Virtual time in ticks. */
   readonly now: number;
   /** True once the run has ended: contexts do nothing any more. */

@@ -1,4 +1,5 @@
 import type { Core, DeliverItem, NodeRecord } from "./core";
+import { plural } from "./english";
 import { cloneJson, type JsonObject } from "./json";
 import type { Message } from "./types";
 
@@ -75,7 +76,18 @@ export function deliver<Config, State>(core: Core<Config, State>, item: DeliverI
   const network = core.network;
   const blocked = network.blocked(item.from, item.to);
   if (blocked !== undefined) {
-    if (blocked === "partition" && network.holdsInFlight() && network.hold(item)) return;
+    if (blocked === "partition" && network.holdsInFlight()) {
+      if (network.hold(item)) return;
+      const limit = core.limits.maxHeldMessages;
+      observe(
+        core,
+        item,
+        "DROP",
+        `${label} from ${item.from} to ${item.to} is lost: the partition already holds ${plural(limit, "message")}, its limit (maxHeldMessages).`,
+        data,
+      );
+      return;
+    }
     observe(
       core,
       item,

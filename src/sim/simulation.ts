@@ -6,7 +6,8 @@ import { cloneJson, type JsonObject } from "./json";
 import { deliver } from "./messages";
 import { Network } from "./network";
 import { createNode, start } from "./nodes";
-import { CORE_LIMITS } from "./limits";
+import { assert } from "./assert";
+import { CORE_LIMITS, type CoreLimits } from "./limits";
 import { Scheduler } from "./scheduler";
 import type { SimulationSpec } from "./spec";
 import { TraceRecorder, type TraceOptions } from "./trace";
@@ -15,6 +16,8 @@ import { NETWORK_NODE, type Context, type Protocol, type StopReason, type TraceE
 export interface SimulationOptions extends TraceOptions {
   /** Stop right after the event with this seq has been recorded and its step has finished. */
   readonly stopAtSeq?: number;
+  /** Tighter (or looser) bounds than CORE_LIMITS, e.g. to show a limit in a test. */
+  readonly limits?: Partial<CoreLimits>;
 }
 
 export interface NodeView {
@@ -54,6 +57,7 @@ export class Simulation<Config, State> implements Core<Config, State> {
   readonly network: Network<DeliverItem>;
   readonly nodes = new Map<string, NodeRecord<State>>();
   readonly clients = new Clients();
+  readonly limits: CoreLimits;
   private readonly scheduler = new Scheduler<QueueItem>();
   private readonly triggers: Triggers;
   private readonly checking: CheckerDriver<State>;
@@ -62,6 +66,8 @@ export class Simulation<Config, State> implements Core<Config, State> {
   private handlingEvent: { index: number; event: TraceEvent } | undefined;
   private timerIds = 1;
   private messageIds = 1;
+  /** Set when an item could not be scheduled because the scheduler was full: the run stops with this. */
+  private overflow: string | undefined;
 
   constructor(
     readonly protocol: Protocol<Config, State>,
@@ -70,12 +76,13 @@ export class Simulation<Config, State> implements Core<Config, State> {
     private readonly options: SimulationOptions = {},
   ) {
     if (spec.nodes.length === 0) throw new Error("Simulation: a scenario needs at least one node");
+    this.limits = { ...CORE_LIMITS, ...options.limits };
     for (const name of spec.nodes) this.nodes.set(name, createNode<State>(name, spec));
     this.network = new Network({
       nodes: spec.nodes,
       seed: spec.seed,
       spec: spec.network,
-      maxHeldMessages: CORE_LIMITS.maxHeldMessages,
+      maxHeldMessages: this.limits.maxHeldMessages,
     });
     this.trace = new TraceRecorder(
       options,
@@ -112,6 +119,11 @@ export class Simulation<Config, State> implements Core<Config, State> {
     let stopReason: StopReason = "quiescent";
     let stopMessage = "the run stopped because nothing was left to happen: no message in flight, no timer set";
     for (;;) {
+      if (this.overflow !== undefined) {
+        stopReason = "queueLimit";
+        stopMessage = this.overflow;
+        break;
+      }
       if (this.options.stopAtSeq !== undefined && this.trace.count > this.options.stopAtSeq) {
         stopReason = "stopAtSeq";
         stopMessage = `the replay stopped after event ${this.options.stopAtSeq}`;
@@ -136,9 +148,15 @@ export class Simulation<Config, State> implements Core<Config, State> {
         break;
       }
       this.scheduler.pop();
+      assert(
+        next.time >= this.time,
+        () => `time never goes backwards: the next item is due at ${next.time}, now is ${this.time}`,
+      );
       this.time = next.time;
       const stepStart = this.trace.count;
       this.step(next.item);
+      assert(this.trace.count >= stepStart, "seq only grows: a step never removes events");
+      this.network.check();
       if (this.trace.count > stepStart) this.checking.run(this.time, false);
     }
     this.ended = true;
@@ -177,6 +195,16 @@ export class Simulation<Config, State> implements Core<Config, State> {
   }
 
   schedule(at: number, item: QueueItem): void {
+    assert(
+      at >= this.time,
+      () => `nothing is scheduled in the past: a ${item.type} item for ${at} at time ${this.time}`,
+    );
+    const limit = this.limits.maxScheduledItems;
+    if (this.scheduler.size >= limit) {
+      // Stop rather than silently lose a message or timer: the trace would lie.
+      this.overflow ??= `the run stopped because ${limit} items (messages, timers and requests) were already waiting in the scheduler, its limit (maxScheduledItems)`;
+      return;
+    }
     this.scheduler.schedule(at, item);
   }
 
@@ -239,6 +267,7 @@ export class Simulation<Config, State> implements Core<Config, State> {
   private fireTimer(item: TimerItem): void {
     const node = this.node(item.node);
     if (!node.up || node.timers.get(item.name) !== item.timerId) return;
+    assert(node.state !== undefined, () => `an up node has state (${node.name}'s ${item.name} timer fires)`);
     node.timers.delete(item.name);
     const event = this.trace.local(node, "TIMER", `${node.name}'s ${item.name} timer fires.`, {
       timer: item.name,

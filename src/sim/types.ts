@@ -180,4 +180,8 @@ export interface Violation {
   readonly message: string;
 }
 
-export type StopReason = "quiescent" | "maxTime" | "maxEvents" | "stopAtSeq";
+/**
+ * Why a run stopped: nothing left to do, the scenario's limits, a replay's stop, or
+ * queueLimit: the scheduler held CORE_LIMITS.maxScheduledItems (src/sim/limits.ts).
+ */
+export type StopReason = "quiescent" | "maxTime" | "maxEvents" | "stopAtSeq" | "queueLimit";
