@@ -1,3 +1,4 @@
+import { plural, verb } from "./english";
 import { canonicalJson, type JsonObject } from "./json";
 import type { ClientItem, Core, NodeRecord } from "./core";
 import type { WorkloadSpec } from "./spec";
@@ -60,11 +61,11 @@ export function invoke<Config, State>(core: Core<Config, State>, item: ClientIte
   }
   const limit = core.limits.maxOpenRequests;
   if (core.clients.open.size >= limit) {
-    const error = `refused: ${limit} client requests are already waiting for an answer, the limit (maxOpenRequests)`;
+    const error = `refused: ${plural(limit, "client request")} ${verb(limit, "is")} already waiting for an answer, the limit (maxOpenRequests)`;
     core.trace.record(
       node.name,
       "CLIENT_RETURN",
-      `The client's ${request.op} is refused: ${limit} requests are already waiting for an answer (maxOpenRequests).`,
+      `The client's ${request.op} is refused: ${plural(limit, "request")} ${verb(limit, "is")} already waiting for an answer (maxOpenRequests).`,
       { request: request.id, op: request.op, result: { ok: false, error } },
       { lamport: node.lamport, vclock: { ...node.vclock } },
     );

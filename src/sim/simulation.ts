@@ -3,6 +3,7 @@ import { Clients, invoke, startRequest } from "./clients";
 import type { Core, DeliverItem, NodeRecord, QueueItem, TimerItem } from "./core";
 import { applyFault, Triggers } from "./faults";
 import { cloneJson, type JsonObject } from "./json";
+import { count, plural, verb } from "./english";
 import { deliver } from "./messages";
 import { Network } from "./network";
 import { createNode, start } from "./nodes";
@@ -131,7 +132,7 @@ export class Simulation<Config, State> implements Core<Config, State> {
       }
       if (this.trace.count >= limits.maxEvents) {
         stopReason = "maxEvents";
-        stopMessage = `the run stopped at the scenario's limit of ${limits.maxEvents} events (limits.maxEvents), with ${this.scheduler.size} things still scheduled`;
+        stopMessage = `the run stopped at the scenario's limit of ${plural(limits.maxEvents, "event")} (limits.maxEvents), with ${this.stillScheduled()} still scheduled`;
         break;
       }
       const next = this.scheduler.peek();
@@ -144,7 +145,7 @@ export class Simulation<Config, State> implements Core<Config, State> {
       }
       if (next.time > limits.maxTime) {
         stopReason = "maxTime";
-        stopMessage = `the run stopped at the scenario's time limit of ${limits.maxTime} ms (limits.maxTime), with ${this.scheduler.size} things still scheduled`;
+        stopMessage = `the run stopped at the scenario's time limit of ${limits.maxTime} ms (limits.maxTime), with ${this.stillScheduled()} still scheduled`;
         break;
       }
       this.scheduler.pop();
@@ -202,7 +203,7 @@ export class Simulation<Config, State> implements Core<Config, State> {
     const limit = this.limits.maxScheduledItems;
     if (this.scheduler.size >= limit) {
       // Stop rather than silently lose a message or timer: the trace would lie.
-      this.overflow ??= `the run stopped because ${limit} items (messages, timers and requests) were already waiting in the scheduler, its limit (maxScheduledItems)`;
+      this.overflow ??= `the run stopped because ${plural(limit, "item")} (messages, timers and requests) ${verb(limit, "was")} already waiting in the scheduler, its limit (maxScheduledItems)`;
       return;
     }
     this.scheduler.schedule(at, item);
@@ -240,6 +241,13 @@ export class Simulation<Config, State> implements Core<Config, State> {
   }
 
   // ---------------------------------------------------------------- steps
+
+  /** "no items", "1 item", "3 items": what is still due, not counting cancelled or dead timers. */
+  private stillScheduled(): string {
+    let live = 0;
+    for (const entry of this.scheduler.entries()) if (!this.isStale(entry.item)) live += 1;
+    return count(live, "item");
+  }
 
   private isStale(item: QueueItem): boolean {
     if (item.type !== "timer") return false;
