@@ -1,4 +1,5 @@
 import { plural, verb } from "./english";
+import { causeField, eventData, type ClientInvokeData, type ClientReturnData } from "./event-data";
 import { canonicalJson, type JsonObject } from "./json";
 import type { ClientItem, Core, NodeRecord } from "./core";
 import type { WorkloadSpec } from "./spec";
@@ -38,36 +39,43 @@ export function startRequest<Config, State>(core: Core<Config, State>, workload:
 export function invoke<Config, State>(core: Core<Config, State>, item: ClientItem): void {
   const node = core.node(item.node);
   const { request } = item;
+  const invokeData: ClientInvokeData = {
+    request: request.id,
+    client: clientOf(request.id),
+    op: request.op,
+    args: request.args,
+    attempt: item.attempt,
+    ...causeField(core.cause()),
+  };
   const event = core.trace.local(
     node,
     "CLIENT_INVOKE",
     `A client asks ${node.name} to ${request.op} ${canonicalJson(request.args)}.`,
-    {
-      request: request.id,
-      op: request.op,
-      args: request.args,
-      attempt: item.attempt,
-    },
+    eventData(invokeData),
   );
+  const failed = (summary: string, error: string): void => {
+    const data: ClientReturnData = {
+      request: request.id,
+      client: clientOf(request.id),
+      op: request.op,
+      result: { ok: false, error },
+      cause: event.seq,
+    };
+    core.trace.record(node.name, "CLIENT_RETURN", summary, eventData(data), {
+      lamport: node.lamport,
+      vclock: { ...node.vclock },
+    });
+  };
   if (!node.up) {
-    core.trace.record(
-      node.name,
-      "CLIENT_RETURN",
-      `${node.name} is down, so the client's ${request.op} fails.`,
-      { request: request.id, op: request.op, result: { ok: false, error: "unavailable: node is down" } },
-      { lamport: node.lamport, vclock: { ...node.vclock } },
-    );
+    failed(`${node.name} is down, so the client's ${request.op} fails.`, "unavailable: node is down");
     return;
   }
   const limit = core.limits.maxOpenRequests;
   if (core.clients.open.size >= limit) {
     const error = `refused: ${plural(limit, "client request")} ${verb(limit, "is")} already waiting for an answer, the limit (maxOpenRequests)`;
-    core.trace.record(
-      node.name,
-      "CLIENT_RETURN",
+    failed(
       `The client's ${request.op} is refused: ${plural(limit, "request")} ${verb(limit, "is")} already waiting for an answer (maxOpenRequests).`,
-      { request: request.id, op: request.op, result: { ok: false, error } },
-      { lamport: node.lamport, vclock: { ...node.vclock } },
+      error,
     );
     return;
   }
@@ -90,7 +98,14 @@ export function reply<Config, State>(
 ): void {
   const open = core.clients.open.get(requestId);
   core.clients.open.delete(requestId);
-  core.trace.local(node, "CLIENT_RETURN", explanation, { request: requestId, op: open?.op ?? null, result });
+  const data: ClientReturnData = {
+    request: requestId,
+    client: clientOf(requestId),
+    op: open?.op ?? null,
+    result,
+    ...causeField(core.cause()),
+  };
+  core.trace.local(node, "CLIENT_RETURN", explanation, eventData(data));
   const redirect = result["redirect"];
   if (
     open !== undefined &&
@@ -99,8 +114,11 @@ export function reply<Config, State>(
     open.attempt < open.workload.followRedirects
   ) {
     const target: WorkloadSpec = { ...open.workload, node: redirect };
-    const base = requestId.split(".")[0] as string;
-    const next: ClientRequest = { id: `${base}.${open.attempt + 1}`, op: open.workload.op, args: open.workload.args };
+    const next: ClientRequest = {
+      id: `${clientOf(requestId)}.${open.attempt + 1}`,
+      op: open.workload.op,
+      args: open.workload.args,
+    };
     core.schedule(core.now + 1, {
       type: "client",
       request: next,
@@ -109,4 +127,10 @@ export function reply<Config, State>(
       attempt: open.attempt + 1,
     });
   }
+}
+
+/** The client of a request: each workload item is its own client, named by its first request id ("r3" for r3, r3.1, ...). */
+export function clientOf(requestId: string): string {
+  const dot = requestId.indexOf(".");
+  return dot === -1 ? requestId : requestId.slice(0, dot);
 }

@@ -28,6 +28,8 @@ export interface Core<Config, State> {
   readonly stopped: boolean;
   /** The event the running handler reacts to, which ctx.explain() rewrites. */
   readonly handling: { index: number; event: TraceEvent } | undefined;
+  /** The seq of the event whose handler is running (an event's `cause`), if one is. */
+  cause(): number | undefined;
   node(name: string): NodeRecord<State>;
   schedule(at: number, item: QueueItem): void;
   /** A fresh timer id (a timer set again gets a new one, so the older schedule entry is stale). */

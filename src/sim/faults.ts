@@ -1,4 +1,5 @@
 import type { Core } from "./core";
+import { causeField, eventData, type HealData } from "./event-data";
 import type { JsonObject } from "./json";
 import { linkPhrase } from "./network";
 import { crash, recover } from "./nodes";
@@ -90,7 +91,7 @@ export function applyFault<Config, State>(core: Core<Config, State>, action: Fau
       core.trace.network(
         "PARTITION",
         `The link from ${action.from} to ${action.to} is cut: messages that way are lost, the other direction still works.`,
-        { cut: { from: action.from, to: action.to } },
+        { cut: { from: action.from, to: action.to }, ...causeField(core.cause()) },
       );
       return;
     case "drop":
@@ -147,16 +148,20 @@ function partition<Config, State>(core: Core<Config, State>, groups: readonly (r
   const text = all.map((group) => `{${group.join(", ")}}`).join(" | ");
   core.trace.network("PARTITION", `The network splits into ${text}: messages between the groups are lost.`, {
     groups: all,
+    ...causeField(core.cause()),
   });
 }
 
 /** Heal: every network fault ends, and the messages a partition held are sent on with fresh delays. */
 function heal<Config, State>(core: Core<Config, State>): void {
+  const groups = core.network.groups() ?? null;
+  const cuts = core.network.cuts();
   const released = core.network.heal();
+  const data: HealData = { groups, cuts, released: released.length, ...causeField(core.cause()) };
   core.trace.network(
     "HEAL",
     "The network heals: every node can reach every other, with the scenario's original delays and loss.",
-    { released: released.length },
+    eventData(data),
   );
   for (const item of released) core.schedule(core.now + core.network.delay(item.from, item.to, core.now), item);
 }

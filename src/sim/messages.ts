@@ -1,12 +1,14 @@
 import type { Core, DeliverItem, NodeRecord } from "./core";
 import { plural } from "./english";
+import { causeField, eventData, type DeliverData, type DropData, type MessageData } from "./event-data";
 import { cloneJson, type JsonObject } from "./json";
+import type { DropReason } from "./network";
 import type { Message } from "./types";
 
 /**
  * Messages between nodes: a SEND goes through the network (src/sim/network.ts),
  * which may lose, delay or duplicate it; on arrival it is delivered to the
- * protocol (DELIVER) or lost (DROP).
+ * protocol (DELIVER) or lost (DROP, with its reason). Their data: event-data.ts.
  */
 export function transmit<Config, State>(
   core: Core<Config, State>,
@@ -25,8 +27,16 @@ export function transmit<Config, State>(
   const label = describe(core, frozen);
   const lamport = sender.lamport;
   const vclock = { ...sender.vclock };
-  const data = { from: sender.name, to, message: frozen as JsonObject, messageId };
-  const send = core.trace.record(sender.name, "SEND", explanation, data, { lamport, vclock });
+  const cause = core.cause();
+  const data: MessageData = {
+    messageId,
+    type: frozen.type,
+    from: sender.name,
+    to,
+    message: frozen,
+    ...causeField(cause),
+  };
+  const send = core.trace.record(sender.name, "SEND", explanation, eventData(data), { lamport, vclock });
   // A trigger on this SEND may have crashed the sender just now: this message is on
   // the wire all the same; the context drops every later effect of the step.
   const item: DeliverItem = {
@@ -41,28 +51,27 @@ export function transmit<Config, State>(
     sentAt: send.seq,
   };
   const network = core.network;
-  if (network.blocked(sender.name, to) !== undefined) {
-    observe(
-      core,
-      item,
-      "DROP",
-      `${label} from ${sender.name} to ${to} is lost: the two are on different sides of a partition.`,
-      data,
-    );
+  const blocked = network.blocked(sender.name, to);
+  if (blocked !== undefined) {
+    const why =
+      blocked === "cut"
+        ? `the link from ${sender.name} to ${to} is cut.`
+        : "the two are on different sides of a partition.";
+    drop(core, item, blocked, `${label} from ${sender.name} to ${to} is lost: ${why}`, cause);
     return;
   }
   if (network.lostOnSend(sender.name, to)) {
-    observe(core, item, "DROP", `${label} from ${sender.name} to ${to} is lost by the network.`, data);
+    drop(core, item, "link-drop", `${label} from ${sender.name} to ${to} is lost by the network.`, cause);
     return;
   }
   core.schedule(core.now + network.delay(sender.name, to, core.now), item);
   if (network.duplicatedOnSend(sender.name, to)) {
-    observe(
-      core,
-      item,
+    core.trace.record(
+      to,
       "DUPLICATE",
       `The network duplicates ${label} from ${sender.name} to ${to}: it will arrive twice.`,
-      data,
+      eventData(data),
+      { lamport, vclock },
     );
     core.schedule(core.now + network.delay(sender.name, to, core.now), { ...item, duplicate: true });
   }
@@ -72,42 +81,38 @@ export function transmit<Config, State>(
 export function deliver<Config, State>(core: Core<Config, State>, item: DeliverItem): void {
   const to = core.node(item.to);
   const label = describe(core, item.message);
-  const data = { from: item.from, to: item.to, message: item.message as JsonObject, messageId: item.messageId };
   const network = core.network;
   const blocked = network.blocked(item.from, item.to);
   if (blocked !== undefined) {
     if (blocked === "partition" && network.holdsInFlight()) {
       if (network.hold(item)) return;
       const limit = core.limits.maxHeldMessages;
-      observe(
+      drop(
         core,
         item,
-        "DROP",
+        "held-limit",
         `${label} from ${item.from} to ${item.to} is lost: the partition already holds ${plural(limit, "message")}, its limit (maxHeldMessages).`,
-        data,
       );
       return;
     }
-    observe(
+    drop(
       core,
       item,
-      "DROP",
+      blocked === "cut" ? "cut" : "partition-in-flight",
       `${label} from ${item.from} to ${item.to} is lost: a partition cut the link while it was in flight.`,
-      data,
     );
     return;
   }
   if (!to.up) {
-    observe(core, item, "DROP", `${label} from ${item.from} is lost: ${item.to} is down.`, data);
+    drop(core, item, "node-down", `${label} from ${item.from} is lost: ${item.to} is down.`);
     return;
   }
   if (network.ignores(item.message.type, item.to)) {
-    observe(
+    drop(
       core,
       item,
-      "DROP",
+      "ignored",
       `${label} from ${item.from} to ${item.to} is discarded by an ignore fault for ${item.message.type}.`,
-      data,
     );
     return;
   }
@@ -116,22 +121,34 @@ export function deliver<Config, State>(core: Core<Config, State>, item: DeliverI
     to.vclock[name] = Math.max(to.vclock[name] ?? 0, item.vclock[name] as number);
   }
   to.vclock[to.name] = (to.vclock[to.name] ?? 0) + 1;
-  const event = core.trace.record(to.name, "DELIVER", `${item.to} receives ${label} from ${item.from}.`, data, {
-    lamport: to.lamport,
-    vclock: { ...to.vclock },
-  });
+  const data: DeliverData = { ...messageData(item), duplicate: item.duplicate, sendSeq: item.sentAt };
+  const event = core.trace.record(
+    to.name,
+    "DELIVER",
+    `${item.to} receives ${label} from ${item.from}.`,
+    eventData(data),
+    {
+      lamport: to.lamport,
+      vclock: { ...to.vclock },
+    },
+  );
   core.handle(to, event, (ctx, state) => core.protocol.onMessage(ctx, state, item.from, item.message));
 }
 
-/** An event about a message at its receiver (DROP, DUPLICATE): it carries the message's clock and ticks no process. */
-function observe<Config, State>(
+function messageData(item: DeliverItem): MessageData {
+  return { messageId: item.messageId, type: item.message.type, from: item.from, to: item.to, message: item.message };
+}
+
+/** A DROP at the receiver: it carries the message's clock and ticks no process. */
+function drop<Config, State>(
   core: Core<Config, State>,
   item: DeliverItem,
-  kind: "DROP" | "DUPLICATE",
+  reason: DropReason,
   summary: string,
-  data: JsonObject,
+  cause?: number,
 ): void {
-  core.trace.record(item.to, kind, summary, data, { lamport: item.lamport, vclock: item.vclock });
+  const data: DropData = { ...messageData(item), reason, sendSeq: item.sentAt, ...causeField(cause) };
+  core.trace.record(item.to, "DROP", summary, eventData(data), { lamport: item.lamport, vclock: item.vclock });
 }
 
 function describe<Config, State>(core: Core<Config, State>, message: Message): string {

@@ -153,6 +153,14 @@ export class Network<Message extends InFlight> {
     return groups.filter((group) => group !== undefined);
   }
 
+  /** The links cut one way now. */
+  cuts(): { from: string; to: string }[] {
+    return [...this.cutLinks].map((key) => {
+      const [from, to] = key.split("->") as [string, string];
+      return { from, to };
+    });
+  }
+
   cut(from: string, to: string): void {
     this.cutLinks.add(linkKey(from, to));
   }

@@ -1,6 +1,7 @@
 import { assert } from "./assert";
 import { createContext } from "./context";
 import type { Core, NodeRecord } from "./core";
+import { causeField, eventData, type CrashData } from "./event-data";
 import { cloneJson } from "./json";
 import { Rng } from "./rng";
 import type { SimulationSpec } from "./spec";
@@ -49,11 +50,12 @@ export function crash<Config, State>(core: Core<Config, State>, name: string): v
   node.ctx = undefined;
   node.timers.clear();
   assert(node.timers.size === 0, `a crashed node has no timers (${name})`);
+  const crashData: CrashData = { node: name, durableKeys: [...node.durable.keys()], ...causeField(core.cause()) };
   core.trace.local(
     node,
     "CRASH",
     `${name} crashes: its volatile state and timers are lost; only what it persisted survives.`,
-    { durableKeys: [...node.durable.keys()] },
+    eventData(crashData),
   );
 }
 
@@ -67,9 +69,8 @@ export function recover<Config, State>(core: Core<Config, State>, name: string):
   const ctx = createContext(core, node);
   node.ctx = ctx;
   const durable: Durable = new Map([...node.durable].map(([key, value]) => [key, cloneJson(value)]));
-  const event = core.trace.local(node, "RECOVER", `${name} restarts from its durable storage.`, {
-    durableKeys: [...node.durable.keys()],
-  });
+  const data: CrashData = { node: name, durableKeys: [...node.durable.keys()], ...causeField(core.cause()) };
+  const event = core.trace.local(node, "RECOVER", `${name} restarts from its durable storage.`, eventData(data));
   core.react(event, () => {
     node.state = core.protocol.recover(ctx, core.config, durable);
   });

@@ -4,6 +4,7 @@ import type { Core, DeliverItem, NodeRecord, QueueItem, TimerItem } from "./core
 import { applyFault, Triggers } from "./faults";
 import { cloneJson, type JsonObject } from "./json";
 import { count, plural, verb } from "./english";
+import { causeField, eventData, type StopData, type TimerData } from "./event-data";
 import { deliver } from "./messages";
 import { Network } from "./network";
 import { createNode, start } from "./nodes";
@@ -163,7 +164,14 @@ export class Simulation<Config, State> implements Core<Config, State> {
     this.ended = true;
     if (stopReason !== "stopAtSeq") {
       this.checking.run(this.time, true);
-      this.trace.record(NETWORK_NODE, "NOTE", capitalize(stopMessage) + ".", { stopReason }, this.trace.networkClock());
+      const data: StopData = { stopReason };
+      this.trace.record(
+        NETWORK_NODE,
+        "NOTE",
+        capitalize(stopMessage) + ".",
+        eventData(data),
+        this.trace.networkClock(),
+      );
     }
     this.trace.flush();
     return {
@@ -236,6 +244,10 @@ export class Simulation<Config, State> implements Core<Config, State> {
     this.react(event, () => body(ctx, state));
   }
 
+  cause(): number | undefined {
+    return this.handlingEvent?.event.seq;
+  }
+
   touched(node: string, restarted: boolean): void {
     this.checking.touched(node, restarted);
   }
@@ -277,10 +289,8 @@ export class Simulation<Config, State> implements Core<Config, State> {
     if (!node.up || node.timers.get(item.name) !== item.timerId) return;
     assert(node.state !== undefined, () => `an up node has state (${node.name}'s ${item.name} timer fires)`);
     node.timers.delete(item.name);
-    const event = this.trace.local(node, "TIMER", `${node.name}'s ${item.name} timer fires.`, {
-      timer: item.name,
-      payload: item.payload,
-    });
+    const data: TimerData = { timer: item.name, payload: item.payload, ...causeField(this.cause()) };
+    const event = this.trace.local(node, "TIMER", `${node.name}'s ${item.name} timer fires.`, eventData(data));
     this.handle(node, event, (ctx, state) =>
       this.protocol.onTimer(ctx, state, { name: item.name, payload: item.payload }),
     );

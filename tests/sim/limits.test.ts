@@ -63,6 +63,7 @@ test("a partition holds at most maxHeldMessages; the next message caught in flig
   ).run();
   const drops = result.events.filter((e) => e.kind === "DROP");
   assert.equal(drops.length, 1, "a's two pings are caught in flight: one is held, one is over the limit");
+  assert.equal(drops[0]?.data?.["reason"], "held-limit");
   const heal = result.events.find((e) => e.kind === "HEAL");
   assert.equal(heal?.data?.["released"], 1, "heal releases the one held message");
   const delivered = result.events.filter((e) => e.kind === "DELIVER" && e.data?.["from"] === "a");
