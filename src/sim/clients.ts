@@ -2,6 +2,7 @@ import { plural, verb } from "./english";
 import { causeField, eventData, type ClientInvokeData, type ClientReturnData } from "./event-data";
 import { canonicalJson, type JsonObject } from "./json";
 import type { ClientItem, Core, NodeRecord } from "./core";
+import { wait } from "./pause";
 import type { WorkloadSpec } from "./spec";
 import type { ClientRequest } from "./types";
 
@@ -38,6 +39,10 @@ export function startRequest<Config, State>(core: Core<Config, State>, workload:
 /** A request reaches its node: CLIENT_INVOKE, then the protocol's handler (or a failure if the node is down). */
 export function invoke<Config, State>(core: Core<Config, State>, item: ClientItem): void {
   const node = core.node(item.node);
+  if (node.pause !== undefined) {
+    wait(core, node, item); // the request reaches a stopped process: it is invoked when the pause ends
+    return;
+  }
   const { request } = item;
   const invokeData: ClientInvokeData = {
     request: request.id,

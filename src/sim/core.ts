@@ -66,12 +66,16 @@ export interface NodeRecord<State> {
 
 /** A paused node (a GC pause): what arrived or fell due while it was stopped, in order. */
 export interface NodePause {
-  readonly until: number;
+  /** The tick the pause began, and the tick it ends. */
+  readonly since: number;
+  until: number;
   readonly waiting: QueueItem[];
+  /** How many of the waiting items are messages (bounded by maxPausedMessagesPerNode). */
+  messages: number;
 }
 
 /** What the scheduler holds. */
-export type QueueItem = DeliverItem | TimerItem | ClientItem | CallbackItem;
+export type QueueItem = DeliverItem | TimerItem | ClientItem | CallbackItem | ResumeItem;
 
 export interface DeliverItem {
   readonly type: "deliver";
@@ -84,6 +88,8 @@ export interface DeliverItem {
   readonly duplicate: boolean;
   /** The seq of the SEND. */
   readonly sentAt: number;
+  /** True once it reached its node (it waited out a pause there): the network has no more say. */
+  readonly arrived?: boolean;
 }
 
 export interface TimerItem {
@@ -100,6 +106,13 @@ export interface ClientItem {
   readonly node: string;
   readonly workload: WorkloadSpec;
   readonly attempt: number;
+}
+
+/** The end of a node's pause (stale when the pause was extended or ended by a crash). */
+export interface ResumeItem {
+  readonly type: "resume";
+  readonly node: string;
+  readonly until: number;
 }
 
 export interface CallbackItem {

@@ -83,9 +83,14 @@ export interface ClientReturnData extends Caused {
   readonly result: JsonObject;
 }
 
-/** PAUSE (a NOTE at the node): the pause's length and when it ends; RESUME (a NOTE): how many waiting items it releases. */
+/** A `pause` fault's NOTE at the node: how long, and the tick it ends (a longer pause extends it). */
 export interface PauseData extends Caused {
-  readonly pause: { readonly duration: number; readonly until: number };
+  readonly pause: { readonly node: string; readonly duration: number; readonly until: number };
+}
+
+/** The NOTE when a pause ends: how long the node was stopped, and how many waiting items it now handles. */
+export interface ResumeData extends Caused {
+  readonly resume: { readonly node: string; readonly pausedFor: number; readonly released: number };
 }
 
 /** The run's final NOTE at the network: why the run stopped. */

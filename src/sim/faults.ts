@@ -3,6 +3,7 @@ import { causeField, eventData, type HealData } from "./event-data";
 import type { JsonObject } from "./json";
 import { linkPhrase } from "./network";
 import { crash, recover } from "./nodes";
+import { pause } from "./pause";
 import { eventMatches } from "./predicate";
 import type { EventPredicate, FaultAction, TriggerSpec } from "./spec";
 import type { TraceEvent } from "./types";
@@ -127,6 +128,9 @@ export function applyFault<Config, State>(core: Core<Config, State>, action: Fau
         `${action.message} messages${action.node === undefined ? "" : ` to ${action.node}`} are now discarded on arrival.`,
         { ignore: action as unknown as JsonObject },
       );
+      return;
+    case "pause":
+      pause(core, action.node, action.duration);
       return;
     case "clock": {
       const node = core.node(action.node);

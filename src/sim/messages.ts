@@ -1,4 +1,5 @@
 import type { Core, DeliverItem, NodeRecord } from "./core";
+import { wait } from "./pause";
 import { plural } from "./english";
 import { causeField, eventData, type DeliverData, type DropData, type MessageData } from "./event-data";
 import { cloneJson, type JsonObject } from "./json";
@@ -82,7 +83,7 @@ export function deliver<Config, State>(core: Core<Config, State>, item: DeliverI
   const to = core.node(item.to);
   const label = describe(core, item.message);
   const network = core.network;
-  const blocked = network.blocked(item.from, item.to);
+  const blocked = item.arrived === true ? undefined : network.blocked(item.from, item.to);
   if (blocked !== undefined) {
     if (blocked === "partition" && network.holdsInFlight()) {
       if (network.hold(item)) return;
@@ -107,12 +108,23 @@ export function deliver<Config, State>(core: Core<Config, State>, item: DeliverI
     drop(core, item, "node-down", `${label} from ${item.from} is lost: ${item.to} is down.`);
     return;
   }
-  if (network.ignores(item.message.type, item.to)) {
+  if (item.arrived !== true && network.ignores(item.message.type, item.to)) {
     drop(
       core,
       item,
       "ignored",
       `${label} from ${item.from} to ${item.to} is discarded by an ignore fault for ${item.message.type}.`,
+    );
+    return;
+  }
+  if (to.pause !== undefined) {
+    if (wait(core, to, { ...item, arrived: true })) return;
+    const limit = core.limits.maxPausedMessagesPerNode;
+    drop(
+      core,
+      item,
+      "paused-limit",
+      `${label} from ${item.from} is lost: ${item.to} is paused with ${plural(limit, "message")} already waiting, its limit (maxPausedMessagesPerNode).`,
     );
     return;
   }

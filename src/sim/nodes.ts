@@ -3,6 +3,7 @@ import { createContext } from "./context";
 import type { Core, NodeRecord } from "./core";
 import { causeField, eventData, type CrashData } from "./event-data";
 import { cloneJson } from "./json";
+import { endPauseByCrash } from "./pause";
 import { Rng } from "./rng";
 import type { SimulationSpec } from "./spec";
 import type { Durable } from "./types";
@@ -49,6 +50,7 @@ export function crash<Config, State>(core: Core<Config, State>, name: string): v
   node.state = undefined;
   node.ctx = undefined;
   node.timers.clear();
+  endPauseByCrash(core, node);
   assert(node.timers.size === 0, `a crashed node has no timers (${name})`);
   const crashData: CrashData = { node: name, durableKeys: [...node.durable.keys()], ...causeField(core.cause()) };
   core.trace.local(

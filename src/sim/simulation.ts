@@ -6,6 +6,7 @@ import { cloneJson, type JsonObject } from "./json";
 import { count, plural, verb } from "./english";
 import { causeField, eventData, type StopData, type TimerData } from "./event-data";
 import { deliver } from "./messages";
+import { resume, wait } from "./pause";
 import { Network } from "./network";
 import { createNode, start } from "./nodes";
 import { assert } from "./assert";
@@ -281,12 +282,19 @@ export class Simulation<Config, State> implements Core<Config, State> {
       case "callback":
         this.triggers.run(item.id);
         return;
+      case "resume":
+        resume(this, item);
+        return;
     }
   }
 
   private fireTimer(item: TimerItem): void {
     const node = this.node(item.node);
     if (!node.up || node.timers.get(item.name) !== item.timerId) return;
+    if (node.pause !== undefined) {
+      wait(this, node, item); // it fires late, when the pause ends
+      return;
+    }
     assert(node.state !== undefined, () => `an up node has state (${node.name}'s ${item.name} timer fires)`);
     node.timers.delete(item.name);
     const data: TimerData = { timer: item.name, payload: item.payload, ...causeField(this.cause()) };

@@ -113,7 +113,13 @@ export interface Protocol<Config = unknown, State = unknown> {
   view(state: State): JsonObject;
   /** Short form of a message for summaries, e.g. "VOTE_YES(t1)". Defaults to the type. */
   describeMessage?(message: Message): string;
-  /** Safety checkers that run on every run of this protocol. */
+  /**
+   * The names of the invariants its safety checkers judge (each checker's
+   * `invariant`), for every config: what a scenario's `expect: violations:` may name.
+   * The loader reads these instead of building checkers just to learn their names.
+   */
+  readonly invariants: readonly string[];
+  /** Safety checkers that run on every run of this protocol; their names are `invariants`. */
   checkers(config: Config): Checker<State>[];
 }
 

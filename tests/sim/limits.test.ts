@@ -32,6 +32,7 @@ const silent: Protocol<null, { n: number }> = {
     state.n += 1;
   },
   view: (state) => ({ n: state.n }),
+  invariants: [],
   checkers: () => [],
 };
 

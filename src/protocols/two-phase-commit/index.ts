@@ -75,5 +75,6 @@ export const twoPhaseCommit: Protocol<TwoPhaseCommitConfig, TwoPhaseCommitState>
 
   describeMessage: describe,
 
+  invariants: ["Atomicity", "CommitValidity"],
   checkers: () => atomicityCheckers(),
 };
