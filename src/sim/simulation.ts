@@ -171,7 +171,7 @@ export class Simulation<Config, State> implements Core<Config, State> {
         "NOTE",
         capitalize(stopMessage) + ".",
         eventData(data),
-        this.trace.networkClock(),
+        this.trace.finalClock(this.nodes.values()),
       );
     }
     this.trace.flush();

@@ -110,6 +110,25 @@ export class TraceRecorder {
     return this.record(NETWORK_NODE, kind, summary, data, this.networkClock());
   }
 
+  /**
+   * The clock of the run's final NOTE: it happens after every event of the run, so it
+   * ticks the network and joins every node's clocks (entry by entry maximum; Lamport
+   * one past the largest). src/sim/causality.ts, rule 4.
+   */
+  finalClock(processes: Iterable<ClockedProcess>): { lamport: number; vclock: Record<string, number> } {
+    this.networkLamport += 1;
+    let lamport = this.networkLamport;
+    const vclock: Record<string, number> = {};
+    for (const process of processes) {
+      lamport = Math.max(lamport, process.lamport + 1);
+      for (const name in process.vclock) {
+        vclock[name] = Math.max(vclock[name] ?? 0, process.vclock[name] as number);
+      }
+    }
+    vclock[NETWORK_NODE] = this.networkLamport;
+    return { lamport, vclock };
+  }
+
   /** The network's latest clock, for events at the network that tick nothing. */
   networkClock(): { lamport: number; vclock: Record<string, number> } {
     return { lamport: this.networkLamport, vclock: { [NETWORK_NODE]: this.networkLamport } };
