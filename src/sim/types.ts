@@ -75,8 +75,10 @@ export interface Context {
   /**
    * Replaces the summary of the event this handler is reacting to (the DELIVER,
    * TIMER, CLIENT_INVOKE or RECOVER), so that it says what the node made of it.
+   * `facts` (optional) are added to that event's data, so that the data carries what
+   * the sentence states; the core's own fields keep their values.
    */
-  explain(explanation: string): void;
+  explain(explanation: string, facts?: JsonObject): void;
 }
 
 export interface TimerFired {
@@ -139,6 +141,12 @@ export interface CheckerStep<State> {
    * absent (a hand-built step in a test), any node may have changed.
    */
   readonly changed?: ReadonlySet<string>;
+  /**
+   * Only in the step given to finish() and summary(): why the run stopped. A liveness
+   * property (replicas converge once nothing is left to happen) is judged only when
+   * it is "quiescent"; a run cut short by maxTime has not failed it.
+   */
+  readonly stopReason?: StopReason;
 }
 
 export interface CheckerViolation {

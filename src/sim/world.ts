@@ -224,7 +224,7 @@ export class Simulation<Config, State> {
     }
     this.stopped = true;
     if (stopReason !== "stopAtSeq") {
-      this.runCheckers(true);
+      this.runCheckers(true, stopReason);
       this.record(NETWORK_NODE, "NOTE", capitalize(stopMessage) + ".", { stopReason }, this.networkClock());
     }
     this.flushHash();
@@ -750,9 +750,9 @@ export class Simulation<Config, State> {
       stateChange: (explanation, data) => {
         if (alive()) this.recordLocal(node, "STATE_CHANGE", explanation, data ?? null);
       },
-      explain: (explanation) => {
+      explain: (explanation, facts) => {
         if (!alive() || this.handlingEvent === undefined) return;
-        this.rewriteSummary(this.handlingEvent.index, explanation);
+        this.rewriteSummary(this.handlingEvent.index, explanation, facts);
       },
     };
   }
@@ -824,13 +824,15 @@ export class Simulation<Config, State> {
     return event;
   }
 
-  private rewriteSummary(index: number, summary: string): void {
+  private rewriteSummary(index: number, summary: string, facts?: JsonObject): void {
     const event = this.events[index];
     if (event === undefined) return;
     if (this.pendingHash !== index) {
       throw new Error(`ctx.explain() came too late: event ${event.seq} was already followed by another event`);
     }
-    this.events[index] = { ...event, summary };
+    // The core's own fields (from, to, message, ...) win over a protocol's facts of the same name.
+    const data = facts === undefined ? event.data : { ...facts, ...(event.data ?? {}) };
+    this.events[index] = { ...event, summary, data };
   }
 
   private flushHash(): void {
@@ -845,7 +847,7 @@ export class Simulation<Config, State> {
   /** What runCheckers shows the checkers; undefined when a node started, crashed or recovered since. */
   private checkerMaps: { states: Map<string, State>; durable: Map<string, Durable> } | undefined;
 
-  private runCheckers(finishing: boolean): void {
+  private runCheckers(finishing: boolean, stopReason?: StopReason): void {
     if (this.checkers.length === 0) return;
     const last = this.events[this.events.length - 1];
     if (last === undefined) return;
@@ -861,7 +863,8 @@ export class Simulation<Config, State> {
       this.checkerMaps = { states, durable };
     }
     const { states, durable } = this.checkerMaps;
-    const step: CheckerStep<State> = { event: last, time: this.now, states, durable, changed: this.changed };
+    const base: CheckerStep<State> = { event: last, time: this.now, states, durable, changed: this.changed };
+    const step: CheckerStep<State> = stopReason === undefined ? base : { ...base, stopReason };
     this.changed = new Set();
     for (const checker of this.checkers) {
       const found: readonly CheckerViolation[] = finishing ? (checker.finish?.(step) ?? []) : checker.observe(step);
