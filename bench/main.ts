@@ -2,6 +2,7 @@ import "./env";
 import { cpus, totalmem } from "node:os";
 import { formatTable } from "../src/cli/table";
 import { type BenchRow } from "./measure";
+import { benchCrdtGossip } from "./crdt-gossip";
 import { benchGraphqlPage } from "./graphql-page";
 import { benchRaft } from "./raft";
 import { benchRga } from "./rga";
@@ -39,6 +40,10 @@ const BENCHMARKS: readonly Benchmark[] = [
   {
     name: "rga ops/s",
     run: (quick) => benchRga({ ops: quick ? 2_000 : 100_000, repeats: quick ? 1 : 5, budgetMs: 20_000 }),
+  },
+  {
+    name: "crdt gossip bytes",
+    run: (quick) => benchCrdtGossip({ updates: quick ? 60 : 300 }),
   },
 ];
 
