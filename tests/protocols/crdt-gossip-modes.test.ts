@@ -110,3 +110,37 @@ test("orset-tombstone-gc vs orset-tombstone-growth: with GC the metadata ends bo
   assert.deepEqual(total(gc), [2, 2, 2], "one vector entry per writer, nothing else");
   assert.deepEqual(total(without), [42, 42, 42], "40 logged ops and 2 vector entries");
 });
+
+test("causal stability: a crashed replica holds the frontier back too, and after it recovers every op is stable and collected", () => {
+  const crashInstead = (source: string): string =>
+    source.replace(
+      "  - at: 0\n    do: partition\n    groups: [[n1, n2], [n3]]\n  - at: 400\n    do: heal\n",
+      "  - at: 0\n    do: crash\n    node: n3\n  - at: 400\n    do: recover\n    node: n3\n",
+    );
+  const scenario = load("crdt/orset-tombstone-gc.yaml", crashInstead);
+  assert.deepEqual(
+    scenario.spec.faults.map((fault) => fault.action.do),
+    ["crash", "recover"],
+  );
+  const during = runScenario(
+    load("crdt/orset-tombstone-gc.yaml", (source) =>
+      crashInstead(source)
+        .replace("maxTime: 5000", "maxTime: 350")
+        .replace("  - at: 400\n    do: recover\n    node: n3\n", ""),
+    ),
+  );
+  for (const name of ["n1", "n2"]) {
+    const view = during.nodes.find((node) => node.node === name)?.state as JsonObject;
+    assert.deepEqual((view["stability"] as JsonObject)["frontier"], {}, `${name}: nothing is stable while n3 is down`);
+    assert.equal((view["metadata"] as JsonObject)["log"], 40);
+  }
+  const after = runScenario(scenario);
+  assert.deepEqual(after.violations, []);
+  assert.equal(after.stopReason, "quiescent");
+  for (const node of after.nodes) {
+    const view = node.state as JsonObject;
+    assert.deepEqual(view["value"], []);
+    assert.deepEqual((view["stability"] as JsonObject)["frontier"], { n1: 20, n2: 20 }, node.node);
+    assert.equal((view["metadata"] as JsonObject)["log"], 0, node.node);
+  }
+});
