@@ -206,7 +206,10 @@ export function onVersionVector(ctx: Context, state: CrdtReplicaState, from: str
       ctx,
       state,
       from,
-      { type: "ACK", digest: message["digest"] ?? null },
+      // With gc, the acker's own vector: causal stability needs its exact count of its own ops.
+      state.config.gc
+        ? { type: "ACK", digest: message["digest"] ?? null, delivered: { ...state.delivered } }
+        : { type: "ACK", digest: message["digest"] ?? null },
       `${state.node} acknowledges: it has delivered every op ${from} has.`,
     );
   }

@@ -82,8 +82,10 @@ export function onDigestAck(ctx: Context, state: CrdtReplicaState, from: string,
     );
     return;
   }
-  // Op mode: the digest is the delivery vector, so `from` has delivered at least ours (causal stability learns it).
-  if (state.config.mode === "op") learnDelivered(state, from, state.delivered);
+  // Op mode with gc: the acker's delivery vector, taken as it acknowledged (it may hold ops of
+  // its own this replica has not delivered, so ours would not do: Baquero et al.'s stability
+  // needs every op concurrent with a stable one to be delivered here first).
+  if (state.config.mode === "op") learnDelivered(state, from, vectorFrom(message["delivered"]));
   const stop = markSynced(ctx, state, from);
   ctx.explain(`${from} acknowledges ${state.node}'s current state: ${from} is in sync with ${state.node}.${stop}`);
 }
