@@ -56,7 +56,12 @@ export function onState(ctx: Context, state: CrdtReplicaState, from: string, mes
     // Both now hold exactly what from sent, and from's payload only grows: from is in sync with us.
     tail = markSynced(ctx, state, from);
   }
-  ctx.explain(explanation + tail);
+  ctx.explain(explanation + tail, {
+    changed: canonicalJson(state.type.encode(before)) !== canonicalJson(state.type.encode(merged)),
+    value: state.type.value(merged),
+    delivered: { ...state.delivered },
+    inSync: state.digest === incomingDigest,
+  });
   reportValueChange(ctx, state, beforeValue, `merging ${from}'s state`, { kind: "merge", from });
   sendCounted(
     ctx,
@@ -79,6 +84,7 @@ export function onDigestAck(ctx: Context, state: CrdtReplicaState, from: string,
   if (digest !== state.digest) {
     ctx.explain(
       `${state.node} ignores ${from}'s ACK: it acknowledges an older state of ${state.node}, which has changed since.`,
+      { stale: true, inSync: false },
     );
     return;
   }
@@ -87,7 +93,11 @@ export function onDigestAck(ctx: Context, state: CrdtReplicaState, from: string,
   // needs every op concurrent with a stable one to be delivered here first).
   if (state.config.mode === "op") learnDelivered(state, from, vectorFrom(message["delivered"]));
   const stop = markSynced(ctx, state, from);
-  ctx.explain(`${from} acknowledges ${state.node}'s current state: ${from} is in sync with ${state.node}.${stop}`);
+  ctx.explain(`${from} acknowledges ${state.node}'s current state: ${from} is in sync with ${state.node}.${stop}`, {
+    stale: false,
+    inSync: true,
+    stopsGossip: stop !== "",
+  });
 }
 
 export function describeDigest(message: Message): string {
