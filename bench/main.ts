@@ -2,6 +2,7 @@ import "./env";
 import { cpus, totalmem } from "node:os";
 import { formatTable } from "../src/cli/table";
 import { type BenchRow } from "./measure";
+import { benchCrdtGossip } from "./crdt-gossip";
 import { benchGraphqlPage } from "./graphql-page";
 import { benchLinearizability } from "./linearizability";
 import { benchRaft } from "./raft";
@@ -56,6 +57,10 @@ const BENCHMARKS: readonly Benchmark[] = [
     name: "serializability txn/s",
     run: (quick) =>
       benchSerializability({ sizes: quick ? [1_000] : [10_000, 100_000], repeats: quick ? 1 : 3, budgetMs: 60_000 }),
+  },
+  {
+    name: "crdt gossip bytes",
+    run: (quick) => benchCrdtGossip({ updates: quick ? 60 : 300 }),
   },
 ];
 

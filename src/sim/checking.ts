@@ -6,6 +6,7 @@ import {
   type CheckerStep,
   type CheckerViolation,
   type Durable,
+  type StopReason,
   type TraceEvent,
   type Violation,
 } from "./types";
@@ -36,7 +37,8 @@ export class CheckerDriver<State> {
     if (restarted) this.maps = undefined;
   }
 
-  run(time: number, finishing: boolean): void {
+  /** After a step, or (finishing) once when the run stops, with why it stopped. */
+  run(time: number, finishing: boolean, stopReason?: StopReason): void {
     if (this.checkers.length === 0) return;
     const last = this.trace.newest?.event;
     if (last === undefined) return;
@@ -53,7 +55,8 @@ export class CheckerDriver<State> {
     }
     const { states, durable } = this.maps;
     const events = this.trace.stepEvents ?? [];
-    const step: CheckerStep<State> = { event: last, time, states, durable, changed: this.changed, events };
+    const base: CheckerStep<State> = { event: last, time, states, durable, changed: this.changed, events };
+    const step: CheckerStep<State> = stopReason === undefined ? base : { ...base, stopReason };
     this.changed = new Set();
     this.trace.stepEvents = [];
     for (const checker of this.checkers) {

@@ -56,10 +56,10 @@ export function createContext<Config, State>(core: Core<Config, State>, node: No
     stateChange: (explanation, data) => {
       if (alive()) core.trace.local(node, "STATE_CHANGE", explanation, data ?? null);
     },
-    explain: (explanation) => {
+    explain: (explanation, facts) => {
       const handling = core.handling;
       if (!alive() || handling === undefined) return;
-      core.trace.rewriteSummary(handling.index, explanation);
+      core.trace.rewriteSummary(handling.index, explanation, facts);
     },
   };
 }

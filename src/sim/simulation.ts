@@ -164,7 +164,7 @@ export class Simulation<Config, State> implements Core<Config, State> {
     }
     this.ended = true;
     if (stopReason !== "stopAtSeq") {
-      this.checking.run(this.time, true);
+      this.checking.run(this.time, true, stopReason);
       const data: StopData = { stopReason };
       this.trace.record(
         NETWORK_NODE,

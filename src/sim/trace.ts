@@ -141,13 +141,15 @@ export class TraceRecorder {
   }
 
   /** Replaces the summary of the newest event (ctx.explain); any later event has made it final. */
-  rewriteSummary(index: number, summary: string): void {
+  rewriteSummary(index: number, summary: string, facts?: JsonObject): void {
     const event = this.events[index];
     if (event === undefined) return;
     if (this.pendingHash !== index) {
       throw new Error(`ctx.explain() came too late: event ${event.seq} was already followed by another event`);
     }
-    const rewritten = { ...event, summary };
+    // The core's own fields (from, to, message, ...) win over a protocol's facts of the same name.
+    const data = facts === undefined ? event.data : { ...facts, ...(event.data ?? {}) };
+    const rewritten = { ...event, summary, data };
     this.events[index] = rewritten;
     const step = this.stepEvents;
     if (step !== undefined && step[step.length - 1] === event) step[step.length - 1] = rewritten;

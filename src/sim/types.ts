@@ -75,8 +75,10 @@ export interface Context {
   /**
    * Replaces the summary of the event this handler is reacting to (the DELIVER,
    * TIMER, CLIENT_INVOKE or RECOVER), so that it says what the node made of it.
+   * `facts` (optional) are added to that event's data, so that the data carries what
+   * the sentence states; the core's own fields keep their values.
    */
-  explain(explanation: string): void;
+  explain(explanation: string, facts?: JsonObject): void;
 }
 
 export interface TimerFired {
@@ -151,6 +153,12 @@ export interface CheckerStep<State> {
    * hand-built step that gives only `event`.
    */
   readonly events?: readonly TraceEvent[];
+  /**
+   * Only in the step given to finish() and summary(): why the run stopped. A liveness
+   * property (replicas converge once nothing is left to happen) is judged only when
+   * it is "quiescent"; a run cut short by maxTime has not failed it.
+   */
+  readonly stopReason?: StopReason;
 }
 
 export interface CheckerViolation {

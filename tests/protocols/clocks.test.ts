@@ -103,9 +103,11 @@ test("Lamport IR2 and the total order: concurrent writes get an order from node 
   for (const node of ["n1", "n2"]) {
     assert.deepEqual(stateOf(result, node)["lamportOrder"], ["n1:1", "n2:1"], `${node} orders the two alike`);
   }
-  const notes = result.events.filter((e) => e.kind === "NOTE" && e.summary.includes("are concurrent"));
+  const notes = result.events.filter((e) => e.kind === "NOTE" && e.data?.["concurrent"] !== undefined);
   assert.ok(notes.length >= 3, "n1, n2 and n3 each note that x=1 and y=1 are concurrent");
-  assert.match(notes[0]?.summary ?? "", /tie goes to n1 by node order/);
+  // Both have Lamport 1: the tie goes to n1 by node order.
+  assert.equal(notes[0]?.data?.["first"], "n1:1");
+  assert.equal(notes[0]?.data?.["second"], "n2:1");
   assert.deepEqual(n3["concurrentPairs"], [["n1:1", "n2:1"]]);
 });
 
@@ -321,16 +323,21 @@ test("an HLC jumps to a faster clock's time and explains by how much, then falls
   // n1's clock reads 30 at true time 0; n2 (perfect clock) receives at time 10, pt = 10.
   const jump = result.events.find((e) => e.kind === "STATE_CHANGE" && e.node === "n2");
   assert.ok(jump, "n2 reports the jump");
-  assert.match(jump.summary, /jumps to l=30 from n1's message, 20 ms ahead of its own physical clock \(10\)/);
-  assert.match(jump.summary, /n1's clock runs at least 20 ms ahead/);
+  assert.equal(jump.data?.["clockChange"], "jump");
+  assert.deepEqual(jump.data?.["hlc"], { l: 30, c: 2 });
+  assert.equal(jump.data?.["pt"], 10);
+  assert.equal(jump.data?.["aheadMs"], 20, "n1's clock runs at least 20 ms ahead");
   const deliver = result.events.find((e) => e.kind === "DELIVER" && e.node === "n2");
-  assert.match(deliver?.summary ?? "", /HLC \(l=30, c=2\)/, "c = c_m + 1, and n1's send had c=1 (boot l = pt = 30)");
+  assert.deepEqual(deliver?.data?.["hlc"], { l: 30, c: 2 }, "c = c_m + 1, and n1's send had c=1 (boot l = pt = 30)");
+  assert.equal(deliver?.data?.["hlcRule"], "message");
+  assert.deepEqual(deliver?.data?.["messageHlc"], { l: 30, c: 1 });
   const n2 = stateOf(result, "n2");
   assert.deepEqual(n2["hlc"], { l: 100, c: 0 }, "by time 100 n2's own clock is past 30 again");
   assert.equal(n2["maxHlcAheadMs"], 20);
-  assert.ok(result.events.some((e) => e.node === "n2" && e.summary.includes("has caught up with its HLC")));
+  assert.ok(result.events.some((e) => e.node === "n2" && e.data?.["clockChange"] === "caught-up"));
   const summary = result.events.find((e) => e.kind === "NOTE" && e.data?.["invariant"] === "HlcBounded");
-  assert.match(summary?.summary ?? "", /at most 20 ms ahead .* within ε = 30 ms/);
+  assert.equal(summary?.data?.["maxAheadMs"], 20);
+  assert.equal(summary?.data?.["epsilonMs"], 30);
 });
 
 test("without a saved HLC a restart can stamp below a pre-crash event: HlcCausality catches it", () => {
@@ -452,7 +459,7 @@ test("HlcBounded fires when l falls below pt or runs further ahead than the offs
     step([fakeState("n1", [ok, behind], { min: -10, max: 25 }), fakeState("n2", [tooFar], { min: 0, max: 0 })]),
   );
   assert.equal(found.length, 2);
-  assert.match(found[0]?.message ?? "", /n1:2 has l=90 below its own physical clock 100/);
-  assert.match(found[1]?.message ?? "", /n2:1 has l=200, 100 ms ahead .* more than ε = 35 ms/);
-  assert.match(checker.summary?.(step([]))?.explanation ?? "", /at most 100 ms ahead/);
+  assert.deepEqual(found[0]?.data, { event: "n1:2", l: 90, pt: 100 }, "l below pt");
+  assert.deepEqual(found[1]?.data, { event: "n2:1", l: 200, pt: 100, aheadMs: 100, epsilonMs: 35 });
+  assert.equal(checker.summary?.(step([]))?.data?.["maxAheadMs"], 100);
 });

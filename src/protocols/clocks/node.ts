@@ -121,16 +121,24 @@ export function recoverNode(ctx: Context, config: ClocksConfig, durable: Durable
   persistClocks(ctx, state, config);
   ctx.explain(
     `${ctx.node} restarts from disk (Lamport ${saved.lamport}, vector ${vcText(saved.vc, state.nodes)}; ${before}) and reads its physical clock (${pt}): restart event ${event.id} gets HLC ${formatHlc(event.hlc)}.`,
+    {
+      ...eventFacts(event, step),
+      saved: {
+        lamport: saved.lamport,
+        vc: { ...saved.vc },
+        hlc: restored === null ? null : { l: restored.l, c: restored.c },
+      },
+    },
   );
   if (restored !== null && restored.l > pt) {
     ctx.stateChange(
       `${ctx.node}'s HLC keeps l=${restored.l} from before the crash, ${restored.l - pt} ms ahead of its physical clock: saving it is what keeps its stamps increasing across the restart.`,
-      { hlc: { ...event.hlc }, pt },
+      { clockChange: "kept-after-restart", hlc: { ...event.hlc }, pt, aheadMs: restored.l - pt },
     );
   } else if (restored === null) {
     ctx.stateChange(
       `${ctx.node}'s HLC restarts from its physical clock alone at ${formatHlc(event.hlc)}: if a message had pushed l beyond that before the crash, its new events now carry smaller stamps than its old ones.`,
-      { hlc: { ...event.hlc }, pt },
+      { clockChange: "reset-after-restart", hlc: { ...event.hlc }, pt },
     );
   }
   if (config.chatter !== null && state.chatterLeft > 0) {
@@ -242,7 +250,7 @@ function noteCatchUp(
   if (step.rule === "physical" && before.l > previousPt) {
     ctx.stateChange(
       `${ctx.node}'s physical clock (${pt}) has caught up with its HLC (l was ${before.l}): l follows physical time again and c resets to 0.`,
-      { hlc: { ...state.hlc }, pt },
+      { clockChange: "caught-up", hlc: { ...state.hlc }, pt, previousL: before.l },
     );
   }
 }
@@ -257,6 +265,7 @@ function localEvent(ctx: Context, state: ClocksState, config: ClocksConfig, text
   persistClocks(ctx, state, config);
   ctx.explain(
     `${ctx.node} records local event ${event.id} "${text}": Lamport ${event.lamport}, vector ${vcText(event.vc, state.nodes)}, HLC ${formatHlc(event.hlc)} (${explainLocalRule(before, pt, step)}).`,
+    { ...eventFacts(event, step), text, hlcBefore: { l: before.l, c: before.c } },
   );
   noteCatchUp(ctx, state, before, previousPt, step, pt);
   return event;
@@ -289,7 +298,12 @@ function sendEvent(
     offsetMin: state.offsetsSeen.min,
     offsetMax: state.offsetsSeen.max,
   };
-  ctx.explain(`${why} Send event ${event.id}: ${explainLocalRule(before, pt, step)}.`);
+  ctx.explain(`${why} Send event ${event.id}: ${explainLocalRule(before, pt, step)}.`, {
+    ...eventFacts(event, step),
+    text,
+    to: [...to],
+    hlcBefore: { l: before.l, c: before.c },
+  });
   for (const peer of to) {
     ctx.send(
       peer,
@@ -358,6 +372,17 @@ export function onMessage(
   }[step.rule];
   ctx.explain(
     `${ctx.node} receives "${message.text}" (${message.id}) from ${from}: Lamport max(${lamportBefore}, ${message.lamport}) + 1 = ${event.lamport}; vector ${vcText(event.vc, state.nodes)}; HLC ${formatHlc(event.hlc)} because ${rule}${relation}.`,
+    {
+      ...eventFacts(event, step),
+      of: message.id,
+      lamportBefore,
+      messageLamport: message.lamport,
+      hlcBefore: { l: before.l, c: before.c },
+      messageHlc: { l: stamp.l, c: stamp.c },
+      duplicate: alreadyKnown,
+      after: earlier.map((known) => known.id),
+      concurrentWith: concurrent.map((known) => known.id),
+    },
   );
 
   if (step.rule === "message" && stamp.l > pt) {
@@ -367,7 +392,7 @@ export function onMessage(
         : `${from} had itself taken that time from a message: some clock ${from} heard of runs ahead`;
     ctx.stateChange(
       `${ctx.node}'s HLC jumps to l=${stamp.l} from ${from}'s message, ${stamp.l - pt} ms ahead of its own physical clock (${pt}): ${source}.`,
-      { hlc: { ...state.hlc }, pt, aheadMs: stamp.l - pt },
+      { clockChange: "jump", hlc: { ...state.hlc }, pt, aheadMs: stamp.l - pt, from },
     );
   } else {
     noteCatchUp(ctx, state, before, previousPt, step, pt);
@@ -431,6 +456,19 @@ function receivers(args: JsonObject, state: ClocksState): string[] | string {
     if (!names.includes(item)) names.push(item);
   }
   return names;
+}
+
+/** The facts an event's sentence states, for its data: id, kind, the three stamps, pt and the HLC rule (Figure 5's case). */
+function eventFacts(event: ClockEvent, step: HlcStep): JsonObject {
+  return {
+    event: event.id,
+    eventKind: event.kind,
+    lamport: event.lamport,
+    vc: { ...event.vc },
+    hlc: { l: event.hlc.l, c: event.hlc.c },
+    pt: event.pt,
+    hlcRule: step.rule,
+  };
 }
 
 function stamps(event: ClockEvent): JsonObject {

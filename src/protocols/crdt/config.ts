@@ -1,11 +1,15 @@
+import { plural } from "../../sim/english";
 import type { ConfigProblem, ConfigResult } from "../../sim/types";
-import { CRDT_TYPES, DATA_TYPES, type CrdtTypeName, type Mode } from "./datatypes";
+import { CRDT_TYPES, DATA_TYPES, type CrdtTypeName, type GossipMode } from "./datatypes";
 
 export interface CrdtConfig {
   /** Which replicated data type every node holds. */
   readonly type: CrdtTypeName;
-  /** state: gossip whole payloads and merge them; op: broadcast operations with reliable causal delivery. */
-  readonly mode: Mode;
+  /**
+   * state: gossip whole payloads and merge them; op: broadcast operations with reliable
+   * causal delivery; delta: gossip delta-intervals (Almeida, Shoker & Baquero 2018).
+   */
+  readonly mode: GossipMode;
   /** How often a replica with unacknowledged state gossips, in ms. */
   readonly gossipIntervalMs: number;
   /** How many peers (chosen at random among those not known to be in sync) each gossip round contacts. */
@@ -14,6 +18,8 @@ export interface CrdtConfig {
   readonly gossipUntilMs: number | null;
   /** Where last-writer-wins timestamps come from: the node's physical clock (ctx.physicalClock()) or a Lamport counter. */
   readonly timestamps: "physical" | "lamport";
+  /** Op mode: collect op log entries (and op-mode tombstones) once causally stable (Baquero, Almeida & Shoker 2014). */
+  readonly gc: boolean;
 }
 
 export const CRDT_DEFAULTS = {
@@ -22,9 +28,10 @@ export const CRDT_DEFAULTS = {
   fanout: 1,
   gossipUntilMs: null,
   timestamps: "physical",
+  gc: false,
 } as const;
 
-const FIELDS = ["type", "mode", "gossipIntervalMs", "fanout", "gossipUntilMs", "timestamps"];
+const FIELDS = ["type", "mode", "gossipIntervalMs", "fanout", "gossipUntilMs", "timestamps", "gc"];
 
 /** Validates a scenario's `config:` block for the crdt protocol; every problem names its path inside `config`. */
 export function parseCrdtConfig(raw: unknown, nodes: readonly string[]): ConfigResult<CrdtConfig> {
@@ -50,14 +57,31 @@ export function parseCrdtConfig(raw: unknown, nodes: readonly string[]): ConfigR
   } else {
     type = typeValue as CrdtTypeName;
   }
-  let mode: Mode = CRDT_DEFAULTS.mode;
+  let mode: GossipMode = CRDT_DEFAULTS.mode;
   if (input["mode"] !== undefined) {
-    if (input["mode"] !== "state" && input["mode"] !== "op") {
-      problems.push({ path: ["mode"], message: `expected state or op, got ${JSON.stringify(input["mode"])}` });
+    if (input["mode"] !== "state" && input["mode"] !== "op" && input["mode"] !== "delta") {
+      problems.push({ path: ["mode"], message: `expected state, op or delta, got ${JSON.stringify(input["mode"])}` });
     } else {
       mode = input["mode"];
       if (mode === "op" && !DATA_TYPES[type].opBased) {
         problems.push({ path: ["mode"], message: `${type} has no op-based specification; use mode: state` });
+      }
+      if (mode === "delta" && DATA_TYPES[type].delta === undefined) {
+        problems.push({ path: ["mode"], message: `${type} has no delta-mutators; use mode: state or op` });
+      }
+    }
+  }
+  let gc: boolean = CRDT_DEFAULTS.gc;
+  if (input["gc"] !== undefined) {
+    if (typeof input["gc"] !== "boolean") {
+      problems.push({ path: ["gc"], message: `expected true or false, got ${JSON.stringify(input["gc"])}` });
+    } else {
+      gc = input["gc"];
+      if (gc && mode !== "op") {
+        problems.push({
+          path: ["gc"],
+          message: `garbage collection by causal stability needs mode: op (it collects the op log), not ${mode}`,
+        });
       }
     }
   }
@@ -75,7 +99,7 @@ export function parseCrdtConfig(raw: unknown, nodes: readonly string[]): ConfigR
   if (fanout > Math.max(1, nodes.length - 1)) {
     problems.push({
       path: ["fanout"],
-      message: `fanout ${fanout} is more than the ${nodes.length - 1} peers a node has`,
+      message: `fanout ${fanout} is more than the ${plural(nodes.length - 1, "peer")} a node has`,
     });
   }
   const gossipUntilMs =
@@ -93,5 +117,5 @@ export function parseCrdtConfig(raw: unknown, nodes: readonly string[]): ConfigR
   }
   if (nodes.length < 2) problems.push({ path: [], message: "a replicated data type needs at least two nodes" });
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, config: { type, mode, gossipIntervalMs, fanout, gossipUntilMs, timestamps } };
+  return { ok: true, config: { type, mode, gossipIntervalMs, fanout, gossipUntilMs, timestamps, gc } };
 }

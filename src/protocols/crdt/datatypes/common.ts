@@ -22,6 +22,9 @@ export type CrdtTypeName = (typeof CRDT_TYPES)[number];
 /** How the replicas exchange updates: whole payloads (CvRDT) or operations (CmRDT). */
 export type Mode = "state" | "op";
 
+/** How replicas exchange updates on the network: whole payloads, operations, or deltas (which apply like state). */
+export type GossipMode = "state" | "op" | "delta";
+
 /**
  * What a replica stores besides the user-visible value, counted in entries. This is
  * the price of convergence without coordination: unique tags, tombstones of removed
@@ -86,7 +89,13 @@ export interface Request {
 }
 
 export type Prepared<Op> =
-  | { readonly ok: true; readonly ops: readonly Op[]; readonly explanation: string; readonly anomaly?: string }
+  | {
+      readonly ok: true;
+      readonly ops: readonly Op[];
+      readonly explanation: string;
+      /** Something the learner must not miss, recorded as a NOTE with these facts in its data. */
+      readonly anomaly?: { readonly text: string; readonly data: JsonObject };
+    }
   | { readonly ok: false; readonly error: string };
 
 /**
@@ -109,6 +118,19 @@ export interface CrdtType<Payload, Op extends JsonObject> {
   apply(payload: Payload, op: Op, mode: Mode): Payload;
   /** The least upper bound of two payloads (state-based). */
   merge(a: Payload, b: Payload): Payload;
+  /**
+   * Delta-state (Almeida, Shoker & Baquero 2018, §3 and Fig. 2): the delta-mutator's
+   * result for an update that took the payload from `before` to `after` (the state
+   * form of apply): a small payload d with after = before ⊔ d. Types without it have
+   * no delta mode.
+   */
+  delta?(before: Payload, op: Op, after: Payload): Payload;
+  /**
+   * Garbage collection by causal stability (Baquero, Almeida & Shoker 2014): drops
+   * the tombstones of op-mode payloads whose removing op is stable. None of the types
+   * here keeps a tombstone in op mode except the RGA.
+   */
+  collect?(payload: Payload, isStable: (origin: string, seq: number) => boolean): { payload: Payload; removed: number };
   /** The value a client reads. */
   value(payload: Payload): Json;
   /** For sets: every element the payload knows of, present or removed (the view's `contains` map). */

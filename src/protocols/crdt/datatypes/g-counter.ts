@@ -78,6 +78,8 @@ export const gCounter: CrdtType<Vector, IncOp> = {
     return { ...payload, [op.replica]: (payload[op.replica] ?? 0) + op.amount };
   },
   merge: vectorMerge,
+  // Almeida et al. 2018, Fig. 2 (GCounter): inc^δ_i(m) = {i ↦ m(i) + 1}, only the replica's own entry.
+  delta: (_before, op, after) => ({ [op.replica]: after[op.replica] ?? 0 }),
   value: vectorSum,
   metadata: (payload) => ({ tags: 0, tombstones: 0, vectorEntries: Object.keys(payload).length }),
   encode: vectorEncode,

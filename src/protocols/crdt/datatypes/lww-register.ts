@@ -57,7 +57,15 @@ export const lwwRegister: CrdtType<LwwRegisterPayload, SetOp> = {
         ok: true,
         ops: [op],
         explanation,
-        anomaly: `${env.replica}'s write of ${canonicalJson(value)} is causally later than the ${show(payload)} it overwrites, yet its timestamp ${formatStamp(stamp)} is smaller: last-writer-wins will keep the older write wherever the two meet, and this one will silently disappear.`,
+        anomaly: {
+          text: `${env.replica}'s write of ${canonicalJson(value)} is causally later than the ${show(payload)} it overwrites, yet its timestamp ${formatStamp(stamp)} is smaller: last-writer-wins will keep the older write wherever the two meet, and this one will silently disappear.`,
+          data: {
+            value,
+            stamp: stampToJson(stamp),
+            overwrites: payload.value,
+            overwrittenStamp: stampToJson(payload.stamp),
+          },
+        },
       };
     }
     return { ok: true, ops: [op], explanation };
@@ -70,6 +78,8 @@ export const lwwRegister: CrdtType<LwwRegisterPayload, SetOp> = {
     return newer(incoming, payload) ? incoming : payload;
   },
   merge: (a, b) => (newer(b, a) ? b : a),
+  // The register is its own delta: one value and one stamp.
+  delta: (_before, _op, after) => after,
   value: (payload) => payload.value,
   metadata: (payload) => ({ tags: payload.stamp === null ? 0 : 1, tombstones: 0, vectorEntries: 0 }),
   encode: (payload) => ({
@@ -89,12 +99,16 @@ export const lwwRegister: CrdtType<LwwRegisterPayload, SetOp> = {
       if (incoming.stamp === null) return `${self} merges ${from}'s empty register: it keeps ${show(before)}.`;
       return `${self} merges ${from}'s register ${show(incoming)}: it keeps its own ${show(before)}, whose timestamp is not smaller.`;
     }
+    if (before.stamp === null) {
+      return `${self} merges ${from}'s register: it held no write yet, so it takes ${show(incoming)}.`;
+    }
     return `${self} merges ${from}'s register: ${show(incoming)} replaces ${show(before)} because its timestamp is larger (last writer wins).`;
   },
   explainApply(before, op, after, self) {
     const incoming = `${canonicalJson(op.value)} (stamped ${formatStamp(stampFromJson(op.stamp))})`;
     if (after === before)
       return `${self} ignores the write ${incoming}: it already holds ${show(before)}, a larger timestamp.`;
+    if (before.stamp === null) return `${self} takes the write ${incoming}: it held no write yet.`;
     return `${self} takes the write ${incoming} in place of ${show(before)}: its timestamp is larger.`;
   },
   describeOp: (op) => `set(${canonicalJson(op.value)}, ${formatStamp(stampFromJson(op.stamp))})`,

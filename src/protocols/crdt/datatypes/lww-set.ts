@@ -108,6 +108,9 @@ export const lwwSet: CrdtType<LwwSetPayload, LwwSetOp> = {
     const updated = { ...side, [op.element]: stamp };
     return op.type === "add" ? { adds: updated, removes: payload.removes } : { adds: payload.adds, removes: updated };
   },
+  // Almeida et al. 2018, Fig. 3 (AWORSet) in spirit: the delta of an add or remove is
+  // the update applied to the empty payload, the one tag, stamp or element it adds.
+  delta: (_before, op) => lwwSet.apply(lwwSet.empty(), op, "state"),
   merge: (a, b) => ({ adds: maxStamps(a.adds, b.adds), removes: maxStamps(a.removes, b.removes) }),
   value: members,
   elements: (payload) => sortedKeys({ ...payload.adds, ...payload.removes }),

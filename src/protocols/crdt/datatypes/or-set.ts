@@ -145,6 +145,9 @@ export const orSet: CrdtType<OrSetPayload, OrSetOp> = {
       tombstones: withEntry(payload.tombstones, op.element, union(payload.tombstones[op.element], op.tags)),
     };
   },
+  // Almeida et al. 2018, Fig. 3 (AWORSet) in spirit: the delta of an add or remove is
+  // the update applied to the empty payload, the one tag, stamp or element it adds.
+  delta: (_before, op) => orSet.apply(orSet.empty(), op, "state"),
   merge(a, b) {
     const live: Record<string, readonly string[]> = {};
     const tombstones: Record<string, readonly string[]> = {};
@@ -189,7 +192,9 @@ export const orSet: CrdtType<OrSetPayload, OrSetOp> = {
     }
     const incomingSize = count(incoming.live) + count(incoming.tombstones);
     if (changes.length === 0) {
-      return `${self} merges ${from}'s OR-Set: it already knew every one of its ${incomingSize} tags and tombstones, so nothing changes; the set is {${members(after).join(", ")}}.`;
+      const carried =
+        incomingSize === 1 ? "the one tag it carries" : `all ${incomingSize} tags and tombstones it carries`;
+      return `${self} merges ${from}'s OR-Set: it already knew ${carried}, so nothing changes; the set is {${members(after).join(", ")}}.`;
     }
     return `${self} merges ${from}'s OR-Set: ${changes.join("; ")}. The set is now {${members(after).join(", ")}}.`;
   },

@@ -46,6 +46,11 @@ export const pnCounter: CrdtType<PnPayload, PnOp> = {
     return op.type === "inc" ? { p: updated, n: payload.n } : { p: payload.p, n: updated };
   },
   merge: (a, b) => ({ p: vectorMerge(a.p, b.p), n: vectorMerge(a.n, b.n) }),
+  // Almeida et al. 2018, §3 (PNCounter as a pair of GCounters): the delta is the one changed entry.
+  delta: (_before, op, after) =>
+    op.type === "inc"
+      ? { p: { [op.replica]: after.p[op.replica] ?? 0 }, n: {} }
+      : { p: {}, n: { [op.replica]: after.n[op.replica] ?? 0 } },
   value: valueOf,
   metadata: (payload) => ({
     tags: 0,

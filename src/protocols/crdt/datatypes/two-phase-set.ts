@@ -69,6 +69,9 @@ export const twoPhaseSet: CrdtType<TwoPhasePayload, TwoPhaseOp> = {
     if (op.type === "add") return { added: insertSorted(payload.added, op.element), removed: payload.removed };
     return { added: payload.added, removed: insertSorted(payload.removed, op.element) };
   },
+  // Almeida et al. 2018, Fig. 3 (AWORSet) in spirit: the delta of an add or remove is
+  // the update applied to the empty payload, the one tag, stamp or element it adds.
+  delta: (_before, op) => twoPhaseSet.apply(twoPhaseSet.empty(), op, "state"),
   merge: (a, b) => ({ added: unionSorted(a.added, b.added), removed: unionSorted(a.removed, b.removed) }),
   value: members,
   elements: (payload) => [...new Set([...payload.added, ...payload.removed])].sort(),
