@@ -26,6 +26,7 @@ export function servicesFor(
     dbPath,
     scenariosDir: options.scenariosDir ?? SCENARIOS_DIR,
     maxRunWorkers: options.maxRunWorkers,
+    maxQueuedRuns: options.maxQueuedRuns,
     report: (line) => reports.push(line),
   });
   t.after(() => services.close());

@@ -14,6 +14,8 @@ export interface CreateServicesOptions {
   readonly scenariosDir: string;
   /** Runs simulated at once in worker threads (default 4). */
   readonly maxRunWorkers?: number;
+  /** Runs that may wait for a worker before startRun refuses more (default 100). */
+  readonly maxQueuedRuns?: number;
   /** Where start-up reports go, one line each (default: stderr). */
   readonly report?: (line: string) => void;
 }
@@ -46,6 +48,7 @@ export function createServices(options: CreateServicesOptions): Services {
       dbPath: options.dbPath,
       scenarios,
       maxRunWorkers: options.maxRunWorkers,
+      maxQueuedRuns: options.maxQueuedRuns,
     });
     return { scenarios, runs, close: () => runs.close() };
   } catch (error) {
