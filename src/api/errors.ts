@@ -1,6 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import type { MiddlewareFn } from "type-graphql";
-import { FaultlineError } from "./services/types";
+import { FaultlineError } from "../runs";
 import type { ApiContext } from "./context";
 
 /** The extensions.code of an error we did not expect; its message is not shown to clients. */

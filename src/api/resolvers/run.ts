@@ -5,7 +5,7 @@ import type { EventKind as EventKindName, Violation as ViolationRecord } from ".
 import type { NodeView } from "../../sim/world";
 import type { ApiContext } from "../context";
 import { mapServiceErrors, userError } from "../errors";
-import type { EventPage as EventPageRecord, RunPage, RunRecord } from "../services/types";
+import type { EventPage as EventPageRecord, RunPage, RunRecord } from "../../runs";
 import { EventKind, Ordering } from "../types/enums";
 import { EventPage, NodeState, Violation } from "../types/event";
 import { Run, RunConnection } from "../types/run";

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { FaultlineError, WorkerRunService, type RunService, type Services } from "../../src/api/services";
+import { FaultlineError, WorkerRunService, type RunService, type Services } from "../../src/runs";
 import { parseScenario } from "../../src/scenarios/loader";
 import { runScenario } from "../../src/scenarios/runner";
 import type { Scenario } from "../../src/scenarios/types";

@@ -1,7 +1,8 @@
-import type { Ordering } from "../../sim/causality";
-import type { EventKind, TraceEvent, Violation } from "../../sim/types";
-import type { NodeView } from "../../sim/world";
-import type { Scenario } from "../../scenarios/types";
+import type { Ordering } from "../sim/causality";
+import type { EventKind, TraceEvent, Violation } from "../sim/types";
+import type { NodeView } from "../sim/world";
+import type { ScenarioProblem } from "../scenarios/problems";
+import type { Scenario } from "../scenarios/types";
 
 /** The contract between the GraphQL resolvers and the services behind them. */
 
@@ -49,15 +50,7 @@ export interface RunPage {
   readonly totalCount: number;
 }
 
-/** A scenario file that could not be loaded, as the API reports it. */
-export interface ScenarioProblem {
-  readonly file: string;
-  readonly line: number;
-  readonly column: number;
-  /** The field path, e.g. "faults[0].node". */
-  readonly path: string;
-  readonly message: string;
-}
+export type { ScenarioProblem };
 
 export interface ScenarioService {
   list(topic?: string): readonly Scenario[];

@@ -1,11 +1,11 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { parseScenario } from "../../scenarios/loader";
-import { formatProblem } from "../../scenarios/problems";
-import { runScenario } from "../../scenarios/runner";
-import type { Scenario } from "../../scenarios/types";
-import type { TraceEvent } from "../../sim/types";
-import type { NodeView } from "../../sim/world";
-import { openTraceWriter, toEventRow, type EventRow } from "../../store";
+import { parseScenario } from "../scenarios/loader";
+import { formatProblem } from "../scenarios/problems";
+import { runScenario } from "../scenarios/runner";
+import type { Scenario } from "../scenarios/types";
+import type { TraceEvent } from "../sim/types";
+import type { NodeView } from "../sim/world";
+import { openTraceWriter, toEventRow, type EventRow } from "../store";
 
 /**
  * One simulation, off the API's main thread. A "run" job streams the trace into

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { RunRecord } from "../../src/api/services";
+import type { RunRecord } from "../../src/runs";
 import { openStore } from "../../src/store";
 import { manyTransactionsScenario, scenariosDirWith, servicesFor } from "./helpers";
 

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { projectRoot } from "../../src/api/paths";
-import { createServices, type CreateServicesOptions, type Services } from "../../src/api/services";
+import { createServices, type CreateServicesOptions, type Services } from "../../src/runs";
 import type { TraceEvent } from "../../src/sim/types";
 
 /** The repository's own scenarios (the real 2PC files). */

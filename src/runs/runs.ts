@@ -2,11 +2,11 @@ import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import { MAX_SEED } from "../../scenarios/loader";
-import { compareEvents, type Ordering } from "../../sim/causality";
-import { EVENT_KINDS, type EventKind, type TraceEvent, type Violation } from "../../sim/types";
-import { canonicalEventLine, type NodeView } from "../../sim/world";
-import { EVENT_BATCH_ROWS, fromEventRow, type EventRow, type Store, type StoredRun } from "../../store";
+import { MAX_SEED } from "../scenarios/loader";
+import { compareEvents, type Ordering } from "../sim/causality";
+import { EVENT_KINDS, type EventKind, type TraceEvent, type Violation } from "../sim/types";
+import { canonicalEventLine, type NodeView } from "../sim/world";
+import { EVENT_BATCH_ROWS, fromEventRow, type EventRow, type Store, type StoredRun } from "../store";
 import { STOP_REQUESTED, type ReplayJob, type RunJob, type WorkerMessage } from "./run-worker";
 import {
   FaultlineError,

@@ -1,4 +1,4 @@
-import { openStore } from "../../store";
+import { openStore } from "../store";
 import { WorkerRunService } from "./runs";
 import { CatalogScenarioService } from "./scenarios";
 import type { RunService, ScenarioService } from "./types";
