@@ -22,11 +22,11 @@ export function servicesFor(
   const dir = options.dir ?? tempDir(t);
   const reports: string[] = [];
   const dbPath = options.dbPath ?? join(dir, "db", "faultline.db");
+  const { dir: _dir, ...rest } = options;
   const services = createServices({
+    ...rest,
     dbPath,
     scenariosDir: options.scenariosDir ?? SCENARIOS_DIR,
-    maxRunWorkers: options.maxRunWorkers,
-    maxQueuedRuns: options.maxQueuedRuns,
     report: (line) => reports.push(line),
   });
   t.after(() => services.close());
