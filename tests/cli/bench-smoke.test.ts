@@ -8,6 +8,7 @@ import { bareEventLoop } from "../../bench/bare-loop";
 import { benchGraphqlPage, minimalSchema, PAGE_QUERY, PAGE_SIZE } from "../../bench/graphql-page";
 import { benchRaft, runRaft } from "../../bench/raft";
 import { benchRga, peakMemory, spliceBenchmark } from "../../bench/rga";
+import { benchStartRun } from "../../bench/start-run";
 import { rgaBenchmark } from "../../src/protocols/crdt";
 import type { BenchRow } from "../../bench/measure";
 import { benchStoreWriter, traceRows, writeRaw, writeWithStore } from "../../bench/store-writer";
@@ -114,4 +115,14 @@ test("(e) the splice ceiling replays exactly RGA's edits, and both memory runs r
   }
   assert.ok(peakMemory("rga", 1_000, 1) >= 0);
   assertRows(benchRga({ ops: 1_000, repeats: 1, budgetMs: 10_000 }), ["rga ops/s", "rga peak memory"]);
+});
+
+test("(f) and (g) startRun over HTTP runs, sequentially and at once, and reports each beside its ceiling", async () => {
+  const before = readdirSync(tmpdir()).filter((name) => name.startsWith("faultline-bench-")).length;
+  assertRows(await benchStartRun({ calls: 3, warmups: 1, concurrent: 3, rounds: 1 }), [
+    "startRun 2pc-happy-path, HTTP p50",
+    "runs/s, 3 concurrent startRuns",
+  ]);
+  const after = readdirSync(tmpdir()).filter((name) => name.startsWith("faultline-bench-")).length;
+  assert.equal(after, before, "the benchmark removes its temp dir");
 });
