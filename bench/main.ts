@@ -8,6 +8,7 @@ import { benchLinearizability } from "./linearizability";
 import { benchRaft } from "./raft";
 import { benchRga } from "./rga";
 import { benchSerializability } from "./serializability";
+import { benchStartRun } from "./start-run";
 import { benchStoreWriter } from "./store-writer";
 import { benchTwoPhaseCommit } from "./two-phase-commit";
 
@@ -34,6 +35,16 @@ const BENCHMARKS: readonly Benchmark[] = [
   {
     name: "graphql 1000-event page",
     run: (quick) => benchGraphqlPage({ calls: quick ? 3 : 100, warmups: quick ? 1 : 20 }),
+  },
+  {
+    name: "startRun over HTTP",
+    run: (quick) =>
+      benchStartRun({
+        calls: quick ? 5 : 100,
+        warmups: quick ? 2 : 20,
+        concurrent: quick ? 5 : 50,
+        rounds: quick ? 1 : 3,
+      }),
   },
   {
     name: "raft sim events/s",

@@ -1,4 +1,4 @@
-import type { RunService, ScenarioService } from "./services/types";
+import type { RunService, ScenarioService } from "../runs";
 
 /** What createServices returns: everything the resolvers reach the world through. */
 export interface ApiServices {

@@ -1,6 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import type { MiddlewareFn } from "type-graphql";
-import { FaultlineError } from "./services/types";
+import { FaultlineError } from "../runs";
 import type { ApiContext } from "./context";
 
 /** The extensions.code of an error we did not expect; its message is not shown to clients. */
@@ -11,17 +11,20 @@ export function userError(code: FaultlineError["code"], message: string): GraphQ
   return new GraphQLError(message, { extensions: { code } });
 }
 
-/** BAD_USER_INPUT for an argument, naming it (extensions.argumentName) so a client can point at it. */
-export function badArgument(argumentName: string, message: string): GraphQLError {
-  return new GraphQLError(`Argument "${argumentName}" ${message}`, {
-    extensions: { code: "BAD_USER_INPUT", argumentName },
-  });
-}
-
-/** Turns a service's FaultlineError into a GraphQL error carrying its code; anything else passes through. */
+/**
+ * Turns a run-engine FaultlineError into a GraphQL error carrying its code, and the
+ * argument at fault (extensions.argumentName) or, for BUSY, when to retry
+ * (extensions.retryAfterMs) and the queue limit (extensions.limit); anything else passes through.
+ */
 export function toGraphQLError(error: unknown): unknown {
-  if (error instanceof FaultlineError) return userError(error.code, error.message);
-  return error;
+  if (!(error instanceof FaultlineError)) return error;
+  return new GraphQLError(error.message, {
+    extensions: {
+      code: error.code,
+      ...(error.argumentName === undefined ? {} : { argumentName: error.argumentName }),
+      ...(error.busy === undefined ? {} : { retryAfterMs: error.busy.retryAfterMs, limit: error.busy.limit }),
+    },
+  });
 }
 
 /** Global type-graphql middleware: every resolver's FaultlineError reaches the client with its code. */
@@ -37,6 +40,7 @@ const knownCodes = new Set([
   "BAD_USER_INPUT",
   "NOT_FOUND",
   "RUN_FAILED",
+  "BUSY",
   "INTERNAL",
   // Apollo's and graphql-js's own request errors.
   "GRAPHQL_PARSE_FAILED",

@@ -17,7 +17,7 @@ import type { ApiContext, ApiServices } from "./context";
 import { formatError, formatWebSocketError } from "./errors";
 import { packageDir, projectRoot } from "./paths";
 import { buildApiSchema } from "./schema";
-import { createServices } from "./services";
+import { createServices } from "../runs";
 
 /** Where the API is served: HTTP POST for queries and mutations, WebSocket (graphql-ws) for subscriptions. */
 export const GRAPHQL_PATH = "/graphql";

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { ScenarioProblem } from "../api/services/types";
+import type { ScenarioProblem } from "../scenarios/problems";
 import { formatProblem } from "../scenarios/problems";
 import { runScenario } from "../scenarios/runner";
 import { TOPICS, type Scenario } from "../scenarios/types";

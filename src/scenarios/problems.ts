@@ -1,6 +1,12 @@
-import type { ScenarioProblem } from "../api/services/types";
-
-export type { ScenarioProblem };
+/** A scenario file that could not be loaded: where, which field, and what was expected. */
+export interface ScenarioProblem {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  /** The field path, e.g. "faults[0].node". */
+  readonly path: string;
+  readonly message: string;
+}
 
 /** A field path as segments: ["faults", 0, "node"]. */
 export type FieldPath = readonly (string | number)[];

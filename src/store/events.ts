@@ -89,7 +89,11 @@ export class EventTable {
   }
 
   /**
-   * Inserts rows in ONE transaction (all or none). Rows must continue the run's stored
+   * Inserts rows in ONE transaction (all or none), begun IMMEDIATE: it reads the stored
+   * last seq before it writes, and a deferred transaction that has read cannot become a
+   * writer once another connection has committed (SQLITE_BUSY_SNAPSHOT, returned at once
+   * whatever the busy timeout), which lost whole runs under concurrency (issue 7). Taking
+   * the write lock first makes a concurrent writer wait its turn (busy timeout) instead. Rows must continue the run's stored
    * trace exactly: the first has seq `nextSeq` (one more than the last stored) and each
    * next one seq + 1, so a trace can
    * never get a gap or a duplicate. `inTransaction` runs inside the same transaction
@@ -103,17 +107,19 @@ export class EventTable {
       }
     }
     const insert = this.insertStatement;
-    this.db.transaction(() => {
-      const stored = this.lastSeq(runId);
-      if (stored !== nextSeq - 1) {
-        throw new Error(`trace rows of run ${runId} must continue its trace at seq ${stored + 1}, not ${nextSeq}`);
-      }
-      for (let i = 0; i < rows.length; i++) {
-        const row = rows[i] as EventRow;
-        insert.run(runId, row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7]);
-      }
-      inTransaction?.(nextSeq + rows.length - 1);
-    })();
+    this.db
+      .transaction(() => {
+        const stored = this.lastSeq(runId);
+        if (stored !== nextSeq - 1) {
+          throw new Error(`trace rows of run ${runId} must continue its trace at seq ${stored + 1}, not ${nextSeq}`);
+        }
+        for (let i = 0; i < rows.length; i++) {
+          const row = rows[i] as EventRow;
+          insert.run(runId, row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7]);
+        }
+        inTransaction?.(nextSeq + rows.length - 1);
+      })
+      .immediate();
     return nextSeq + rows.length;
   }
 

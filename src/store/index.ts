@@ -1,5 +1,5 @@
 import type { Violation } from "../sim/types";
-import { openDatabase, type Db } from "./database";
+import { openDatabase, WRITER_BUSY_TIMEOUT_MS, type Db } from "./database";
 import { EventTable, type EventRow } from "./events";
 import { GradingTables } from "./grading";
 import { migrate, MIGRATIONS, schemaVersion, type MigrationReport } from "./migrations";
@@ -62,6 +62,7 @@ export class Store {
   /**
    * Ends a RUNNING run: its last trace rows, its violations and COMPLETED with the
    * trace hash, all in one transaction, so a run is either complete or not at all.
+   * IMMEDIATE for the reason EventTable.append gives (it reads before it writes).
    */
   completeRun(
     runId: string,
@@ -70,16 +71,20 @@ export class Store {
     violations: readonly Violation[],
     completion: RunCompletion,
   ): void {
-    this.db.transaction(() => {
-      const next = this.appendEvents(runId, nextSeq, rows);
-      if (next !== completion.eventCount) {
-        throw new Error(`run ${runId} has ${next} stored events but the simulation recorded ${completion.eventCount}`);
-      }
-      this.violations.insertAll(runId, violations);
-      if (!this.runs.complete(runId, completion)) {
-        throw new Error(`run ${runId} is no longer RUNNING: it cannot be completed`);
-      }
-    })();
+    this.db
+      .transaction(() => {
+        const next = this.appendEvents(runId, nextSeq, rows);
+        if (next !== completion.eventCount) {
+          throw new Error(
+            `run ${runId} has ${next} stored events but the simulation recorded ${completion.eventCount}`,
+          );
+        }
+        this.violations.insertAll(runId, violations);
+        if (!this.runs.complete(runId, completion)) {
+          throw new Error(`run ${runId} is no longer RUNNING: it cannot be completed`);
+        }
+      })
+      .immediate();
   }
 
   close(): void {
@@ -114,7 +119,7 @@ export function openStore(path: string): OpenedStore {
 
 /** Opens another connection to an already migrated database, for a worker that writes one run's trace. */
 export function openTraceWriter(path: string): Store {
-  const db = openDatabase(path);
+  const db = openDatabase(path, WRITER_BUSY_TIMEOUT_MS);
   const version = schemaVersion(db);
   if (version !== MIGRATIONS.length) {
     db.close();

@@ -53,21 +53,23 @@ export class ScenarioTable {
     this.listStatement = db.prepare<[], ScenarioRow>("SELECT * FROM scenarios ORDER BY topic, id");
   }
 
-  /** Inserts or refreshes every scenario in one transaction. */
+  /** Inserts or refreshes every scenario in one IMMEDIATE transaction (it may share the file with running writers). */
   upsertAll(scenarios: readonly ScenarioInput[], loadedAt: string = new Date().toISOString()): void {
-    this.db.transaction(() => {
-      for (const scenario of scenarios) {
-        this.upsertStatement.run({
-          id: scenario.id,
-          title: scenario.title,
-          topic: scenario.topic,
-          protocol: scenario.protocol,
-          source: scenario.source,
-          contentHash: contentHash(scenario.source),
-          loadedAt,
-        });
-      }
-    })();
+    this.db
+      .transaction(() => {
+        for (const scenario of scenarios) {
+          this.upsertStatement.run({
+            id: scenario.id,
+            title: scenario.title,
+            topic: scenario.topic,
+            protocol: scenario.protocol,
+            source: scenario.source,
+            contentHash: contentHash(scenario.source),
+            loadedAt,
+          });
+        }
+      })
+      .immediate();
   }
 
   get(id: string): StoredScenario | undefined {

@@ -38,7 +38,7 @@ test("the schema keeps the design's contract: root fields, ids and enums", async
     "scenarioProblems",
     "scenarios",
   ]);
-  includes("Mutation", ["startRun"]);
+  includes("Mutation", ["cancelRun", "startRun"]);
   includes("Subscription", ["runEvents"]);
   for (const field of [
     "id",

@@ -11,6 +11,7 @@ import { benchRga, replayMemory } from "../../bench/rga";
 import { replayYjs, yjsText } from "../../bench/rga-yjs";
 import { rgaText } from "../../src/protocols/crdt/datatypes/rga";
 import { editingTrace, replayTrace } from "../../src/protocols/crdt/datatypes/rga-trace";
+import { benchStartRun } from "../../bench/start-run";
 import type { BenchRow } from "../../bench/measure";
 import { benchStoreWriter, traceRows, writeRaw, writeWithStore } from "../../bench/store-writer";
 import { benchTwoPhaseCommit, runTwoPhaseCommit } from "../../bench/two-phase-commit";
@@ -129,4 +130,14 @@ test("(e) the editing trace is realistic, ours and Yjs replay it to the same tex
     ["rga editing trace ops/s", "rga editing trace peak memory", "rga merge ops/s"],
     ["rga editing trace peak memory"],
   );
+});
+
+test("(f) and (g) startRun over HTTP runs, sequentially and at once, and reports each beside its ceiling", async () => {
+  const before = readdirSync(tmpdir()).filter((name) => name.startsWith("faultline-bench-")).length;
+  assertRows(await benchStartRun({ calls: 3, warmups: 1, concurrent: 3, rounds: 1 }), [
+    "startRun 2pc-happy-path, HTTP p50",
+    "runs/s, 3 concurrent startRuns",
+  ]);
+  const after = readdirSync(tmpdir()).filter((name) => name.startsWith("faultline-bench-")).length;
+  assert.equal(after, before, "the benchmark removes its temp dir");
 });

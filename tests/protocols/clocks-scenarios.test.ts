@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createServices, FaultlineError } from "../../src/api/services";
+import { createServices, FaultlineError } from "../../src/runs";
 import { concurrentWith, happensBefore } from "../../src/sim/causality";
 import { isJsonObject } from "../../src/sim/json";
 import type { TraceEvent } from "../../src/sim/types";

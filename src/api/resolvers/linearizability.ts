@@ -13,10 +13,10 @@ import {
   MAX_TIMEOUT_MS,
   type LinearizabilityResultRecord,
 } from "../linearizability";
-import type { RunRecord, RunService } from "../services/types";
+import type { RunRecord, RunService } from "../../runs/types";
 import { LinearizabilityResult } from "../types/linearizability";
 import { Run } from "../types/run";
-import { intInRange } from "../validate";
+import { optionalInt } from "../../runs/validate";
 
 /** Client events read from the store per page while a run's history is gathered. */
 const EVENTS_PAGE = 1000;
@@ -46,7 +46,7 @@ export class LinearizabilityResolver {
     })
     timeoutMs?: number | null,
   ): Promise<LinearizabilityResultRecord> {
-    const budget = intInRange("timeoutMs", timeoutMs, 1, MAX_TIMEOUT_MS) ?? DEFAULT_TIMEOUT_MS;
+    const budget = optionalInt("timeoutMs", timeoutMs, { min: 1, max: MAX_TIMEOUT_MS }) ?? DEFAULT_TIMEOUT_MS;
     return check({ history, timeoutMs: budget });
   }
 

@@ -1,9 +1,8 @@
 import { Arg, ID, Int, Resolver, Root, type SubscribeResolverData, Subscription } from "type-graphql";
 import type { TraceEvent as TraceEventRecord } from "../../sim/types";
 import type { ApiContext } from "../context";
-import { toGraphQLError, userError } from "../errors";
+import { toGraphQLError } from "../errors";
 import { TraceEvent } from "../types/event";
-import { intInRange } from "../validate";
 
 interface RunEventsArgs {
   readonly runId: string;
@@ -16,12 +15,8 @@ interface RunEventsArgs {
  * the run. Unknown runs and bad arguments fail here, before any event is sent.
  */
 function followRun({ args, context }: SubscribeResolverData<unknown, RunEventsArgs, ApiContext>) {
-  const fromSeq = intInRange("fromSeq", args.fromSeq, 0);
-  if (context.services.runs.getRun(args.runId) === undefined) {
-    throw userError("NOT_FOUND", `There is no run with id "${args.runId}".`);
-  }
   try {
-    return context.services.runs.follow(args.runId, fromSeq);
+    return context.services.runs.follow(args.runId, args.fromSeq);
   } catch (error) {
     throw toGraphQLError(error);
   }

@@ -5,12 +5,12 @@ import type { EventKind as EventKindName, Violation as ViolationRecord } from ".
 import type { NodeView } from "../../sim/world";
 import type { ApiContext } from "../context";
 import { mapServiceErrors, userError } from "../errors";
-import type { EventPage as EventPageRecord, RunPage, RunRecord } from "../services/types";
+import { ARGUMENT_RANGES, MAX_EVENTS_PAGE, MAX_PACE_MS, MAX_RUNS_PAGE } from "../../runs";
+import type { EventPage as EventPageRecord, RunPage, RunRecord } from "../../runs";
 import { EventKind, Ordering } from "../types/enums";
 import { EventPage, NodeState, Violation } from "../types/event";
 import { Run, RunConnection } from "../types/run";
 import { Scenario } from "../types/scenario";
-import { intInRange, MAX_EVENTS_PAGE, MAX_PACE_MS, MAX_RUNS_PAGE, optional } from "../validate";
 
 // Class-level, not global: a global middleware would wrap every plain field of every event too.
 @UseMiddleware(mapServiceErrors)
@@ -30,11 +30,7 @@ export class RunResolver {
     @Arg("after", () => String, { nullable: true, description: "A pageInfo.endCursor from the previous page." })
     after?: string | null,
   ): { nodes: readonly RunRecord[]; pageInfo: { endCursor: string | null; hasNextPage: boolean }; totalCount: number } {
-    const page: RunPage = services.runs.listRuns({
-      scenarioId: optional(scenarioId),
-      first: intInRange("first", first, 1, MAX_RUNS_PAGE),
-      after: optional(after),
-    });
+    const page: RunPage = services.runs.listRuns({ scenarioId, first, after });
     return {
       nodes: page.runs,
       pageInfo: { endCursor: page.endCursor, hasNextPage: page.hasNextPage },
@@ -50,7 +46,10 @@ export class RunResolver {
   startRun(
     @Ctx() { services }: ApiContext,
     @Arg("scenarioId", () => ID) scenarioId: string,
-    @Arg("seed", () => Int, { nullable: true, description: "Overrides the scenario's own seed (0 or more)." })
+    @Arg("seed", () => Int, {
+      nullable: true,
+      description: `Overrides the scenario's own seed, ${ARGUMENT_RANGES.seed.min} to ${ARGUMENT_RANGES.seed.max}.`,
+    })
     seed?: number | null,
     @Arg("pace", () => Int, {
       nullable: true,
@@ -58,12 +57,16 @@ export class RunResolver {
     })
     pace?: number | null,
   ): Promise<RunRecord> {
-    const checkedSeed = intInRange("seed", seed, 0);
-    const checkedPace = intInRange("pace", pace, 1, MAX_PACE_MS);
-    if (services.scenarios.get(scenarioId) === undefined) {
-      throw userError("NOT_FOUND", `There is no scenario with id "${scenarioId}".`);
-    }
-    return services.runs.startRun({ scenarioId, seed: checkedSeed, pace: checkedPace });
+    return services.runs.startRun({ scenarioId, seed, pace });
+  }
+
+  @Mutation(() => Run, {
+    description:
+      'Stops a RUNNING run. It ends FAILED with the error "cancelled by request after N stored events", and the ' +
+      "events stored until then are kept (they can still be read and replayed). A run that is not RUNNING is refused.",
+  })
+  cancelRun(@Ctx() { services }: ApiContext, @Arg("runId", () => ID) runId: string): RunRecord {
+    return services.runs.cancelRun(runId);
   }
 
   @FieldResolver(() => Scenario)
@@ -82,7 +85,10 @@ export class RunResolver {
   events(
     @Ctx() { services }: ApiContext,
     @Root() run: RunRecord,
-    @Arg("after", () => Int, { nullable: true, description: "Only events with a greater seq (a nextCursor)." })
+    @Arg("after", () => Int, {
+      nullable: true,
+      description: "Only events with a greater seq (a nextCursor); -1 or absent: from the first event.",
+    })
     after?: number | null,
     @Arg("first", () => Int, { nullable: true, description: `Page size, 1 to ${MAX_EVENTS_PAGE}.` })
     first?: number | null,
@@ -90,12 +96,7 @@ export class RunResolver {
     @Arg("kinds", () => [EventKind], { nullable: true, description: "Only events of these kinds." })
     kinds?: EventKindName[] | null,
   ): EventPageRecord {
-    return services.runs.events(run.id, {
-      after: intInRange("after", after, 0),
-      first: intInRange("first", first, 1, MAX_EVENTS_PAGE),
-      node: optional(node),
-      kinds: optional(kinds),
-    });
+    return services.runs.events(run.id, { after, first, node, kinds });
   }
 
   @FieldResolver(() => [Violation], { description: "Safety properties the run broke, in the order detected." })
@@ -111,7 +112,7 @@ export class RunResolver {
     @Root() run: RunRecord,
     @Arg("atSeq", () => Int, { nullable: true }) atSeq?: number | null,
   ): Promise<readonly NodeView[]> {
-    return services.runs.nodesAt(run.id, intInRange("atSeq", atSeq, 0));
+    return services.runs.nodesAt(run.id, atSeq);
   }
 
   @FieldResolver(() => Ordering, {
@@ -125,7 +126,7 @@ export class RunResolver {
     @Arg("a", () => Int, { description: "The seq of the first event." }) a: number,
     @Arg("b", () => Int, { description: "The seq of the second event." }) b: number,
   ): OrderingName {
-    return services.runs.happensBefore(run.id, intInRange("a", a, 0) ?? a, intInRange("b", b, 0) ?? b);
+    return services.runs.happensBefore(run.id, a, b);
   }
 
   @FieldResolver(() => [Int], {
@@ -136,6 +137,6 @@ export class RunResolver {
     @Root() run: RunRecord,
     @Arg("seq", () => Int) seq: number,
   ): readonly number[] {
-    return services.runs.concurrentWith(run.id, intInRange("seq", seq, 0) ?? seq);
+    return services.runs.concurrentWith(run.id, seq);
   }
 }

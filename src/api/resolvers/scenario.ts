@@ -3,7 +3,6 @@ import type { Scenario as ScenarioRecord } from "../../scenarios/types";
 import type { ApiContext } from "../context";
 import { mapServiceErrors } from "../errors";
 import { Scenario, ScenarioProblem } from "../types/scenario";
-import { optional } from "../validate";
 
 // Class-level, not global: a global middleware would wrap every plain field of every event too.
 @UseMiddleware(mapServiceErrors)
@@ -18,7 +17,7 @@ export class ScenarioResolver {
     })
     topic?: string | null,
   ): readonly ScenarioRecord[] {
-    return services.scenarios.list(optional(topic));
+    return services.scenarios.list(topic ?? undefined);
   }
 
   @Query(() => Scenario, { nullable: true, description: "One scenario by id; null when there is none." })

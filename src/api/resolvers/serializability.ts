@@ -1,16 +1,18 @@
 import { performance } from "node:perf_hooks";
 import { GraphQLError } from "graphql";
 import { GraphQLJSON } from "graphql-scalars";
-import { Arg, FieldResolver, Int, Query, Resolver } from "type-graphql";
+import { Arg, FieldResolver, Int, Query, Resolver, UseMiddleware } from "type-graphql";
+import { mapServiceErrors } from "../errors";
 import { checkSerializability, HistoryError } from "../../checkers/serializability";
 import { Run } from "../types/run";
 import { SerializabilityResult } from "../types/serializability";
-import { intInRange } from "../validate";
+import { optionalInt } from "../../runs/validate";
 
 /** The time budget of a check when the client gives none, and the most it may ask for. */
 export const DEFAULT_CHECK_TIMEOUT_MS = 10_000;
 export const MAX_CHECK_TIMEOUT_MS = 60_000;
 
+@UseMiddleware(mapServiceErrors)
 @Resolver()
 export class SerializabilityResolver {
   @Query(() => SerializabilityResult, {
@@ -31,7 +33,8 @@ export class SerializabilityResolver {
     })
     timeoutMs?: number | null,
   ): SerializabilityResult {
-    const budgetMs = intInRange("timeoutMs", timeoutMs, 1, MAX_CHECK_TIMEOUT_MS) ?? DEFAULT_CHECK_TIMEOUT_MS;
+    const budgetMs =
+      optionalInt("timeoutMs", timeoutMs, { min: 1, max: MAX_CHECK_TIMEOUT_MS }) ?? DEFAULT_CHECK_TIMEOUT_MS;
     const started = performance.now();
     try {
       const result = checkSerializability(history, { pastDeadline: () => performance.now() - started > budgetMs });

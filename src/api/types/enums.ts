@@ -1,7 +1,7 @@
 import { registerEnumType } from "type-graphql";
 import { EVENT_KINDS, type EventKind as EventKindName } from "../../sim/types";
 import type { Ordering as OrderingName } from "../../sim/causality";
-import type { RunStatus as RunStatusName } from "../services/types";
+import type { RunStatus as RunStatusName } from "../../runs";
 
 /** The EventKind enum, built from the core's own list so the two can never disagree. */
 export const EventKind = Object.fromEntries(EVENT_KINDS.map((kind) => [kind, kind])) as {

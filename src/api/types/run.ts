@@ -1,5 +1,5 @@
 import { Field, ID, Int, ObjectType } from "type-graphql";
-import type { RunStatus as RunStatusName } from "../services/types";
+import type { RunStatus as RunStatusName } from "../../runs";
 import { RunStatus } from "./enums";
 
 @ObjectType({

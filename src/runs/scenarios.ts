@@ -1,7 +1,7 @@
-import { loadScenarioDirectory } from "../../scenarios/catalog";
-import { formatProblem } from "../../scenarios/problems";
-import type { Scenario } from "../../scenarios/types";
-import type { Store } from "../../store";
+import { loadScenarioDirectory } from "../scenarios/catalog";
+import { formatProblem } from "../scenarios/problems";
+import type { Scenario } from "../scenarios/types";
+import type { Store } from "../store";
 import type { ScenarioProblem, ScenarioService } from "./types";
 
 /**

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { performance } from "node:perf_hooks";
-import { FaultlineError } from "../../src/api/services";
+import { FaultlineError } from "../../src/runs";
 import type { TraceEvent } from "../../src/sim/types";
 import { hashEvents } from "../../src/sim/world";
 import {

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { FaultlineError, WorkerRunService, type RunService, type Services } from "../../src/api/services";
+import { FaultlineError, WorkerRunService, type RunService, type Services } from "../../src/runs";
 import { parseScenario } from "../../src/scenarios/loader";
 import { runScenario } from "../../src/scenarios/runner";
 import type { Scenario } from "../../src/scenarios/types";
@@ -205,7 +205,7 @@ test("close() stops a paced run, which becomes FAILED with its seed; the next se
 test("a run left RUNNING by a killed server process is FAILED when the next server opens the database", async (t) => {
   const dir = tempDir(t);
   const dbPath = join(dir, "killed.db");
-  const servicesModule = join(__dirname, "..", "..", "src", "api", "services");
+  const servicesModule = join(__dirname, "..", "..", "src", "runs");
   const scenariosDir = SCENARIOS_DIR;
   // A real server process: it starts a slow paced run and reports its id, then is killed with SIGKILL.
   const child = spawn(
@@ -247,8 +247,8 @@ test("a run left RUNNING by a killed server process is FAILED when the next serv
   assert.equal(gaplessFrom(stored, 0), undefined);
 });
 
-test("at most maxRunWorkers runs are simulated at once; the others wait their turn and then complete", async (t) => {
-  const { services } = servicesFor(t, { maxRunWorkers: 1 });
+test("at most maxPacedRuns paced runs run at once; the others wait their turn and then complete", async (t) => {
+  const { services } = servicesFor(t, { maxPacedRuns: 1 });
   const first = await services.runs.startRun({ scenarioId: "2pc-happy-path", pace: 5 });
   const second = await services.runs.startRun({ scenarioId: "2pc-happy-path", pace: 1 });
   assert.equal(first.status, "RUNNING");

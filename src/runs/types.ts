@@ -1,7 +1,9 @@
-import type { Ordering } from "../../sim/causality";
-import type { EventKind, TraceEvent, Violation } from "../../sim/types";
-import type { NodeView } from "../../sim/world";
-import type { Scenario } from "../../scenarios/types";
+import type { Ordering } from "../sim/causality";
+import type { EventKind, TraceEvent, Violation } from "../sim/types";
+import type { NodeView } from "../sim/world";
+import type { ScenarioProblem } from "../scenarios/problems";
+import type { Scenario } from "../scenarios/types";
+import type { Maybe } from "./validate";
 
 /** The contract between the GraphQL resolvers and the services behind them. */
 
@@ -27,12 +29,22 @@ export interface RunRecord {
   readonly finishedAt?: string | null;
 }
 
+/**
+ * Arguments as a client sent them: optional ones may be absent or null (GraphQL allows
+ * both); the run engine checks every one (src/runs/validate.ts).
+ */
 export interface EventQuery {
-  /** Events with seq greater than this. */
-  readonly after?: number;
-  readonly first?: number;
-  readonly node?: string;
-  readonly kinds?: readonly EventKind[];
+  /** Events with seq greater than this (-1 or absent: from the first). */
+  readonly after?: Maybe<number>;
+  readonly first?: Maybe<number>;
+  readonly node?: Maybe<string>;
+  readonly kinds?: Maybe<readonly EventKind[]>;
+}
+
+export interface StartRunInput {
+  readonly scenarioId: string;
+  readonly seed?: Maybe<number>;
+  readonly pace?: Maybe<number>;
 }
 
 export interface EventPage {
@@ -49,15 +61,8 @@ export interface RunPage {
   readonly totalCount: number;
 }
 
-/** A scenario file that could not be loaded, as the API reports it. */
-export interface ScenarioProblem {
-  readonly file: string;
-  readonly line: number;
-  readonly column: number;
-  /** The field path, e.g. "faults[0].node". */
-  readonly path: string;
-  readonly message: string;
-}
+export type { ScenarioProblem };
+export { FaultlineError, type BusyDetails, type FaultlineErrorCode } from "./errors";
 
 export interface ScenarioService {
   list(topic?: string): readonly Scenario[];
@@ -67,31 +72,23 @@ export interface ScenarioService {
 
 export interface RunService {
   /** Without pace: resolves when the run is COMPLETED (or FAILED). With pace: resolves at once with RUNNING. */
-  startRun(input: { scenarioId: string; seed?: number; pace?: number }): Promise<RunRecord>;
+  startRun(input: StartRunInput): Promise<RunRecord>;
+  /**
+   * Stops a RUNNING run: it becomes FAILED with the error "cancelled by request ...", and
+   * the events stored so far are kept. Refuses a run that is not RUNNING (BAD_USER_INPUT).
+   */
+  cancelRun(runId: string): RunRecord;
   getRun(id: string): RunRecord | undefined;
-  listRuns(query: { scenarioId?: string; first?: number; after?: string }): RunPage;
+  listRuns(query: { scenarioId?: Maybe<string>; first?: Maybe<number>; after?: Maybe<string> }): RunPage;
   events(runId: string, query: EventQuery): EventPage;
   violations(runId: string): readonly Violation[];
   /** Every node's state after event atSeq (the end of the run when absent). */
-  nodesAt(runId: string, atSeq?: number): Promise<readonly NodeView[]>;
+  nodesAt(runId: string, atSeq?: Maybe<number>): Promise<readonly NodeView[]>;
   /** Stored events from fromSeq on, then live ones in seq order; ends when the run ends. */
-  follow(runId: string, fromSeq?: number): AsyncIterableIterator<TraceEvent>;
+  follow(runId: string, fromSeq?: Maybe<number>): AsyncIterableIterator<TraceEvent>;
   /** How event a relates to event b (BEFORE: a happened before b), from vector clocks (src/sim/causality.ts). */
   happensBefore(runId: string, a: number, b: number): Ordering;
   /** The seqs of the stored events concurrent with event seq, ascending. */
   concurrentWith(runId: string, seq: number): readonly number[];
   close(): Promise<void>;
-}
-
-/** An error a user caused or can act on; the API maps `code` into the GraphQL error's extensions. */
-export class FaultlineError extends Error {
-  constructor(
-    readonly code: "BAD_USER_INPUT" | "NOT_FOUND" | "RUN_FAILED" | "INTERNAL",
-    message: string,
-    /** For BAD_USER_INPUT: the argument at fault (e.g. "seed"), for extensions.argumentName. */
-    readonly argumentName?: string,
-  ) {
-    super(message);
-    this.name = "FaultlineError";
-  }
 }

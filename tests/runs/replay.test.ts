@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FaultlineError } from "../../src/api/services";
+import { FaultlineError } from "../../src/runs";
 import type { TraceEvent } from "../../src/sim/types";
 import type { NodeView } from "../../src/sim/world";
 import { openDatabase } from "../../src/store/database";

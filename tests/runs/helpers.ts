@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { projectRoot } from "../../src/api/paths";
-import { createServices, type CreateServicesOptions, type Services } from "../../src/api/services";
+import { createServices, type CreateServicesOptions, type Services } from "../../src/runs";
 import type { TraceEvent } from "../../src/sim/types";
 
 /** The repository's own scenarios (the real 2PC files). */
@@ -22,10 +22,11 @@ export function servicesFor(
   const dir = options.dir ?? tempDir(t);
   const reports: string[] = [];
   const dbPath = options.dbPath ?? join(dir, "db", "faultline.db");
+  const { dir: _dir, ...rest } = options;
   const services = createServices({
+    ...rest,
     dbPath,
     scenariosDir: options.scenariosDir ?? SCENARIOS_DIR,
-    maxRunWorkers: options.maxRunWorkers,
     report: (line) => reports.push(line),
   });
   t.after(() => services.close());
@@ -71,7 +72,7 @@ export function manyTransactionsScenario(transactions: number, id = "2pc-many"):
   for (let i = 0; i < transactions; i++) {
     lines.push(`  - { at: ${i * 2}, node: coord, op: begin, args: { tx: t${i + 1} } }`);
   }
-  lines.push("limits: { maxTime: 10000000, maxEvents: 10000000 }");
+  lines.push("limits: { maxTime: 10000000, maxEvents: 1000000 }");
   return lines.join("\n") + "\n";
 }
 

@@ -1,0 +1,90 @@
+import { openStore } from "../store";
+import { WorkerRunService } from "./runs";
+import { CatalogScenarioService } from "./scenarios";
+import type { RunService, ScenarioService } from "./types";
+
+export {
+  CANCELLED_RUN_ERROR,
+  DEFAULT_MAX_PACED_RUNS,
+  DEFAULT_MAX_QUEUED_PACED_RUNS,
+  DEFAULT_MAX_QUEUED_RUNS,
+  DEFAULT_PACED_RUN_MAX_MS,
+  WorkerRunService,
+  type RunServiceOptions,
+} from "./runs";
+export { CatalogScenarioService } from "./scenarios";
+export * from "./types";
+export { ARGUMENT_RANGES, MAX_EVENTS_PAGE, MAX_PACE_MS, MAX_RUNS_PAGE, type Maybe } from "./validate";
+
+export interface CreateServicesOptions {
+  /** The SQLite file (created with its folder if missing). */
+  readonly dbPath: string;
+  /** Where scenarios/<topic>/<id>.yaml files are read from, once, now. */
+  readonly scenariosDir: string;
+  /** Warm threads for unpaced runs and replays (default FAULTLINE_RUN_WORKERS, else os.availableParallelism()). */
+  readonly maxRunWorkers?: number;
+  /** Unpaced runs and replays that may wait before BUSY (default FAULTLINE_RUN_QUEUE, else 64). */
+  readonly maxQueuedRuns?: number;
+  /** Paced runs at once (default FAULTLINE_PACED_RUNS, else 8). */
+  readonly maxPacedRuns?: number;
+  /** Paced runs that may wait before BUSY (default FAULTLINE_PACED_QUEUE, else 16). */
+  readonly maxQueuedPacedRuns?: number;
+  /** A paced run's wall-time ceiling in ms (default FAULTLINE_PACED_RUN_MAX_MS, else 600000). */
+  readonly pacedRunMaxMs?: number;
+  /** The environment the FAULTLINE_* defaults are read from (default process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Where start-up reports go, one line each (default: stderr). */
+  readonly report?: (line: string) => void;
+}
+
+export interface Services {
+  readonly scenarios: ScenarioService;
+  readonly runs: RunService;
+  /** Stops every run (they become FAILED, with their seed), ends every follower, closes the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * Everything the server and the CLI need: opens (and migrates) the database, marks
+ * runs a dead process left RUNNING as FAILED, loads the scenarios directory, and
+ * starts the run service.
+ */
+export function createServices(options: CreateServicesOptions): Services {
+  const report = options.report ?? ((line: string) => process.stderr.write(line + "\n"));
+  const { store, interruptedRuns } = openStore(options.dbPath);
+  try {
+    if (interruptedRuns > 0) {
+      report(
+        `faultline: ${interruptedRuns} run${interruptedRuns === 1 ? " was" : "s were"} still RUNNING when the last ` +
+          "server stopped; marked FAILED",
+      );
+    }
+    const scenarios = new CatalogScenarioService(store, options.scenariosDir, report);
+    const env = options.env ?? process.env;
+    const runs = new WorkerRunService({
+      store,
+      dbPath: options.dbPath,
+      scenarios,
+      maxRunWorkers: options.maxRunWorkers ?? envInt(env, "FAULTLINE_RUN_WORKERS", 1),
+      maxQueuedRuns: options.maxQueuedRuns ?? envInt(env, "FAULTLINE_RUN_QUEUE", 0),
+      maxPacedRuns: options.maxPacedRuns ?? envInt(env, "FAULTLINE_PACED_RUNS", 1),
+      maxQueuedPacedRuns: options.maxQueuedPacedRuns ?? envInt(env, "FAULTLINE_PACED_QUEUE", 0),
+      pacedRunMaxMs: options.pacedRunMaxMs ?? envInt(env, "FAULTLINE_PACED_RUN_MAX_MS", 1),
+    });
+    return { scenarios, runs, close: () => runs.close() };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+}
+
+/** An integer setting from the environment, or undefined when it is not set; a bad value stops start-up, naming it. */
+function envInt(env: Readonly<Record<string, string | undefined>>, name: string, min: number): number | undefined {
+  const text = env[name];
+  if (text === undefined || text === "") return undefined;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new Error(`faultline: ${name} must be an integer of at least ${min}; got "${text}"`);
+  }
+  return value;
+}

@@ -1,0 +1,190 @@
+import type { MessagePort } from "node:worker_threads";
+import { parseScenario } from "../scenarios/loader";
+import { formatProblem } from "../scenarios/problems";
+import { runScenario } from "../scenarios/runner";
+import type { Scenario } from "../scenarios/types";
+import type { TraceEvent } from "../sim/types";
+import type { NodeView } from "../sim/world";
+import { openTraceWriter, toEventRow, type EventRow, type Store } from "../store";
+
+/**
+ * The task module of the run engine's worker pool (piscina): one simulation per task,
+ * off the API's main thread, in a thread that stays warm between tasks (its code
+ * loaded, its database connection open, recent scenarios parsed). A "run" task streams
+ * the trace into SQLite through the thread's own connection, in batched transactions
+ * (or one event per `pace` ms of wall time for a paced run), and tells the main thread
+ * about each committed batch on the task's MessagePort; a "replay" task re-runs a stored
+ * run up to one event and returns every node's state there. Wall-clock waiting happens
+ * here, around the simulation, never inside it: the trace is the same whatever the pace.
+ */
+
+export interface RunTask {
+  readonly kind: "run";
+  readonly dbPath: string;
+  readonly runId: string;
+  readonly source: string;
+  readonly file: string;
+  readonly seed: number;
+  /** ms of wall time per event, or null to run flat out. */
+  readonly pace: number | null;
+  /** A paced run stops (FAILED) once it has taken this long in wall time, in ms. */
+  readonly maxWallMs: number;
+  readonly batchRows: number;
+  /** Int32Array over it: [0] becomes STOP_REQUESTED when the main thread wants the run to stop. */
+  readonly control: SharedArrayBuffer;
+  /** Where committed rows are announced (transferred with the task). */
+  readonly port: MessagePort;
+}
+
+export interface ReplayTask {
+  readonly kind: "replay";
+  readonly source: string;
+  readonly file: string;
+  readonly seed: number;
+  /** -1: stop before the first event (the nodes as they start). */
+  readonly stopAtSeq: number;
+}
+
+export type WorkerTask = RunTask | ReplayTask;
+
+/** What a run task posts on its port while it runs. */
+export type RunMessage =
+  /** The task has begun in a worker (it is no longer waiting in the queue). */
+  | { readonly type: "started" }
+  /** These rows are committed: the main thread may announce them. */
+  | { readonly type: "events"; readonly rows: readonly EventRow[] };
+
+/** How a run task ended. COMPLETED is stored by the task itself, in the transaction of its last rows. */
+export type RunOutcome =
+  | { readonly type: "completed" }
+  | { readonly type: "failed"; readonly reason: "stopped" | "ceiling" | "error"; readonly message: string };
+
+export interface ReplayResult {
+  readonly nodes: readonly NodeView[];
+  /** The replayed event at stopAtSeq, for the main thread to compare with the stored one. */
+  readonly event: TraceEvent | null;
+}
+
+export const STOP_REQUESTED = 1;
+
+class Stop extends Error {
+  constructor(
+    readonly reason: "stopped" | "ceiling",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Parsed scenarios by file and source: a warm thread parses a scenario's YAML once, not once per run. */
+const parsed = new Map<string, Scenario>();
+const MAX_PARSED = 64;
+/** This thread's connection per database file, opened on its first run and kept. */
+const writers = new Map<string, Store>();
+
+function parse(task: WorkerTask): Scenario {
+  const key = `${task.file}\u0000${task.source}`;
+  const cached = parsed.get(key);
+  if (cached !== undefined) return cached;
+  const result = parseScenario(task.source, task.file);
+  if (!result.ok) {
+    throw new Error(`the stored scenario no longer parses: ${result.problems.map(formatProblem).join("; ")}`);
+  }
+  if (parsed.size >= MAX_PARSED) parsed.delete(parsed.keys().next().value as string);
+  parsed.set(key, result.scenario);
+  return result.scenario;
+}
+
+function writerFor(dbPath: string): Store {
+  let store = writers.get(dbPath);
+  if (store === undefined || !store.db.open) {
+    store = openTraceWriter(dbPath);
+    writers.set(dbPath, store);
+  }
+  return store;
+}
+
+function run(task: RunTask): RunOutcome {
+  const control = new Int32Array(task.control);
+  const post = (message: RunMessage): void => task.port.postMessage(message);
+  const stopRequested = (): boolean => Atomics.load(control, 0) === STOP_REQUESTED;
+  post({ type: "started" });
+  try {
+    if (stopRequested()) throw new Stop("stopped", "stopped before it began");
+    const store = writerFor(task.dbPath);
+    const scenario = parse(task);
+    let nextSeq = 0;
+    let batch: EventRow[] = [];
+    const started = Date.now();
+    const onEvent =
+      task.pace === null
+        ? (event: TraceEvent): void => {
+            batch.push(toEventRow(event));
+            if (batch.length >= task.batchRows) {
+              if (stopRequested()) throw new Stop("stopped", "stopped");
+              nextSeq = store.appendEvents(task.runId, nextSeq, batch);
+              post({ type: "events", rows: batch });
+              batch = [];
+            }
+          }
+        : (event: TraceEvent): void => {
+            // Event n is released at started + n * pace, so the pace does not drift.
+            const pace = task.pace as number;
+            const due = started + event.seq * pace;
+            if (due - started > task.maxWallMs) {
+              throw new Stop(
+                "ceiling",
+                `the paced run reached the wall-time ceiling of ${task.maxWallMs} ms after ${event.seq} events`,
+              );
+            }
+            for (;;) {
+              if (stopRequested()) throw new Stop("stopped", "stopped");
+              const wait = due - Date.now();
+              if (wait <= 0) break;
+              Atomics.wait(control, 0, 0, wait);
+            }
+            const row = toEventRow(event);
+            nextSeq = store.appendEvents(task.runId, nextSeq, [row]);
+            post({ type: "events", rows: [row] });
+          };
+    const result = runScenario(scenario, { seed: task.seed, keepEvents: false, onEvent });
+    if (stopRequested()) throw new Stop("stopped", "stopped");
+    store.completeRun(task.runId, nextSeq, batch, result.violations, {
+      eventCount: result.eventCount,
+      traceHash: result.traceHash,
+      stopReason: result.stopReason,
+      finalNodes: JSON.stringify(result.nodes),
+      finishedAt: new Date().toISOString(),
+    });
+    if (batch.length > 0) post({ type: "events", rows: batch });
+    return { type: "completed" };
+  } catch (error) {
+    if (error instanceof Stop) return { type: "failed", reason: error.reason, message: error.message };
+    return { type: "failed", reason: "error", message: describeError(error) };
+  } finally {
+    task.port.close();
+  }
+}
+
+function replay(task: ReplayTask): ReplayResult {
+  const scenario = parse(task);
+  let captured: TraceEvent | null = null;
+  const result = runScenario(scenario, {
+    seed: task.seed,
+    keepEvents: false,
+    stopAtSeq: task.stopAtSeq,
+    onEvent: (event) => {
+      if (event.seq === task.stopAtSeq) captured = event;
+    },
+  });
+  return { nodes: result.nodes, event: captured };
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** piscina calls this for every task. A replay that throws rejects the task; a run always resolves with its outcome. */
+export default function runTask(task: WorkerTask): RunOutcome | ReplayResult {
+  return task.kind === "run" ? run(task) : replay(task);
+}

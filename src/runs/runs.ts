@@ -1,0 +1,431 @@
+import { randomUUID } from "node:crypto";
+import { availableParallelism } from "node:os";
+import { MessageChannel } from "node:worker_threads";
+import { compareEvents, type Ordering } from "../sim/causality";
+import type { TraceEvent, Violation } from "../sim/types";
+import { canonicalEventLine, type NodeView } from "../sim/world";
+import { EVENT_BATCH_ROWS, type Store, type StoredRun } from "../store";
+import { FaultlineError } from "./errors";
+import { Follower, LiveRun } from "./follower";
+import { TaskPool } from "./pool";
+import { STOP_REQUESTED, type ReplayResult, type RunMessage, type RunOutcome, type RunTask } from "./run-worker";
+import type { EventPage, EventQuery, RunPage, RunRecord, RunService, ScenarioService, StartRunInput } from "./types";
+import {
+  ARGUMENT_RANGES,
+  badArgument,
+  decodeRunCursor,
+  DEFAULT_EVENTS_PAGE,
+  DEFAULT_RUNS_PAGE,
+  encodeRunCursor,
+  MAX_EVENTS_PAGE,
+  optionalInt,
+  optionalKinds,
+  optionalName,
+  requiredInt,
+  requiredName,
+  type Maybe,
+} from "./validate";
+
+export { MAX_EVENTS_PAGE, MAX_PACE_MS, MAX_RUNS_PAGE } from "./validate";
+
+export interface RunServiceOptions {
+  readonly store: Store;
+  /** The database file, which each worker thread opens for itself. */
+  readonly dbPath: string;
+  readonly scenarios: ScenarioService;
+  /** Warm threads for unpaced runs and replays (default: os.availableParallelism()). */
+  readonly maxRunWorkers?: number;
+  /** Unpaced runs and replays that may wait for a thread before the engine answers BUSY (default 64). */
+  readonly maxQueuedRuns?: number;
+  /** Paced runs at once, each on its own mostly sleeping thread (default 8). */
+  readonly maxPacedRuns?: number;
+  /** Paced runs that may wait for a thread before the engine answers BUSY (default 16). */
+  readonly maxQueuedPacedRuns?: number;
+  /** The wall time a paced run may take before it is stopped and FAILED, in ms (default 10 minutes). */
+  readonly pacedRunMaxMs?: number;
+  /** Trace rows per write transaction (default EVENT_BATCH_ROWS). */
+  readonly batchRows?: number;
+  /** How often follow() looks for new events of a run that another process is running, in ms (default 250). */
+  readonly pollMs?: number;
+  /** How long close() lets running tasks stop by themselves before their threads are terminated, in ms (default 2000). */
+  readonly stopGraceMs?: number;
+}
+
+export const DEFAULT_MAX_QUEUED_RUNS = 64;
+export const DEFAULT_MAX_PACED_RUNS = 8;
+export const DEFAULT_MAX_QUEUED_PACED_RUNS = 16;
+export const DEFAULT_PACED_RUN_MAX_MS = 600_000;
+/** The error of a run cancelled by cancelRun (it is FAILED with this, its stored events kept). */
+export const CANCELLED_RUN_ERROR = "cancelled by request";
+
+/** A run task of this process that has not ended. */
+interface Execution {
+  readonly control: Int32Array;
+  readonly abort: AbortController;
+  /** The task has begun in a thread (until then, aborting it just takes it out of the queue). */
+  started: boolean;
+}
+
+/**
+ * Runs, their traces and their live followers. Every simulation runs on a warm thread
+ * of a piscina pool, so the API's event loop keeps answering while a large run is
+ * simulated and written: unpaced runs and replays share one pool sized to the machine,
+ * with one bounded queue; paced runs, which mostly sleep between events, have a pool
+ * of their own with its own bound and a wall-time ceiling, so slow paced runs can
+ * never hold the threads everyone else needs. A full queue answers BUSY with when to
+ * retry. The main thread only reads the database and relays what workers announce.
+ */
+export class WorkerRunService implements RunService {
+  private readonly store: Store;
+  private readonly dbPath: string;
+  private readonly scenarios: ScenarioService;
+  private readonly runPool: TaskPool;
+  private readonly pacedPool: TaskPool;
+  private readonly pacedRunMaxMs: number;
+  private readonly batchRows: number;
+  private readonly pollMs: number;
+  private readonly stopGraceMs: number;
+  /** Runs of this process that have not ended, by id: their followers are fed from worker messages. */
+  private readonly live = new Map<string, LiveRun>();
+  private readonly running = new Map<string, Execution>();
+  /** Every run's execution (queued or in a worker), so close() can wait for all of them. */
+  private readonly executions = new Set<Promise<void>>();
+  private readonly followers = new Set<Follower>();
+  private closing: Promise<void> | undefined;
+
+  constructor(options: RunServiceOptions) {
+    this.store = options.store;
+    this.dbPath = options.dbPath;
+    this.scenarios = options.scenarios;
+    this.pacedRunMaxMs = options.pacedRunMaxMs ?? DEFAULT_PACED_RUN_MAX_MS;
+    this.batchRows = options.batchRows ?? EVENT_BATCH_ROWS;
+    this.pollMs = options.pollMs ?? 250;
+    this.stopGraceMs = options.stopGraceMs ?? 2_000;
+    this.runPool = new TaskPool({
+      name: "run",
+      warm: true,
+      threads: options.maxRunWorkers ?? defaultThreads(),
+      maxQueue: options.maxQueuedRuns ?? DEFAULT_MAX_QUEUED_RUNS,
+      threadsVariable: "FAULTLINE_RUN_WORKERS",
+      queueVariable: "FAULTLINE_RUN_QUEUE",
+      typicalTaskMs: 20,
+    });
+    this.pacedPool = new TaskPool({
+      name: "paced run",
+      warm: false,
+      threads: options.maxPacedRuns ?? DEFAULT_MAX_PACED_RUNS,
+      maxQueue: options.maxQueuedPacedRuns ?? DEFAULT_MAX_QUEUED_PACED_RUNS,
+      threadsVariable: "FAULTLINE_PACED_RUNS",
+      queueVariable: "FAULTLINE_PACED_QUEUE",
+      typicalTaskMs: this.pacedRunMaxMs,
+    });
+  }
+
+  async startRun(input: StartRunInput): Promise<RunRecord> {
+    this.assertOpen();
+    const scenarioId = requiredName("scenarioId", input.scenarioId);
+    const seed = optionalInt("seed", input.seed, ARGUMENT_RANGES.seed);
+    const pace = optionalInt("pace", input.pace, ARGUMENT_RANGES.pace);
+    const scenario = this.scenarios.get(scenarioId);
+    if (scenario === undefined) {
+      throw new FaultlineError("NOT_FOUND", `There is no scenario with id "${scenarioId}".`);
+    }
+    const pool = pace === undefined ? this.runPool : this.pacedPool;
+    pool.assertRoom();
+    const runId = randomUUID();
+    const task: Omit<RunTask, "control" | "port"> = {
+      kind: "run",
+      dbPath: this.dbPath,
+      runId,
+      source: scenario.source,
+      file: scenario.file,
+      seed: seed ?? scenario.spec.seed,
+      pace: pace ?? null,
+      maxWallMs: this.pacedRunMaxMs,
+      batchRows: this.batchRows,
+    };
+    this.store.runs.insert({
+      id: runId,
+      scenarioId: scenario.id,
+      seed: task.seed,
+      pace: task.pace,
+      scenarioSource: scenario.source,
+      scenarioFile: scenario.file,
+      createdAt: new Date().toISOString(),
+    });
+    const live = new LiveRun();
+    this.live.set(runId, live);
+    const execution = this.execute(pool, task, live).finally(() => {
+      this.executions.delete(execution);
+    });
+    this.executions.add(execution);
+    if (pace === undefined) await execution;
+    return this.record(runId);
+  }
+
+  cancelRun(runIdArgument: string): RunRecord {
+    this.assertOpen();
+    const runId = requiredName("runId", runIdArgument);
+    const run = this.requireRun(runId);
+    if (run.status !== "RUNNING") {
+      throw badArgument("runId", `names run ${runId}, which is ${run.status}: only a RUNNING run can be cancelled.`);
+    }
+    // The store first: a worker's next append or completion then fails (the run is no
+    // longer RUNNING), so this also stops a run that another process on the same file runs.
+    const stored = this.store.events.lastSeq(runId) + 1;
+    this.store.runs.fail(
+      runId,
+      `${CANCELLED_RUN_ERROR} after ${stored} stored events (reproduce with seed=${run.seed})`,
+    );
+    const execution = this.running.get(runId);
+    if (execution !== undefined) stop(execution);
+    return this.record(runId);
+  }
+
+  getRun(idArgument: string): RunRecord | undefined {
+    const id = requiredName("id", idArgument);
+    const run = this.store.runs.get(id);
+    return run === undefined ? undefined : toRecord(run);
+  }
+
+  listRuns(query: { scenarioId?: Maybe<string>; first?: Maybe<number>; after?: Maybe<string> }): RunPage {
+    const scenarioId = optionalName("scenarioId", query.scenarioId);
+    const first = optionalInt("first", query.first, ARGUMENT_RANGES.runsFirst) ?? DEFAULT_RUNS_PAGE;
+    const beforeNumber = decodeRunCursor(query.after);
+    const rows = this.store.runs.list({ scenarioId, beforeNumber, limit: first + 1 });
+    const page = rows.slice(0, first);
+    const last = page[page.length - 1];
+    return {
+      runs: page.map(toRecord),
+      endCursor: last === undefined ? null : encodeRunCursor(last.number),
+      hasNextPage: rows.length > first,
+      totalCount: this.store.runs.count(scenarioId),
+    };
+  }
+
+  events(runId: string, query: EventQuery): EventPage {
+    const first = optionalInt("first", query.first, ARGUMENT_RANGES.eventsFirst) ?? DEFAULT_EVENTS_PAGE;
+    const after = optionalInt("after", query.after, ARGUMENT_RANGES.after);
+    const node = optionalName("node", query.node);
+    const kinds = optionalKinds(query.kinds);
+    this.requireRun(runId);
+    const rows = this.store.events.page(runId, { after, limit: first + 1, node, kinds });
+    const events = rows.slice(0, first);
+    const last = events[events.length - 1];
+    return { events, nextCursor: last === undefined ? null : last.seq, hasMore: rows.length > first };
+  }
+
+  violations(runId: string): readonly Violation[] {
+    this.requireRun(runId);
+    return this.store.violations.list(runId);
+  }
+
+  happensBefore(runId: string, a: number, b: number): Ordering {
+    const first = requiredInt("a", a, ARGUMENT_RANGES.seq);
+    const second = requiredInt("b", b, ARGUMENT_RANGES.seq);
+    this.requireRun(runId);
+    return compareEvents(this.requireEvent(runId, first, "a"), this.requireEvent(runId, second, "b"));
+  }
+
+  concurrentWith(runId: string, seqArgument: number): readonly number[] {
+    const seq = requiredInt("seq", seqArgument, ARGUMENT_RANGES.seq);
+    this.requireRun(runId);
+    const event = this.requireEvent(runId, seq, "seq");
+    const found: number[] = [];
+    // Stored events in seq order, a page at a time, so a long trace is never held whole.
+    for (let from = 0; ;) {
+      const page = this.store.events.range(runId, from, MAX_EVENTS_PAGE);
+      for (const other of page) if (compareEvents(event, other) === "CONCURRENT") found.push(other.seq);
+      const last = page[page.length - 1];
+      if (last === undefined || page.length < MAX_EVENTS_PAGE) return found;
+      from = last.seq + 1;
+    }
+  }
+
+  async nodesAt(runId: string, atSeqArgument?: Maybe<number>): Promise<readonly NodeView[]> {
+    const run = this.requireRun(runId);
+    // atSeq's range is the run's own: 0 to its last stored seq.
+    const atSeq = atSeqArgument ?? undefined;
+    const source = this.store.runs.source(runId);
+    if (source === undefined) throw new FaultlineError("NOT_FOUND", `There is no run with id "${runId}".`);
+    let stopAtSeq: number;
+    if (atSeq === undefined) {
+      if (source.finalNodes !== null) return JSON.parse(source.finalNodes) as NodeView[];
+      // Not completed: the state after the last stored event (the nodes as they start when there is none).
+      stopAtSeq = run.eventCount - 1;
+    } else {
+      if (run.eventCount === 0) throw badArgument("atSeq", `cannot be used yet: run ${runId} has no events.`);
+      stopAtSeq = requiredInt("atSeq", atSeq, { min: 0, max: run.eventCount - 1 });
+    }
+    const stored = stopAtSeq < 0 ? undefined : this.store.events.get(runId, stopAtSeq);
+    if (stopAtSeq >= 0 && stored === undefined) {
+      throw new FaultlineError("INTERNAL", `Run ${runId} has no stored event ${stopAtSeq}.`);
+    }
+    const file = source.scenarioFile ?? this.guessScenarioFile(run.scenarioId);
+    let replayed: ReplayResult;
+    try {
+      replayed = await this.runPool.run<ReplayResult>({
+        kind: "replay",
+        source: source.scenarioSource,
+        file,
+        seed: source.seed,
+        stopAtSeq,
+      });
+    } catch (error) {
+      if (error instanceof FaultlineError) throw error;
+      const why = this.closing === undefined ? describeError(error) : "the server is shutting down";
+      throw new FaultlineError("INTERNAL", `The replay failed: ${why} (reproduce with seed=${source.seed})`);
+    }
+    if (stored !== undefined) {
+      // The trace is a pure function of scenario and seed, so the replay must meet the stored event exactly.
+      const expected = canonicalEventLine(stored);
+      const found = replayed.event === null ? "nothing" : canonicalEventLine(replayed.event);
+      if (found !== expected) {
+        throw new FaultlineError(
+          "INTERNAL",
+          `Replay diverged: run ${runId} (seed=${source.seed}) stored event ${stopAtSeq} as ${expected.trim()}, ` +
+            `but replaying it gave ${found.trim()}. The protocol code has changed since the run was made.`,
+        );
+      }
+    }
+    return replayed.nodes;
+  }
+
+  follow(runId: string, fromSeqArgument?: Maybe<number>): AsyncIterableIterator<TraceEvent> {
+    this.assertOpen();
+    const from = optionalInt("fromSeq", fromSeqArgument, ARGUMENT_RANGES.seq) ?? 0;
+    this.requireRun(runId);
+    // Subscribe to the live feed before anything is read from the store: an event
+    // announced while stored ones are being read is then buffered, never missed.
+    const follower = new Follower(this.store, runId, from, this.live.get(runId), this.pollMs, (done) => {
+      this.followers.delete(done);
+    });
+    this.followers.add(follower);
+    return follower;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private async shutDown(): Promise<void> {
+    for (const execution of this.running.values()) stop(execution);
+    const stopped = Promise.allSettled([...this.executions]);
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, this.stopGraceMs).unref());
+    await Promise.race([stopped, grace]);
+    await Promise.allSettled([this.runPool.destroy(), this.pacedPool.destroy()]);
+    await stopped;
+    for (const follower of this.followers) follower.finish();
+    for (const live of this.live.values()) live.end();
+    this.store.close();
+  }
+
+  private async execute(pool: TaskPool, task: Omit<RunTask, "control" | "port">, live: LiveRun): Promise<void> {
+    const execution: Execution = {
+      control: new Int32Array(new SharedArrayBuffer(4)),
+      abort: new AbortController(),
+      started: false,
+    };
+    this.running.set(task.runId, execution);
+    const channel = new MessageChannel();
+    channel.port1.on("message", (message: RunMessage) => {
+      if (message.type === "started") execution.started = true;
+      else live.publish(message.rows);
+    });
+    let failure: string | undefined;
+    try {
+      const outcome = await pool.run<RunOutcome>(
+        { ...task, control: execution.control.buffer as SharedArrayBuffer, port: channel.port2 },
+        { transferList: [channel.port2], signal: execution.abort.signal },
+      );
+      if (outcome.type === "failed") {
+        failure = outcome.reason === "stopped" ? "the server shut down before the run finished" : outcome.message;
+      }
+    } catch (error) {
+      failure = execution.abort.signal.aborted
+        ? "the server shut down before the run could start"
+        : `the simulation worker failed: ${describeError(error)}`;
+    } finally {
+      channel.port1.close();
+      this.running.delete(task.runId);
+    }
+    try {
+      // The database says whether the run completed: the worker marks it COMPLETED in the
+      // transaction that stores its last events. Anything else (unless cancelled) is a failure.
+      if (this.store.db.open && this.store.runs.get(task.runId)?.status === "RUNNING") {
+        this.store.runs.fail(
+          task.runId,
+          `${failure ?? "the run ended without completing"} (reproduce with seed=${task.seed})`,
+        );
+      }
+    } finally {
+      // Followers read what is left from the store, then end.
+      this.live.delete(task.runId);
+      live.end();
+    }
+  }
+
+  private requireRun(runIdArgument: string): StoredRun {
+    const runId = requiredName("runId", runIdArgument);
+    const run = this.store.runs.get(runId);
+    if (run === undefined) throw new FaultlineError("NOT_FOUND", `There is no run with id "${runId}".`);
+    return run;
+  }
+
+  private requireEvent(runId: string, seq: number, argument: string): TraceEvent {
+    const event = this.store.events.get(runId, seq);
+    if (event !== undefined) return event;
+    const count = this.store.events.count(runId);
+    const range = count === 0 ? "it has no events yet" : `its events run from seq 0 to ${count - 1}`;
+    throw badArgument(argument, `names no event: run "${runId}" has no event with seq ${seq}; ${range}.`);
+  }
+
+  private record(runId: string): RunRecord {
+    return toRecord(this.requireRun(runId));
+  }
+
+  /** For runs stored before the scenario's file was recorded: where the catalog would have found it. */
+  private guessScenarioFile(scenarioId: string): string {
+    const scenario = this.store.scenarios.get(scenarioId);
+    return `${scenario?.topic ?? "unknown"}/${scenarioId}.yaml`;
+  }
+
+  private assertOpen(): void {
+    if (this.closing !== undefined) throw new FaultlineError("INTERNAL", "The server is shutting down.");
+  }
+}
+
+/** Asks a run's task to stop: a running one at its next batch or paced event, a queued one at once. */
+function stop(execution: Execution): void {
+  Atomics.store(execution.control, 0, STOP_REQUESTED);
+  Atomics.notify(execution.control, 0);
+  if (!execution.started) execution.abort.abort();
+}
+
+/** One warm thread per core the machine gives this process. */
+function defaultThreads(): number {
+  return Math.max(1, availableParallelism());
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function toRecord(run: StoredRun): RunRecord {
+  return {
+    id: run.id,
+    scenarioId: run.scenarioId,
+    seed: run.seed,
+    status: run.status,
+    eventCount: run.eventCount,
+    traceHash: run.traceHash,
+    stopReason: run.stopReason,
+    error: run.error,
+    pace: run.pace,
+    createdAt: run.createdAt,
+    finishedAt: run.finishedAt,
+  };
+}
