@@ -149,7 +149,10 @@ function startCompensating(
 ): void {
   record.status = "COMPENSATING";
   record.reason = reason;
-  record.toUndo = [...(also === null ? [] : [also]), ...[...record.done].reverse()];
+  // The done steps are undone in reverse order. A step that never answered comes last:
+  // its outcome is unknown, so it is cancelled too (harmless if it never ran, and it
+  // makes a late copy of the step refuse), but the others need not wait for it.
+  record.toUndo = [...[...record.done].reverse(), ...(also === null ? [] : [also])];
   log(ctx, id, record);
   ctx.stateChange(
     `${ctx.node} logs that ${id} must be compensated (${reason}); ${record.toUndo.length === 0 ? "nothing was done, so nothing is undone" : `it will undo ${list(record.toUndo)}, in that order`}.`,
