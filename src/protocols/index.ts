@@ -4,6 +4,7 @@ import { twoPhaseCommit } from "./two-phase-commit";
 import { crdt } from "./crdt";
 import { clocks } from "./clocks";
 import { saga } from "./saga";
+import { isolation } from "./isolation";
 
 /** A protocol with its config and state types erased, as the registry holds it. */
 export type AnyProtocol = Protocol<unknown, unknown>;
@@ -23,6 +24,7 @@ export const PROTOCOLS: ReadonlyMap<string, AnyProtocol> = new Map<string, AnyPr
   ["crdt", erase(crdt)],
   ["clocks", erase(clocks)],
   ["saga", erase(saga)],
+  ["isolation", erase(isolation)],
 ]);
 
 export function getProtocol(name: string): AnyProtocol | undefined {
