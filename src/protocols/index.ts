@@ -3,6 +3,8 @@ import { raft } from "./raft";
 import { twoPhaseCommit } from "./two-phase-commit";
 import { crdt } from "./crdt";
 import { clocks } from "./clocks";
+import { saga } from "./saga";
+import { isolation } from "./isolation";
 
 /** A protocol with its config and state types erased, as the registry holds it. */
 export type AnyProtocol = Protocol<unknown, unknown>;
@@ -21,6 +23,8 @@ export const PROTOCOLS: ReadonlyMap<string, AnyProtocol> = new Map<string, AnyPr
   ["raft", erase(raft)],
   ["crdt", erase(crdt)],
   ["clocks", erase(clocks)],
+  ["saga", erase(saga)],
+  ["isolation", erase(isolation)],
 ]);
 
 export function getProtocol(name: string): AnyProtocol | undefined {
