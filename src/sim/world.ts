@@ -64,6 +64,26 @@ export interface SimulationOptions {
   readonly onEvent?: (event: TraceEvent) => void;
   /** Stop right after the event with this seq has been recorded and its step has finished. */
   readonly stopAtSeq?: number;
+  /**
+   * Called after the nodes start and after every step that recorded events, with the
+   * seq of the last event so far and lazy readers of the state at that point (what a
+   * stopAtSeq replay to any seq of the step would show), so that one replay can serve
+   * many snapshots (src/explore/timeline.ts).
+   */
+  readonly onStep?: (lastSeq: number, reader: StepReader) => void;
+}
+
+/** A timer a node has set and not yet seen fire or cancelled: its virtual-time deadline. */
+export interface TimerView {
+  readonly node: string;
+  readonly name: string;
+  readonly deadline: number;
+}
+
+/** What onStep can read of the world between steps (read only; each call copies). */
+export interface StepReader {
+  views(): NodeView[];
+  timers(): TimerView[];
 }
 
 export interface NodeView {
@@ -94,6 +114,8 @@ interface NodeRecord<State> {
   state: State | undefined;
   durable: Map<string, Json>;
   timers: Map<string, number>;
+  /** Each set timer's deadline, by timer id (read only through onStep; stale ids are ignored). */
+  deadlines: Map<number, number>;
   lamport: number;
   vclock: Record<string, number>;
   clockOffset: number;
@@ -169,6 +191,7 @@ export class Simulation<Config, State> {
         state: undefined,
         durable: new Map(),
         timers: new Map(),
+        deadlines: new Map(),
         lamport: 0,
         vclock: {},
         clockOffset: clock?.offset ?? 0,
@@ -192,6 +215,8 @@ export class Simulation<Config, State> {
     }
     for (const item of this.spec.workload) this.arm(item.trigger, () => this.scheduleClient(item));
     for (const fault of this.spec.faults) this.arm(fault.trigger, () => this.applyFault(fault.action));
+    const reader: StepReader = { views: () => this.views(), timers: () => this.timerViews() };
+    if (this.options.onStep !== undefined && this.seq > 0) this.options.onStep(this.seq - 1, reader);
     let stopReason: StopReason = "quiescent";
     let stopMessage = "the run stopped because nothing was left to happen: no message in flight, no timer set";
     for (;;) {
@@ -222,7 +247,10 @@ export class Simulation<Config, State> {
       this.now = next.time;
       const stepStart = this.seq;
       this.step(next.item);
-      if (this.seq > stepStart) this.runCheckers(false);
+      if (this.seq > stepStart) {
+        this.runCheckers(false);
+        this.options.onStep?.(this.seq - 1, reader);
+      }
     }
     this.stopped = true;
     if (stopReason !== "stopAtSeq") {
@@ -249,6 +277,17 @@ export class Simulation<Config, State> {
       up: node.up,
       state: node.up && node.state !== undefined ? cloneJson(this.protocol.view(node.state)) : null,
     }));
+  }
+
+  private timerViews(): TimerView[] {
+    const timers: TimerView[] = [];
+    for (const node of this.nodes.values()) {
+      for (const [name, id] of node.timers) {
+        const deadline = node.deadlines.get(id);
+        if (deadline !== undefined) timers.push({ node: node.name, name, deadline });
+      }
+    }
+    return timers;
   }
 
   // ---------------------------------------------------------------- steps
@@ -723,6 +762,7 @@ export class Simulation<Config, State> {
         }
         const timerId = this.nextTimerId++;
         node.timers.set(name, timerId);
+        if (this.options.onStep !== undefined) node.deadlines.set(timerId, this.now + delay);
         this.scheduler.schedule(this.now + delay, { type: "timer", node: node.name, name, timerId, payload });
       },
       cancelTimer: (name) => {
