@@ -561,6 +561,7 @@ export class Simulation<Config, State> {
     node.state = undefined;
     node.ctx = undefined;
     node.timers.clear();
+    node.deadlines.clear();
     this.recordLocal(
       node,
       "CRASH",
@@ -761,8 +762,12 @@ export class Simulation<Config, State> {
           );
         }
         const timerId = this.nextTimerId++;
+        if (this.options.onStep !== undefined) {
+          const replaced = node.timers.get(name);
+          if (replaced !== undefined) node.deadlines.delete(replaced);
+          node.deadlines.set(timerId, this.now + delay);
+        }
         node.timers.set(name, timerId);
-        if (this.options.onStep !== undefined) node.deadlines.set(timerId, this.now + delay);
         this.scheduler.schedule(this.now + delay, { type: "timer", node: node.name, name, timerId, payload });
       },
       cancelTimer: (name) => {
