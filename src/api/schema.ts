@@ -2,6 +2,7 @@ import "reflect-metadata";
 import { createPubSub } from "@graphql-yoga/subscription";
 import { type GraphQLSchema, lexicographicSortSchema, printSchema } from "graphql";
 import { buildSchema } from "type-graphql";
+import { ExploreResolver } from "./resolvers/explore";
 import { LinearizabilityResolver } from "./resolvers/linearizability";
 import { RunEventsResolver } from "./resolvers/run-events";
 import { RunResolver } from "./resolvers/run";
@@ -25,6 +26,7 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
       SerializabilityResolver,
       RunSerializabilityResolver,
       LinearizabilityResolver,
+      ExploreResolver,
     ],
     // type-graphql 2.0.0-rc.4 insists on a pubSub whenever the schema has a
     // subscription, even one with its own `subscribe` (runEvents follows the run

@@ -6,6 +6,9 @@ import type { Scenario } from "./types";
 import { SCENARIO_LIMITS } from "./limits";
 import { PROTOCOLS } from "../protocols";
 
+/** scenarios/topics.yaml: the course structure, read by src/explore/topics.ts, not a scenario. */
+export const TOPICS_FILE = "topics.yaml";
+
 export interface Catalog {
   /** Every scenario that loaded, in file order (sorted by relative path). */
   readonly scenarios: Scenario[];
@@ -34,6 +37,8 @@ export function loadScenarioDirectory(dir: string, protocols: ProtocolLookup = P
   const byId = new Map<string, string>();
   const listing = yamlFiles(root, "", 0, problems);
   for (const file of listing) {
+    // The course's topics (src/explore/topics.ts) live beside the topic folders.
+    if (file === TOPICS_FILE) continue;
     const source = readScenarioFile(root, file, problems);
     if (source === undefined) continue;
     if (!file.includes("/")) {

@@ -38,6 +38,9 @@ export function createContext<Config, State>(core: Core<Config, State>, node: No
         );
       }
       const timerId = core.nextTimerId();
+      const replaced = node.timers.get(name);
+      if (replaced !== undefined) node.deadlines.delete(replaced);
+      node.deadlines.set(timerId, core.now + delay);
       node.timers.set(name, timerId);
       core.schedule(core.now + delay, { type: "timer", node: node.name, name, timerId, payload });
     },

@@ -54,6 +54,8 @@ export interface NodeRecord<State> {
   durable: Map<string, Json>;
   /** The live timer of each name: its id (a scheduled timer with another id is stale). */
   timers: Map<string, number>;
+  /** Each live timer's virtual-time deadline, by timer id (what a timeline draws as a countdown). */
+  deadlines: Map<number, number>;
   lamport: number;
   vclock: Record<string, number>;
   clockOffset: number;

@@ -18,6 +18,7 @@ export function createNode<State>(name: string, spec: SimulationSpec): NodeRecor
     state: undefined,
     durable: new Map(),
     timers: new Map(),
+    deadlines: new Map(),
     lamport: 0,
     vclock: {},
     clockOffset: clock?.offset ?? 0,
@@ -50,6 +51,7 @@ export function crash<Config, State>(core: Core<Config, State>, name: string): v
   node.state = undefined;
   node.ctx = undefined;
   node.timers.clear();
+  node.deadlines.clear();
   endPauseByCrash(core, node);
   assert(node.timers.size === 0, `a crashed node has no timers (${name})`);
   const crashData: CrashData = { node: name, durableKeys: [...node.durable.keys()], ...causeField(core.cause()) };

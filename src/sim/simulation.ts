@@ -21,6 +21,26 @@ export interface SimulationOptions extends TraceOptions {
   readonly stopAtSeq?: number;
   /** Tighter (or looser) bounds than CORE_LIMITS, e.g. to show a limit in a test. */
   readonly limits?: Partial<CoreLimits>;
+  /**
+   * Called after the nodes start and after every step that recorded events, with the
+   * seq of the last event so far and lazy readers of the state at that point (what a
+   * stopAtSeq replay to that seq would show), so one replay can serve many snapshots
+   * (src/explore/timeline.ts).
+   */
+  readonly onStep?: (lastSeq: number, reader: StepReader) => void;
+}
+
+/** A timer a node has set and not yet seen fire or cancelled: its virtual-time deadline. */
+export interface TimerView {
+  readonly node: string;
+  readonly name: string;
+  readonly deadline: number;
+}
+
+/** What onStep can read of the world between steps (read only; each call copies). */
+export interface StepReader {
+  views(): NodeView[];
+  timers(): TimerView[];
 }
 
 export interface NodeView {
@@ -119,6 +139,9 @@ export class Simulation<Config, State> implements Core<Config, State> {
     for (const node of this.nodes.values()) start(this, node);
     for (const item of this.spec.workload) this.triggers.arm(item.trigger, () => startRequest(this, item));
     for (const fault of this.spec.faults) this.triggers.arm(fault.trigger, () => applyFault(this, fault.action));
+    const onStep = this.options.onStep;
+    const reader: StepReader = { views: () => this.views(), timers: () => this.timerViews() };
+    if (onStep !== undefined && this.trace.count > 0) onStep(this.trace.count - 1, reader);
     let stopReason: StopReason = "quiescent";
     let stopMessage = "the run stopped because nothing was left to happen: no message in flight, no timer set";
     for (;;) {
@@ -160,7 +183,10 @@ export class Simulation<Config, State> implements Core<Config, State> {
       this.step(next.item);
       assert(this.trace.count >= stepStart, "seq only grows: a step never removes events");
       this.network.check();
-      if (this.trace.count > stepStart) this.checking.run(this.time, false);
+      if (this.trace.count > stepStart) {
+        this.checking.run(this.time, false);
+        onStep?.(this.trace.count - 1, reader);
+      }
     }
     this.ended = true;
     if (stopReason !== "stopAtSeq") {
@@ -186,6 +212,17 @@ export class Simulation<Config, State> implements Core<Config, State> {
       nodes: this.views(),
       pendingRequests: [...this.clients.open.keys()],
     };
+  }
+
+  private timerViews(): TimerView[] {
+    const timers: TimerView[] = [];
+    for (const node of this.nodes.values()) {
+      for (const [name, id] of node.timers) {
+        const deadline = node.deadlines.get(id);
+        if (deadline !== undefined) timers.push({ node: node.name, name, deadline });
+      }
+    }
+    return timers;
   }
 
   views(): NodeView[] {

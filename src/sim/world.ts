@@ -13,5 +13,12 @@
  *   checking.ts    running the protocol's checkers after every step
  *   limits.ts      named bounds on every queue; assert.ts the core's assertions
  */
-export { Simulation, type NodeView, type SimulationOptions, type SimulationResult } from "./simulation";
+export {
+  Simulation,
+  type NodeView,
+  type SimulationOptions,
+  type SimulationResult,
+  type StepReader,
+  type TimerView,
+} from "./simulation";
 export { canonicalEventLine, hashEvents } from "./trace";

@@ -54,5 +54,6 @@ export const isolation: Protocol<IsolationConfig, IsolationState> = {
     for (const [id, txn] of Object.entries(state.txns)) txns[id] = txn.status;
     return { role: "store", node: state.node, isolation: state.config.isolation, data, txns };
   },
+  invariants: [],
   checkers: () => [],
 };

@@ -1,6 +1,6 @@
 import type { JsonObject } from "../../sim/json";
 import type { Protocol } from "../../sim/types";
-import { sagaCheckers } from "./checkers";
+import { SAGA_INVARIANTS, sagaCheckers } from "./checkers";
 import { parseSagaConfig } from "./config";
 import {
   initOrchestrator,
@@ -84,5 +84,6 @@ export const saga: Protocol<SagaConfig, SagaState> = {
     return `${message.type}(${saga})`;
   },
 
+  invariants: SAGA_INVARIANTS,
   checkers: (config) => sagaCheckers(config),
 };
