@@ -76,12 +76,12 @@ export function coordinatorOnClient(ctx: Context, state: DynamoState, request: C
     startedAt: ctx.now,
   };
   state.pending[request.id] = pending;
-  const needed = parsed.op === "get" ? `R = ${r}` : `W = ${w}`;
+  const needed = parsed.op === "get" ? `${plural(r, "answer")} (R = ${r})` : `${plural(w, "acknowledgement")} (W = ${w})`;
   ctx.explain(
     parsed.op === "get"
-      ? `${state.node} coordinates get ${parsed.key}: it asks the key's home replicas ${list(home)} and waits for ${needed} answers (§4.5).`
+      ? `${state.node} coordinates get ${parsed.key}: it asks the key's home replicas ${list(home)} and waits for ${needed}, §4.5.`
       : `${state.node} coordinates put ${parsed.key} = ${canonicalJson(parsed.value)} with clock ${describeClock(version?.clock ?? {})} ` +
-          `and timestamp ${version?.ts ?? 0}: it sends it to the key's home replicas ${list(home)} and waits for ${needed} acknowledgements (§4.5).`,
+          `and timestamp ${version?.ts ?? 0}: it sends it to the key's home replicas ${list(home)} and waits for ${needed}, §4.5.`,
   );
   for (const node of home) ask(ctx, state, pending, node, null);
   ctx.setTimer(`request:${request.id}`, state.config.timeoutMs, request.id);
@@ -144,7 +144,7 @@ function settle(ctx: Context, state: DynamoState, pending: Pending): void {
       ctx.reply(
         pending.id,
         { ok: true, key: pending.key, clock: { ...version.clock }, ts: version.ts, acks: answerers, w: state.config.w },
-        `${state.node} acknowledges put ${pending.key} = ${canonicalJson(version.value)}: ${list(answerers)} ${answerers.length === 1 ? "has" : "have"} stored it (W = ${state.config.w}).`,
+        `${state.node} acknowledges put ${pending.key} = ${canonicalJson(version.value)}: ${list(answerers)} accepted it (W = ${state.config.w}).`,
       );
     } else {
       const merged = reconcile(Object.values(pending.answers).flat(), state.config.resolution).kept;

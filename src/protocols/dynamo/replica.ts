@@ -40,12 +40,27 @@ export function storeVersions(
   const before = target[key] ?? [];
   const { kept, lost } = reconcile([...before, ...incoming], state.config.resolution);
   const changed = canonicalJson(kept) !== canonicalJson(before);
-  if (!changed) {
-    if (home !== null && Object.keys(target).length === 0) delete state.hints[home];
-    return false;
+  if (changed) {
+    target[key] = kept;
+    persistAll(ctx, state);
+    announce(ctx, state, key, kept, home, why);
+  } else if (home !== null && Object.keys(target).length === 0) {
+    delete state.hints[home];
   }
-  target[key] = kept;
-  persistAll(ctx, state);
+  for (const version of lost) {
+    if (!incoming.includes(version) && !changed) continue;
+    const winner = kept[0] as Version;
+    state.discarded.push({ key, value: version.value, ts: version.ts, clock: { ...version.clock }, keptValue: winner.value, keptTs: winner.ts });
+    ctx.note(
+      `${state.node} discards ${key} = ${canonicalJson(version.value)} (timestamp ${version.ts}, clock ${describeClock(version.clock)}) ` +
+        `for ${canonicalJson(winner.value)} (timestamp ${winner.ts}): last writer wins by timestamp, though neither version saw the other.`,
+      { event: "discard", key, value: version.value, ts: version.ts, keptValue: winner.value, keptTs: winner.ts },
+    );
+  }
+  return changed;
+}
+
+function announce(ctx: Context, state: DynamoState, key: string, kept: readonly Version[], home: string | null, why: string): void {
   const where = home === null ? "" : ` as a hinted replica for ${home}`;
   ctx.stateChange(
     `${state.node} stores ${key} = ${describeValues(kept)}${where} (${why})` +
@@ -59,16 +74,6 @@ export function storeVersions(
       hintFor: home,
     },
   );
-  for (const version of lost) {
-    const winner = kept[0] as Version;
-    state.discarded.push({ key, value: version.value, ts: version.ts, clock: { ...version.clock }, keptValue: winner.value, keptTs: winner.ts });
-    ctx.note(
-      `${state.node} discards ${key} = ${canonicalJson(version.value)} (timestamp ${version.ts}, clock ${describeClock(version.clock)}) ` +
-        `for ${canonicalJson(winner.value)} (timestamp ${winner.ts}): last writer wins by timestamp, though neither version saw the other.`,
-      { event: "discard", key, value: version.value, ts: version.ts, keptValue: winner.value, keptTs: winner.ts },
-    );
-  }
-  return true;
 }
 
 /** A replica's answers to coordinators and hint holders (§4.5, §4.6, §5). */
@@ -81,7 +86,7 @@ export function replicaOnMessage(ctx: Context, state: DynamoState, from: string,
       const home = hint === state.node ? null : hint;
       ctx.explain(
         home === null
-          ? `${state.node} receives ${from}'s write of ${key} and stores it.`
+          ? `${state.node} receives ${from}'s write of ${key}.`
           : `${state.node} receives ${from}'s write of ${key} meant for ${home}, which did not answer: it keeps it with a hint to hand it back (§4.6).`,
       );
       storeVersions(ctx, state, key, versions, home, `written by ${from}`);
