@@ -19,7 +19,11 @@ test("§4.5 quorum sizes: defaults N = 3, R = W = 2; R or W above N is refused b
   assert.deepEqual([config.n, config.r, config.w], [3, 2, 2]);
   const bad = dynamo.parseConfig({ n: 3, r: 4, w: 0 }, FIVE);
   assert.equal(bad.ok, false);
-  if (!bad.ok) assert.deepEqual(bad.problems.map((problem) => problem.path), [["r"], ["w"]]);
+  if (!bad.ok)
+    assert.deepEqual(
+      bad.problems.map((problem) => problem.path),
+      [["r"], ["w"]],
+    );
   const tooMany = dynamo.parseConfig({ n: 6 }, FIVE);
   assert.equal(tooMany.ok, false);
 });
@@ -34,7 +38,10 @@ test("§4.5: a put is acknowledged after exactly W replicas accepted it, a get a
     const [put] = returns(result, "put");
     assert.equal(put?.["ok"], true);
     assert.equal((put?.["acks"] as string[]).length, w);
-    assert.ok((put?.["acks"] as string[]).every((node) => ["n2", "n4", "n3"].includes(node)), "only home replicas");
+    assert.ok(
+      (put?.["acks"] as string[]).every((node) => ["n2", "n4", "n3"].includes(node)),
+      "only home replicas",
+    );
     const [get] = returns(result, "get");
     assert.equal((get?.["answeredBy"] as string[]).length, w);
     assert.equal(get?.["value"], w);
@@ -53,10 +60,14 @@ test("§4.6 sloppy quorum: unreachable home replicas are replaced by the next no
   const heal = result.events.find((event) => event.kind === "HEAL");
   const delivered = facts(result, "hint-delivered");
   assert.equal(delivered.length, 2);
-  assert.ok(delivered.every((event) => heal !== undefined && event.seq > heal.seq), "hints are delivered only after the heal");
+  assert.ok(
+    delivered.every((event) => heal !== undefined && event.seq > heal.seq),
+    "hints are delivered only after the heal",
+  );
   assert.deepEqual(delivered.map((event) => event.data?.["home"]).sort(), ["n3", "n4"]);
   for (const node of ["n1", "n5"]) assert.deepEqual(viewOf(result, node)["hints"], {});
-  for (const node of ["n2", "n3", "n4"]) assert.deepEqual((viewOf(result, node)["store"] as Record<string, { values: unknown }>)["x"]?.values, [2]);
+  for (const node of ["n2", "n3", "n4"])
+    assert.deepEqual((viewOf(result, node)["store"] as Record<string, { values: unknown }>)["x"]?.values, [2]);
 });
 
 test("§4.6: with sloppyQuorum off, the same partition fails the write (outcome unknown) instead", () => {
@@ -64,7 +75,18 @@ test("§4.6: with sloppyQuorum off, the same partition fails the write (outcome 
     nodes: FIVE,
     config: { sloppyQuorum: false },
     workload: [op(300, "n1", "put", { key: "x", value: 2 })],
-    faults: [{ trigger: { type: "at", at: 200 }, action: { do: "partition", groups: [["n1", "n2", "n5"], ["n3", "n4"]] } }],
+    faults: [
+      {
+        trigger: { type: "at", at: 200 },
+        action: {
+          do: "partition",
+          groups: [
+            ["n1", "n2", "n5"],
+            ["n3", "n4"],
+          ],
+        },
+      },
+    ],
   });
   const [put] = returns(result, "put");
   assert.equal(put?.["ok"], false);
@@ -81,7 +103,11 @@ test("§5 read repair: the coordinator sends the newest version to a replica tha
   assert.equal(gets[0]?.["value"], null, "R + W <= N: the first get is stale");
   assert.equal(gets[1]?.["value"], 1, "after read repair the replica has it");
   const strict = returns(runReplication("dynamo-quorum-strict-read"), "get");
-  assert.deepEqual(strict.map((get) => get["value"]), [1, 1], "R + W > N: no stale read without a partition");
+  assert.deepEqual(
+    strict.map((get) => get["value"]),
+    [1, 1],
+    "R + W > N: no stale read without a partition",
+  );
 });
 
 test("§4.4: concurrent writes are kept as siblings, returned with a merged context, and the client's merge replaces them", () => {
@@ -102,11 +128,23 @@ test("§4.4 reconciliation: a descendant replaces its ancestor; concurrent versi
   const a: Version = { value: "a", clock: { n1: 1 }, ts: 10, by: "n1" };
   const b: Version = { value: "b", clock: { n2: 1 }, ts: 5, by: "n2" };
   const c: Version = { value: "c", clock: { n1: 1, n2: 1 }, ts: 1, by: "n3" };
-  assert.deepEqual(reconcile([a, b], "vector-clock").kept.map((v) => v.value), ["a", "b"]);
-  assert.deepEqual(reconcile([a, b, c], "vector-clock").kept.map((v) => v.value), ["c"]);
+  assert.deepEqual(
+    reconcile([a, b], "vector-clock").kept.map((v) => v.value),
+    ["a", "b"],
+  );
+  assert.deepEqual(
+    reconcile([a, b, c], "vector-clock").kept.map((v) => v.value),
+    ["c"],
+  );
   const lww = reconcile([a, b], "last-writer-wins");
-  assert.deepEqual(lww.kept.map((v) => v.value), ["a"]);
-  assert.deepEqual(lww.lost.map((v) => v.value), ["b"]);
+  assert.deepEqual(
+    lww.kept.map((v) => v.value),
+    ["a"],
+  );
+  assert.deepEqual(
+    lww.lost.map((v) => v.value),
+    ["b"],
+  );
 });
 
 test("last-writer-wins on a skewed clock loses a write that was acknowledged after the other one", () => {
@@ -114,7 +152,10 @@ test("last-writer-wins on a skewed clock loses a write that was acknowledged aft
   const [draft, final] = returns(result, "put");
   assert.equal(draft?.["ok"], true);
   assert.equal(final?.["ok"], true);
-  assert.ok((draft?.["ts"] as number) > (final?.["ts"] as number), "n1's fast clock gave the earlier write the larger timestamp");
+  assert.ok(
+    (draft?.["ts"] as number) > (final?.["ts"] as number),
+    "n1's fast clock gave the earlier write the larger timestamp",
+  );
   assert.equal(returns(result, "get")[0]?.["value"], "draft");
   assert.deepEqual([...new Set(result.violations.map((v) => v.invariant))], ["dynamo-no-lost-concurrent-write"]);
   const discards = facts(result, "discard");
@@ -145,7 +186,16 @@ test("a crashed replica recovers its store and hints from disk and still hands t
     nodes: FIVE,
     workload: [op(300, "n1", "put", { key: "x", value: 2 }), op(1500, "n4", "get", { key: "x" })],
     faults: [
-      { trigger: { type: "at", at: 200 }, action: { do: "partition", groups: [["n1", "n2", "n5"], ["n3", "n4"]] } },
+      {
+        trigger: { type: "at", at: 200 },
+        action: {
+          do: "partition",
+          groups: [
+            ["n1", "n2", "n5"],
+            ["n3", "n4"],
+          ],
+        },
+      },
       { trigger: { type: "at", at: 450 }, action: { do: "crash", node: "n5" } },
       { trigger: { type: "at", at: 600 }, action: { do: "recover", node: "n5" } },
       { trigger: { type: "at", at: 800 }, action: { do: "heal" } },

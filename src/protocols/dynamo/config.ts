@@ -27,7 +27,10 @@ export function parseDynamoConfig(raw: unknown, nodes: readonly string[]): Confi
     const value = input[field];
     if (value === undefined) return fallback;
     if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-      problems.push({ path: [field], message: `expected an integer from ${min} to ${max}, got ${JSON.stringify(value)}` });
+      problems.push({
+        path: [field],
+        message: `expected an integer from ${min} to ${max}, got ${JSON.stringify(value)}`,
+      });
       return fallback;
     }
     return value;
@@ -54,7 +57,10 @@ export function parseDynamoConfig(raw: unknown, nodes: readonly string[]): Confi
     if (typeof rawResolution === "string" && (RESOLUTIONS as readonly string[]).includes(rawResolution)) {
       resolution = rawResolution as Resolution;
     } else {
-      problems.push({ path: ["resolution"], message: `expected one of ${RESOLUTIONS.join(", ")}, got ${JSON.stringify(rawResolution)}` });
+      problems.push({
+        path: ["resolution"],
+        message: `expected one of ${RESOLUTIONS.join(", ")}, got ${JSON.stringify(rawResolution)}`,
+      });
     }
   }
   if (problems.length > 0) return { ok: false, problems };

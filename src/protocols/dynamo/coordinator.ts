@@ -21,16 +21,19 @@ export function parseRequest(request: ClientRequest): Parsed {
   }
   const key = request.args["key"];
   if (typeof key !== "string" || key.length === 0) return { error: `${request.op} needs args.key, a non-empty string` };
-  if (key.length > MAX_KEY_LENGTH) return { error: `args.key is ${key.length} characters; the limit is ${MAX_KEY_LENGTH}` };
+  if (key.length > MAX_KEY_LENGTH)
+    return { error: `args.key is ${key.length} characters; the limit is ${MAX_KEY_LENGTH}` };
   if (request.op === "get") return { op: "get", key };
   if (!("value" in request.args)) return { error: "put needs args.value" };
   const value = request.args["value"] as Json;
   const size = canonicalJson(value).length;
-  if (size > MAX_VALUE_CHARS) return { error: `args.value is ${size} characters of JSON; the limit is ${MAX_VALUE_CHARS}` };
+  if (size > MAX_VALUE_CHARS)
+    return { error: `args.value is ${size} characters of JSON; the limit is ${MAX_VALUE_CHARS}` };
   const rawContext = request.args["context"];
   const context: Record<string, number> = {};
   if (rawContext !== undefined && rawContext !== null) {
-    if (!isJsonObject(rawContext)) return { error: "args.context must be a vector clock: a mapping from node names to counters" };
+    if (!isJsonObject(rawContext))
+      return { error: "args.context must be a vector clock: a mapping from node names to counters" };
     for (const [node, counter] of Object.entries(rawContext)) {
       if (typeof counter !== "number" || !Number.isInteger(counter) || counter < 0) {
         return { error: `args.context.${node} must be a non-negative integer, got ${canonicalJson(counter)}` };
@@ -76,7 +79,8 @@ export function coordinatorOnClient(ctx: Context, state: DynamoState, request: C
     startedAt: ctx.now,
   };
   state.pending[request.id] = pending;
-  const needed = parsed.op === "get" ? `${plural(r, "answer")} (R = ${r})` : `${plural(w, "acknowledgement")} (W = ${w})`;
+  const needed =
+    parsed.op === "get" ? `${plural(r, "answer")} (R = ${r})` : `${plural(w, "acknowledgement")} (W = ${w})`;
   ctx.explain(
     parsed.op === "get"
       ? `${state.node} coordinates get ${parsed.key}: it asks the key's home replicas ${list(home)} and waits for ${needed}, §4.5.`
@@ -93,7 +97,14 @@ function ask(ctx: Context, state: DynamoState, pending: Pending, node: string, h
   pending.asked[node] = hint;
   if (node === state.node) {
     if (pending.op === "put" && pending.version !== null) {
-      storeVersions(ctx, state, pending.key, [pending.version], hint, hint === null ? "as coordinator" : `as coordinator, for ${hint}`);
+      storeVersions(
+        ctx,
+        state,
+        pending.key,
+        [pending.version],
+        hint,
+        hint === null ? "as coordinator" : `as coordinator, for ${hint}`,
+      );
       if (hint !== null) armHandoff(ctx, state);
       pending.answers[node] = [];
     } else {
@@ -109,7 +120,11 @@ function ask(ctx: Context, state: DynamoState, pending: Pending, node: string, h
       `${state.node} sends the write of ${pending.key} to ${node}${standIn}.`,
     );
   } else {
-    ctx.send(node, { type: "READ", id: pending.id, key: pending.key }, `${state.node} asks ${node} for ${pending.key}${standIn}.`);
+    ctx.send(
+      node,
+      { type: "READ", id: pending.id, key: pending.key },
+      `${state.node} asks ${node} for ${pending.key}${standIn}.`,
+    );
   }
 }
 
@@ -119,7 +134,9 @@ export function coordinatorOnMessage(ctx: Context, state: DynamoState, from: str
   const id = String(message["id"]);
   const pending = state.pending[id];
   if (pending === undefined || !(from in pending.asked)) {
-    ctx.explain(`${state.node} hears a late answer from ${from} about ${String(message["key"])}; that request is finished.`);
+    ctx.explain(
+      `${state.node} hears a late answer from ${from} about ${String(message["key"])}; that request is finished.`,
+    );
     return true;
   }
   pending.answers[from] = message.type === "READ_REPLY" ? versionsOf(message["versions"]) : [];
@@ -175,15 +192,23 @@ function finish(ctx: Context, state: DynamoState, pending: Pending): void {
     .sort()
     .filter((node) => pending.asked[node] === null && !covers(pending.answers[node] ?? [], merged));
   if (stale.length === 0) return;
-  ctx.note(`${state.node} repairs ${pending.key} on ${list(stale)}, which answered with older versions (read repair, §5).`, {
-    event: "read-repair",
-    key: pending.key,
-    nodes: stale,
-    values: merged.map((version) => version.value),
-  });
+  ctx.note(
+    `${state.node} repairs ${pending.key} on ${list(stale)}, which answered with older versions (read repair, §5).`,
+    {
+      event: "read-repair",
+      key: pending.key,
+      nodes: stale,
+      values: merged.map((version) => version.value),
+    },
+  );
   for (const node of stale) {
     if (node === state.node) storeVersions(ctx, state, pending.key, merged, null, "read repair, §5");
-    else ctx.send(node, { type: "REPAIR", key: pending.key, versions: merged }, `${state.node} sends ${node} the newest ${pending.key}: ${describeValues(merged)}.`);
+    else
+      ctx.send(
+        node,
+        { type: "REPAIR", key: pending.key, versions: merged },
+        `${state.node} sends ${node} the newest ${pending.key}: ${describeValues(merged)}.`,
+      );
   }
 }
 
@@ -206,7 +231,9 @@ export function coordinatorOnTimer(ctx: Context, state: DynamoState, id: string)
   if (pending.phase === 1 && state.config.sloppyQuorum) {
     pending.phase = 2;
     const candidates = preferenceList(pending.key, ctx.nodes).filter((node) => !(node in pending.asked));
-    const pairs = missing.slice(0, candidates.length).map((home, index) => [home, candidates[index] as string] as const);
+    const pairs = missing
+      .slice(0, candidates.length)
+      .map((home, index) => [home, candidates[index] as string] as const);
     if (pairs.length > 0) {
       ctx.explain(
         `${state.node} hears nothing from ${list(missing)} about ${pending.key} within ${state.config.timeoutMs} ms, so it asks ` +
@@ -230,9 +257,24 @@ export function coordinatorOnTimer(ctx: Context, state: DynamoState, id: string)
   const needed = pending.op === "get" ? state.config.r : state.config.w;
   const result: JsonObject =
     pending.op === "get"
-      ? { ok: false, error: `timeout: ${answered} of R = ${needed} answers`, key: pending.key, answers: answered, r: needed }
-      : { ok: false, outcome: "unknown", error: `timeout: ${answered} of W = ${needed} acknowledgements; the outcome is unknown`, key: pending.key, acks: answered, w: needed };
-  ctx.explain(`${state.node} gives up on ${pending.op} ${pending.key}: ${count(answered, "answer")} of ${needed} needed.`);
+      ? {
+          ok: false,
+          error: `timeout: ${answered} of R = ${needed} answers`,
+          key: pending.key,
+          answers: answered,
+          r: needed,
+        }
+      : {
+          ok: false,
+          outcome: "unknown",
+          error: `timeout: ${answered} of W = ${needed} acknowledgements; the outcome is unknown`,
+          key: pending.key,
+          acks: answered,
+          w: needed,
+        };
+  ctx.explain(
+    `${state.node} gives up on ${pending.op} ${pending.key}: ${count(answered, "answer")} of ${needed} needed.`,
+  );
   ctx.reply(
     id,
     result,

@@ -2,7 +2,15 @@ import type { Json, JsonObject } from "../../sim/json";
 import type { Checker, Protocol } from "../../sim/types";
 import { parseDynamoConfig } from "./config";
 import { coordinatorOnClient, coordinatorOnMessage, coordinatorOnTimer, OPERATIONS } from "./coordinator";
-import { armHandoff, DURABLE, describeValues, hintCount, onHandoffTimer, replicaOnMessage, versionsOf } from "./replica";
+import {
+  armHandoff,
+  DURABLE,
+  describeValues,
+  hintCount,
+  onHandoffTimer,
+  replicaOnMessage,
+  versionsOf,
+} from "./replica";
 import { position } from "./ring";
 import type { DynamoConfig, DynamoState, Store } from "./types";
 import { count } from "../../sim/english";
@@ -46,7 +54,10 @@ export const dynamo: Protocol<DynamoConfig, DynamoState> = {
 
   init(ctx, config) {
     const state = fresh(ctx.node, config);
-    ctx.note(`${ctx.node} joins the ring at position ${position(ctx.node)} (§4.2).`, { event: "ring", position: position(ctx.node) });
+    ctx.note(`${ctx.node} joins the ring at position ${position(ctx.node)} (§4.2).`, {
+      event: "ring",
+      position: position(ctx.node),
+    });
     return state;
   },
 
@@ -85,12 +96,16 @@ export const dynamo: Protocol<DynamoConfig, DynamoState> = {
     const store: JsonObject = {};
     for (const key of Object.keys(state.store).sort()) {
       const versions = state.store[key] ?? [];
-      store[key] = { values: versions.map((version) => version.value), clocks: versions.map((version) => ({ ...version.clock })) };
+      store[key] = {
+        values: versions.map((version) => version.value),
+        clocks: versions.map((version) => ({ ...version.clock })),
+      };
     }
     const hints: JsonObject = {};
     for (const home of Object.keys(state.hints).sort()) {
       const held: JsonObject = {};
-      for (const [key, versions] of Object.entries(state.hints[home] ?? {})) held[key] = versions.map((version) => version.value);
+      for (const [key, versions] of Object.entries(state.hints[home] ?? {}))
+        held[key] = versions.map((version) => version.value);
       hints[home] = held;
     }
     return {
@@ -123,7 +138,8 @@ function lostWriteChecker(): Checker<DynamoState> {
   const seen = new Map<string, { state: DynamoState; count: number }>();
   return {
     invariant: DYNAMO_INVARIANTS.noLostConcurrentWrite,
-    description: "No replica discards a version unless a version it keeps causally follows it (DeCandia et al. 2007, §4.4).",
+    description:
+      "No replica discards a version unless a version it keeps causally follows it (DeCandia et al. 2007, §4.4).",
     observe(step) {
       const violations = [];
       for (const node of step.changed ?? step.states.keys()) {

@@ -50,7 +50,14 @@ export function storeVersions(
   for (const version of lost) {
     if (!incoming.includes(version) && !changed) continue;
     const winner = kept[0] as Version;
-    state.discarded.push({ key, value: version.value, ts: version.ts, clock: { ...version.clock }, keptValue: winner.value, keptTs: winner.ts });
+    state.discarded.push({
+      key,
+      value: version.value,
+      ts: version.ts,
+      clock: { ...version.clock },
+      keptValue: winner.value,
+      keptTs: winner.ts,
+    });
     ctx.note(
       `${state.node} discards ${key} = ${canonicalJson(version.value)} (timestamp ${version.ts}, clock ${describeClock(version.clock)}) ` +
         `for ${canonicalJson(winner.value)} (timestamp ${winner.ts}): last writer wins by timestamp, though neither version saw the other.`,
@@ -60,7 +67,14 @@ export function storeVersions(
   return changed;
 }
 
-function announce(ctx: Context, state: DynamoState, key: string, kept: readonly Version[], home: string | null, why: string): void {
+function announce(
+  ctx: Context,
+  state: DynamoState,
+  key: string,
+  kept: readonly Version[],
+  home: string | null,
+  why: string,
+): void {
   const where = home === null ? "" : ` as a hinted replica for ${home}`;
   ctx.stateChange(
     `${state.node} stores ${key} = ${describeValues(kept)}${where} (${why})` +
@@ -91,7 +105,11 @@ export function replicaOnMessage(ctx: Context, state: DynamoState, from: string,
       );
       storeVersions(ctx, state, key, versions, home, `written by ${from}`);
       if (home !== null) armHandoff(ctx, state);
-      ctx.send(from, { type: "WRITE_ACK", id: message["id"] ?? null, key }, `${state.node} acknowledges the write of ${key} to ${from}.`);
+      ctx.send(
+        from,
+        { type: "WRITE_ACK", id: message["id"] ?? null, key },
+        `${state.node} acknowledges the write of ${key} to ${from}.`,
+      );
       return true;
     }
     case "READ": {
@@ -140,10 +158,13 @@ export function replicaOnMessage(ctx: Context, state: DynamoState, from: string,
       if (hintCount(state) === 0) ctx.cancelTimer("handoff");
       persistAll(ctx, state);
       ctx.explain(`${state.node} hears that ${from} now holds ${key}.`);
-      ctx.stateChange(
-        `${state.node} deletes its hinted copy of ${key} for ${from}: the handoff is done (§4.6).`,
-        { event: "hint-delivered", key, home: from, values: delivered.map((version) => version.value), remaining: remaining.length },
-      );
+      ctx.stateChange(`${state.node} deletes its hinted copy of ${key} for ${from}: the handoff is done (§4.6).`, {
+        event: "hint-delivered",
+        key,
+        home: from,
+        values: delivered.map((version) => version.value),
+        remaining: remaining.length,
+      });
       return true;
     }
     default:
@@ -179,7 +200,11 @@ export function onHandoffTimer(ctx: Context, state: DynamoState): void {
   for (const home of homes) {
     for (const key of Object.keys(state.hints[home] ?? {}).sort()) {
       const versions = state.hints[home]?.[key] ?? [];
-      ctx.send(home, { type: "HANDOFF", key, versions, home }, `${state.node} offers ${home} its hinted copy of ${key}: ${describeValues(versions)}.`);
+      ctx.send(
+        home,
+        { type: "HANDOFF", key, versions, home },
+        `${state.node} offers ${home} its hinted copy of ${key}: ${describeValues(versions)}.`,
+      );
     }
   }
   ctx.setTimer("handoff", state.config.handoffIntervalMs);

@@ -49,12 +49,19 @@ export interface Reconciled {
 export function reconcile(versions: readonly Version[], resolution: Resolution): Reconciled {
   const unique: Version[] = [];
   for (const version of versions) {
-    if (!unique.some((other) => sameClock(other.clock, version.clock) && other.by === version.by && other.ts === version.ts)) {
+    if (
+      !unique.some(
+        (other) => sameClock(other.clock, version.clock) && other.by === version.by && other.ts === version.ts,
+      )
+    ) {
       unique.push(version);
     }
   }
   const kept = unique.filter(
-    (version) => !unique.some((other) => other !== version && descends(other.clock, version.clock) && !sameClock(other.clock, version.clock)),
+    (version) =>
+      !unique.some(
+        (other) => other !== version && descends(other.clock, version.clock) && !sameClock(other.clock, version.clock),
+      ),
   );
   if (resolution === "vector-clock" || kept.length <= 1) return { kept: sortVersions(kept), lost: [] };
   const winner = kept.reduce((best, version) => (newer(version, best) ? version : best));
@@ -72,5 +79,7 @@ export function sortVersions(versions: Version[]): Version[] {
 
 /** Whether `held` already contains everything of `merged` (no repair needed). */
 export function covers(held: readonly Version[], merged: readonly Version[]): boolean {
-  return merged.every((version) => held.some((other) => descends(other.clock, version.clock) && other.ts >= version.ts));
+  return merged.every((version) =>
+    held.some((other) => descends(other.clock, version.clock) && other.ts >= version.ts),
+  );
 }
