@@ -3,6 +3,7 @@ import { cpus, totalmem } from "node:os";
 import { formatTable } from "../src/cli/table";
 import { type BenchRow } from "./measure";
 import { benchCrdtGossip } from "./crdt-gossip";
+import { benchDynamo } from "./dynamo";
 import { benchGraphqlPage } from "./graphql-page";
 import { benchLinearizability } from "./linearizability";
 import { benchRaft } from "./raft";
@@ -49,6 +50,10 @@ const BENCHMARKS: readonly Benchmark[] = [
   {
     name: "raft sim events/s",
     run: (quick) => benchRaft({ writes: quick ? 200 : 10_000, repeats: quick ? 1 : 3, budgetMs: 30_000 }),
+  },
+  {
+    name: "dynamo sim events/s",
+    run: (quick) => benchDynamo({ operations: quick ? 200 : 10_000, repeats: quick ? 1 : 3, budgetMs: 30_000 }),
   },
   {
     name: "linearizability checker",

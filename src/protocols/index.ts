@@ -5,6 +5,7 @@ import { crdt } from "./crdt";
 import { clocks } from "./clocks";
 import { saga } from "./saga";
 import { isolation } from "./isolation";
+import { dynamo } from "./dynamo";
 
 /** A protocol with its config and state types erased, as the registry holds it. */
 export type AnyProtocol = Protocol<unknown, unknown>;
@@ -25,6 +26,7 @@ export const PROTOCOLS: ReadonlyMap<string, AnyProtocol> = new Map<string, AnyPr
   ["clocks", erase(clocks)],
   ["saga", erase(saga)],
   ["isolation", erase(isolation)],
+  ["dynamo", erase(dynamo)],
 ]);
 
 export function getProtocol(name: string): AnyProtocol | undefined {
