@@ -48,6 +48,8 @@ export function describeAction(action: FaultAction, nodes: readonly string[]): s
       return `delay messages ${link(action.from, action.to)} by ${action.min}-${action.max} ms`;
     case "ignore":
       return `discard ${action.message} messages on arrival${action.node === undefined ? "" : ` at ${action.node}`}`;
+    case "pause":
+      return `pause ${action.node} for ${action.duration} ms (it handles nothing, loses nothing)`;
     case "clock":
       return `set ${action.node}'s clock ${action.offset} ms off${action.drift === undefined ? "" : `, drift ${action.drift}`}`;
   }

@@ -15,13 +15,18 @@ import type { TraceEvent } from "./types";
  * The core ticks a node's clock on every process event (SEND, DELIVER, TIMER,
  * CLIENT_INVOKE, CLIENT_RETURN, STATE_CHANGE, NOTE, CRASH, RECOVER), so two process
  * events never share a clock. A few events do not tick a clock but carry a copy of
- * one (src/sim/world.ts):
+ * one (src/sim/trace.ts, src/sim/messages.ts):
  *
  * - DROP and DUPLICATE carry the clock of the message's SEND;
  * - a VIOLATION reported at a node carries that node's latest clock;
  * - a CLIENT_RETURN for a node that is down carries the clock of the CLIENT_INVOKE just before it;
- * - the run's final NOTE and VIOLATIONs at "network" carry the network's latest clock
- *   (PARTITION, HEAL and network-wide fault NOTEs tick a separate "network" entry).
+ * - VIOLATIONs at "network" carry the network's latest clock (PARTITION, HEAL,
+ *   network-wide fault NOTEs and checker summaries tick a separate "network" entry:
+ *   the network is a process of its own, whose events are ordered among themselves
+ *   and concurrent with node events, since no message links the two);
+ * - the run's final NOTE (data.stopReason) ticks the network and joins every node's
+ *   clock (trace.ts, finalClock): the end of the run happened after every event that
+ *   stands somewhere in the causal order, so it is never concurrent with them.
  *
  * The rule we apply, for two events x and y with different seq:
  *
@@ -37,6 +42,9 @@ import type { TraceEvent } from "./types";
  *    whole run: it is BEFORE exactly the events that have seen an event of that node
  *    (VC[node] ≥ 1), ordered by seq against other zero clocks at the same node, and
  *    CONCURRENT with everything else. Rule 2 alone would put it before every event.
+ * 4. The run's final NOTE needs no rule of its own: its clock is the join of all
+ *    clocks plus a network tick, so rule 2 puts every other event BEFORE it, except
+ *    a zero-clock event of a node that never acted (rule 3: CONCURRENT).
  *
  * SAME is returned only when x and y are the same event (equal seq).
  */

@@ -27,6 +27,11 @@ export class Scheduler<T> {
     return entry;
   }
 
+  /** Every entry, in no particular order. */
+  entries(): Iterable<Scheduled<T>> {
+    return this.heap;
+  }
+
   peek(): Scheduled<T> | undefined {
     return this.heap[0];
   }

@@ -93,7 +93,9 @@ export type FaultAction =
   | { readonly do: "duplicate"; readonly from?: string; readonly to?: string; readonly probability: number }
   | { readonly do: "delay"; readonly from?: string; readonly to?: string; readonly min: number; readonly max: number }
   | { readonly do: "ignore"; readonly message: string; readonly node?: string }
-  | { readonly do: "clock"; readonly node: string; readonly offset: number; readonly drift?: number };
+  | { readonly do: "clock"; readonly node: string; readonly offset: number; readonly drift?: number }
+  /** A stop-the-world pause of `duration` ms: the node handles nothing, loses nothing, and does not know (src/sim/pause.ts). */
+  | { readonly do: "pause"; readonly node: string; readonly duration: number };
 
 export interface FaultSpec {
   readonly trigger: TriggerSpec;

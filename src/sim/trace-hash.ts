@@ -32,7 +32,7 @@ const BATCH_BYTES = 64 * 1024;
 
 /**
  * The trace hash: sha256 over the canonical event log, one line per event, exactly
- * the UTF-8 bytes of `canonicalEventLine(event)` (src/sim/world.ts) for each.
+ * the UTF-8 bytes of `canonicalEventLine(event)` (src/sim/trace.ts) for each.
  *
  * It runs for every event of every run, so it writes each line's bytes straight
  * into a buffer (canonical JSON: keys sorted, no whitespace), without building the

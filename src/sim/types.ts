@@ -113,7 +113,13 @@ export interface Protocol<Config = unknown, State = unknown> {
   view(state: State): JsonObject;
   /** Short form of a message for summaries, e.g. "VOTE_YES(t1)". Defaults to the type. */
   describeMessage?(message: Message): string;
-  /** Safety checkers that run on every run of this protocol. */
+  /**
+   * The names of the invariants its safety checkers judge (each checker's
+   * `invariant`), for every config: what a scenario's `expect: violations:` may name.
+   * The loader reads these instead of building checkers just to learn their names.
+   */
+  readonly invariants: readonly string[];
+  /** Safety checkers that run on every run of this protocol; their names are `invariants`. */
   checkers(config: Config): Checker<State>[];
 }
 
@@ -186,4 +192,8 @@ export interface Violation {
   readonly message: string;
 }
 
-export type StopReason = "quiescent" | "maxTime" | "maxEvents" | "stopAtSeq";
+/**
+ * Why a run stopped: nothing left to do, the scenario's limits, a replay's stop, or
+ * queueLimit: the scheduler held CORE_LIMITS.maxScheduledItems (src/sim/limits.ts).
+ */
+export type StopReason = "quiescent" | "maxTime" | "maxEvents" | "stopAtSeq" | "queueLimit";

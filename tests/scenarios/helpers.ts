@@ -44,6 +44,7 @@ export const strictEcho = erase({
   ...echoProtocol,
   name: "strict-echo",
   parseConfig: parseStrictConfig,
+  invariants: ["NoPongs"],
   checkers: () => [noPongs()],
 });
 

@@ -330,7 +330,7 @@ test("faults: do: must be known, and each kind takes exactly its own fields with
     ]),
     [
       "consensus/demo.yaml:10:9: faults[0].do: expected a fault kind (crash, recover, partition, isolate, heal, cut, " +
-        'drop, duplicate, delay, ignore, clock), found "crsh"; did you mean "crash"?',
+        'drop, duplicate, delay, ignore, clock, pause), found "crsh"; did you mean "crash"?',
       'consensus/demo.yaml:12:5: faults[1].node: missing required field "node"',
       'consensus/demo.yaml:17:5: faults[2].groups: unknown field "groups" for do: crash; expected one of at, when, ' +
         "after, do, node",
@@ -345,6 +345,50 @@ test("faults: do: must be known, and each kind takes exactly its own fields with
       "consensus/demo.yaml:31:10: faults[6].max: expected a max of at least min (10), found 5",
       "consensus/demo.yaml:36:12: faults[7].drift: expected a drift greater than -1 (a fraction: 0.001 gains 1 ms " +
         "per second), found -2",
+    ],
+  );
+});
+
+test("a pause fault takes a node and a duration of at least 1 ms, at a time or on a trigger", () => {
+  const scenario = load([
+    ...BASE,
+    "faults:",
+    "  - at: 10",
+    "    do: pause",
+    "    node: b",
+    "    duration: 300",
+    "  - when: { event: { kind: DELIVER, to: a } }",
+    "    do: pause",
+    "    node: a",
+    "    duration: 1",
+  ]);
+  assert.deepEqual(
+    scenario.spec.faults.map((fault) => fault.action),
+    [
+      { do: "pause", node: "b", duration: 300 },
+      { do: "pause", node: "a", duration: 1 },
+    ],
+  );
+  assert.deepEqual(
+    problems([
+      ...BASE,
+      "faults:",
+      "  - at: 10",
+      "    do: pause",
+      "    node: b",
+      "    duration: 0",
+      "  - at: 10",
+      "    do: pause",
+      "    node: b",
+      "  - at: 10",
+      "    do: pause",
+      "    node: x",
+      "    duration: 5",
+    ]),
+    [
+      "consensus/demo.yaml:12:15: faults[0].duration: expected a pause of at least 1 ms (an integer), found 0",
+      'consensus/demo.yaml:13:5: faults[1].duration: missing required field "duration"',
+      'consensus/demo.yaml:18:11: faults[2].node: expected one of the scenario\'s nodes (a, b, c), found "x"',
     ],
   );
 });

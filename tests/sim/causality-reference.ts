@@ -9,9 +9,10 @@ import { happensBefore, type Ordering } from "../../src/sim/causality";
  *
  * Events that do not tick a clock in the core are placed, structurally, where
  * src/sim/causality.ts documents them: a DROP or DUPLICATE at its SEND (found by
- * messageId); a VIOLATION, the run's final NOTE (data.stopReason) and a CLIENT_RETURN
- * for a node that is down at the latest process event of their node (or at the
- * node's start if it has none). Two events at one place are ordered by seq.
+ * messageId); a VIOLATION and a CLIENT_RETURN for a node that is down at the latest
+ * process event of their node (or at the node's start if it has none). The run's
+ * final NOTE (data.stopReason) comes after the latest vertex of every node and of the
+ * network. Two events at one place are ordered by seq.
  */
 export class ReferenceCausality {
   /** For each event (by seq): the graph vertex it stands at. */
@@ -37,7 +38,6 @@ export class ReferenceCausality {
         event.kind === "DROP" ||
         event.kind === "DUPLICATE" ||
         event.kind === "VIOLATION" ||
-        (event.node === NETWORK_NODE && event.kind === "NOTE" && "stopReason" in data) ||
         (event.kind === "CLIENT_RETURN" && down.has(event.node));
       if (isCopy) {
         if (event.kind === "DROP" || event.kind === "DUPLICATE") {
@@ -51,6 +51,10 @@ export class ReferenceCausality {
       }
       const vertex = `e:${event.seq}`;
       this.anchor.push(vertex);
+      if (event.node === NETWORK_NODE && event.kind === "NOTE" && "stopReason" in data) {
+        // The run's final NOTE comes after every event that stands at a vertex.
+        for (const last of new Set(lastVertex.values())) edge(last, vertex);
+      }
       edge(vertexAt(event.node), vertex);
       lastVertex.set(event.node, vertex);
       if (event.kind === "SEND" && messageId !== undefined) sendOf.set(messageId, vertex);

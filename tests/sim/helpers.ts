@@ -41,6 +41,7 @@ export const echoProtocol: Protocol<{ persistPings: boolean }, EchoState> = {
     ctx.reply(request.id, { ok: true }, `${ctx.node} has sent its pings.`);
   },
   view: (state) => ({ pings: state.pings, pongs: state.pongs, log: [...state.log] }),
+  invariants: [],
   checkers: () => [],
 };
 

@@ -30,5 +30,6 @@ export const clocks: Protocol<ClocksConfig, ClocksState> = {
   onClientRequest: (ctx, state, request) => onClientRequest(ctx, state, state.config, request),
   view,
   describeMessage,
+  invariants: ["HlcCausality", "HlcBounded"],
   checkers: () => clocksCheckers(),
 };

@@ -1,4 +1,4 @@
-import { convergenceChecker } from "../../checkers/convergence";
+import { CONVERGENCE, convergenceChecker } from "../../checkers/convergence";
 import type { Protocol } from "../../sim/types";
 import { parseCrdtConfig, type CrdtConfig } from "./config";
 import {
@@ -47,6 +47,7 @@ export const crdt: Protocol<CrdtConfig, CrdtReplicaState> = {
   onClientRequest,
   view: viewOf,
   describeMessage,
+  invariants: [CONVERGENCE],
   checkers(config) {
     const type = typeOf(config);
     return [

@@ -89,5 +89,6 @@ export const raft: Protocol<RaftConfig, RaftState> = {
 
   describeMessage: describe,
 
+  invariants: ["Election Safety", "Leader Append-Only", "Log Matching", "Leader Completeness", "State Machine Safety"],
   checkers: () => raftCheckers<RaftState>(),
 };

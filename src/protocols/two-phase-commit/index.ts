@@ -1,5 +1,5 @@
 import type { Protocol } from "../../sim/types";
-import { twoPhaseCommitCheckers } from "./checkers";
+import { TWO_PHASE_COMMIT_INVARIANTS, twoPhaseCommitCheckers } from "./checkers";
 import { parseTwoPhaseCommitConfig } from "./config";
 import { coordinatorOnClient, coordinatorOnMessage, coordinatorOnTimer, initCoordinator } from "./coordinator";
 import { recoverCoordinator } from "./coordinator-recovery";
@@ -77,5 +77,6 @@ export const twoPhaseCommit: Protocol<TwoPhaseCommitConfig, TwoPhaseCommitState>
 
   describeMessage: describe,
 
+  invariants: TWO_PHASE_COMMIT_INVARIANTS,
   checkers: () => twoPhaseCommitCheckers(),
 };
