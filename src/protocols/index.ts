@@ -3,6 +3,7 @@ import { raft } from "./raft";
 import { twoPhaseCommit } from "./two-phase-commit";
 import { crdt } from "./crdt";
 import { clocks } from "./clocks";
+import { spanner } from "./spanner";
 
 /** A protocol with its config and state types erased, as the registry holds it. */
 export type AnyProtocol = Protocol<unknown, unknown>;
@@ -21,6 +22,7 @@ export const PROTOCOLS: ReadonlyMap<string, AnyProtocol> = new Map<string, AnyPr
   ["raft", erase(raft)],
   ["crdt", erase(crdt)],
   ["clocks", erase(clocks)],
+  ["spanner", erase(spanner)],
 ]);
 
 export function getProtocol(name: string): AnyProtocol | undefined {
