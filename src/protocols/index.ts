@@ -4,6 +4,7 @@ import { twoPhaseCommit } from "./two-phase-commit";
 import { crdt } from "./crdt";
 import { clocks } from "./clocks";
 import { spanner } from "./spanner";
+import { fencing } from "./fencing";
 
 /** A protocol with its config and state types erased, as the registry holds it. */
 export type AnyProtocol = Protocol<unknown, unknown>;
@@ -23,6 +24,7 @@ export const PROTOCOLS: ReadonlyMap<string, AnyProtocol> = new Map<string, AnyPr
   ["crdt", erase(crdt)],
   ["clocks", erase(clocks)],
   ["spanner", erase(spanner)],
+  ["fencing", erase(fencing)],
 ]);
 
 export function getProtocol(name: string): AnyProtocol | undefined {
