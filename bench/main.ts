@@ -7,6 +7,7 @@ import { benchLinearizability } from "./linearizability";
 import { benchRaft } from "./raft";
 import { benchRga } from "./rga";
 import { benchSerializability } from "./serializability";
+import { benchSpanner } from "./spanner";
 import { benchStoreWriter } from "./store-writer";
 import { benchTwoPhaseCommit } from "./two-phase-commit";
 
@@ -47,6 +48,10 @@ const BENCHMARKS: readonly Benchmark[] = [
         repeats: quick ? 1 : 3,
         checkBudgetMs: quick ? 1_000 : 5_000,
       }),
+  },
+  {
+    name: "spanner commit-wait events/s",
+    run: (quick) => benchSpanner({ transactions: quick ? 200 : 10_000, repeats: quick ? 1 : 3, budgetMs: 20_000 }),
   },
   {
     name: "rga ops/s",

@@ -21,7 +21,20 @@ interface Acknowledged {
  */
 export function externalConsistencyChecker(): Checker<SpannerState> {
   const invokedAt = new Map<string, number>();
+  /** Acknowledged commits in seq order, and for each the one with the largest timestamp up to it (a prefix maximum). */
   const acknowledged: Acknowledged[] = [];
+  const largestSoFar: Acknowledged[] = [];
+  /** The acknowledged commit with the largest timestamp among those recorded before `seq`. */
+  const largestBefore = (seq: number): Acknowledged | undefined => {
+    let low = 0;
+    let high = acknowledged.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if ((acknowledged[mid] as Acknowledged).seq < seq) low = mid + 1;
+      else high = mid;
+    }
+    return low === 0 ? undefined : largestSoFar[low - 1];
+  };
   return {
     invariant: "ExternalConsistency",
     description:
@@ -42,14 +55,17 @@ export function externalConsistencyChecker(): Checker<SpannerState> {
             data["op"] === "put" &&
             typeof result["timestamp"] === "number"
           ) {
-            acknowledged.push({ request, node: event.node, timestamp: result["timestamp"], seq: event.seq });
+            const ack = { request, node: event.node, timestamp: result["timestamp"], seq: event.seq };
+            const previous = largestSoFar[largestSoFar.length - 1];
+            acknowledged.push(ack);
+            largestSoFar.push(previous !== undefined && previous.timestamp >= ack.timestamp ? previous : ack);
           }
         } else if (event.kind === "STATE_CHANGE" && isFact(data, "timestamp-assigned")) {
           const timestamp = data["timestamp"];
           const start = invokedAt.get(request);
           if (typeof timestamp !== "number" || start === undefined) continue;
-          const earlier = acknowledged.find((a) => a.seq < start && a.timestamp >= timestamp);
-          if (earlier === undefined) continue;
+          const earlier = largestBefore(start);
+          if (earlier === undefined || earlier.timestamp < timestamp) continue;
           found.push({
             node: event.node,
             message: `${request} started (event ${start}) after ${earlier.request} committed at ${earlier.node} (event ${earlier.seq}, timestamp ${earlier.timestamp}), yet got the timestamp ${timestamp}, which is not larger: timestamp order contradicts real-time order.`,

@@ -121,8 +121,10 @@ export function onTimer(ctx: Context, state: SpannerState, timer: TimerFired): v
 
 function finish(ctx: Context, state: SpannerState, waiting: Waiting, now: TrueTimeInterval): void {
   const versions = state.store.get(waiting.key) ?? [];
-  versions.push({ value: waiting.value, timestamp: waiting.timestamp, request: waiting.request });
-  versions.sort((a, b) => a.timestamp - b.timestamp);
+  // Keep versions in timestamp order; a new one is almost always the newest, so walk back from the end.
+  let at = versions.length;
+  while (at > 0 && (versions[at - 1] as Version).timestamp > waiting.timestamp) at--;
+  versions.splice(at, 0, { value: waiting.value, timestamp: waiting.timestamp, request: waiting.request });
   state.store.set(waiting.key, versions);
   ctx.reply(
     waiting.request,
@@ -136,7 +138,10 @@ function read(ctx: Context, state: SpannerState, request: string, key: string): 
   const now = ttNow(ctx, state.config);
   const versions = state.store.get(key) ?? [];
   let found: Version | undefined;
-  for (const version of versions) if (version.timestamp <= now.latest) found = version;
+  for (let i = versions.length - 1; i >= 0 && found === undefined; i--) {
+    const version = versions[i] as Version;
+    if (version.timestamp <= now.latest) found = version;
+  }
   const value = found?.value ?? null;
   ctx.reply(
     request,
