@@ -1,6 +1,58 @@
 // @ts-check
 import eslint from "@eslint/js";
 import tseslint from "typescript-eslint";
+import { readdirSync } from "node:fs";
+
+// The rules of the house (DESIGN.md "Data flows one way"), enforced on every import.
+// Each room lists the rooms it must not import; the message says why.
+const room = (names) => `(\\.\\./)+(${names})(/|$)`;
+const GRAPHQL = {
+  regex: "^(graphql|type-graphql|graphql-.*|@apollo/.*|@graphql-.*)(/|$)",
+  message: "Only src/api speaks GraphQL: put the logic in src/runs or src/grading and call it from a resolver.",
+};
+const house = (files, forbidden, message, extra = []) => ({
+  files,
+  rules: {
+    "no-restricted-imports": ["error", { patterns: [{ regex: room(forbidden), message }, ...extra] }],
+  },
+});
+const PROTOCOL_DIRS = readdirSync(`${import.meta.dirname}/src/protocols`, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name);
+export const houseRules = [
+  house(
+    ["src/sim/**/*.ts"],
+    "protocols|checkers|store|runs|api|cli|grading|scenarios",
+    "src/sim is the core: it imports no protocol, checker, scenario, store, runs, api or cli.",
+    [GRAPHQL],
+  ),
+  house(
+    ["src/checkers/**/*.ts"],
+    "protocols|scenarios|store|runs|api|cli|grading",
+    "src/checkers judge traces and histories: they import only src/sim.",
+    [GRAPHQL],
+  ),
+  house(["src/scenarios/**/*.ts"], "store|runs|api|cli|grading", "src/scenarios imports no store, runs or api.", [
+    GRAPHQL,
+  ]),
+  house(["src/store/**/*.ts"], "api|runs|cli|grading", "src/store imports no api (nor the rooms above it).", [GRAPHQL]),
+  house(
+    ["src/runs/**/*.ts", "src/grading/**/*.ts", "src/cli/**/*.ts"],
+    "api",
+    "Only src/api serves GraphQL; the run engine, grading and the CLI never import it.",
+    [GRAPHQL],
+  ),
+  ...PROTOCOL_DIRS.map((name) =>
+    house(
+      [`src/protocols/${name}/**/*.ts`],
+      ["store", "runs", "api", "cli", "grading", "scenarios", ...PROTOCOL_DIRS.filter((other) => other !== name)].join(
+        "|",
+      ),
+      `A protocol (${name}) is a pure state machine over src/sim: it imports no store, runs, api, cli or other protocol.`,
+      [GRAPHQL],
+    ),
+  ),
+];
 
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", "data/", ".tmp/", "public/vendor/"] },
@@ -33,6 +85,7 @@ export default tseslint.config(
       "no-restricted-globals": ["error", "setTimeout", "setInterval", "setImmediate"],
     },
   },
+  ...houseRules,
   {
     files: ["**/*.js", "**/*.mjs"],
     languageOptions: {

@@ -10,6 +10,7 @@ import { benchRaft } from "./raft";
 import { benchRga } from "./rga";
 import { benchSerializability } from "./serializability";
 import { benchStartRun } from "./start-run";
+import { benchSpanner } from "./spanner";
 import { benchStoreWriter } from "./store-writer";
 import { benchTwoPhaseCommit } from "./two-phase-commit";
 
@@ -68,6 +69,10 @@ const BENCHMARKS: readonly Benchmark[] = [
   {
     name: "rga editing trace ops/s",
     run: (quick) => benchRga({ edits: quick ? 2_000 : 260_000, repeats: quick ? 1 : 3, budgetMs: 60_000 }),
+  },
+  {
+    name: "spanner commit-wait events/s",
+    run: (quick) => benchSpanner({ transactions: quick ? 200 : 10_000, repeats: quick ? 1 : 3, budgetMs: 20_000 }),
   },
   {
     name: "serializability txn/s",

@@ -6,6 +6,8 @@ import { clocks } from "./clocks";
 import { saga } from "./saga";
 import { isolation } from "./isolation";
 import { dynamo } from "./dynamo";
+import { spanner } from "./spanner";
+import { fencing } from "./fencing";
 
 /** A protocol with its config and state types erased, as the registry holds it. */
 export type AnyProtocol = Protocol<unknown, unknown>;
@@ -27,6 +29,8 @@ export const PROTOCOLS: ReadonlyMap<string, AnyProtocol> = new Map<string, AnyPr
   ["saga", erase(saga)],
   ["isolation", erase(isolation)],
   ["dynamo", erase(dynamo)],
+  ["spanner", erase(spanner)],
+  ["fencing", erase(fencing)],
 ]);
 
 export function getProtocol(name: string): AnyProtocol | undefined {

@@ -126,6 +126,7 @@ export const dynamo: Protocol<DynamoConfig, DynamoState> = {
     return `${message.type}(${key})`;
   },
 
+  invariants: [DYNAMO_INVARIANTS.noLostConcurrentWrite],
   checkers: () => [lostWriteChecker()],
 };
 
