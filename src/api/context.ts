@@ -1,13 +1,18 @@
+import type { GradingService, Identity } from "../grading";
 import type { RunService, ScenarioService } from "../runs";
 
 /** What createServices returns: everything the resolvers reach the world through. */
 export interface ApiServices {
   readonly scenarios: ScenarioService;
   readonly runs: RunService;
+  readonly grading: GradingService;
+  identify(authorization: string | undefined): Identity;
   close(): Promise<void>;
 }
 
 /** The GraphQL context of every operation, over HTTP and over WebSocket alike. */
 export interface ApiContext {
   readonly services: ApiServices;
+  /** Who asks: from the Authorization header (HTTP) or connectionParams.authorization (WebSocket). */
+  readonly identity: Identity;
 }

@@ -1,3 +1,4 @@
+import { GradingError } from "../grading";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import type { MiddlewareFn } from "type-graphql";
 import { FaultlineError } from "../runs";
@@ -17,6 +18,7 @@ export function userError(code: FaultlineError["code"], message: string): GraphQ
  * (extensions.retryAfterMs) and the queue limit (extensions.limit); anything else passes through.
  */
 export function toGraphQLError(error: unknown): unknown {
+  if (error instanceof GradingError) return new GraphQLError(error.message, { extensions: { code: error.code } });
   if (!(error instanceof FaultlineError)) return error;
   return new GraphQLError(error.message, {
     extensions: {
@@ -38,6 +40,8 @@ export const mapServiceErrors: MiddlewareFn<ApiContext> = async (_data, next) =>
 
 const knownCodes = new Set([
   "BAD_USER_INPUT",
+  "UNAUTHENTICATED",
+  "FORBIDDEN",
   "NOT_FOUND",
   "RUN_FAILED",
   "BUSY",

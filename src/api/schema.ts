@@ -4,6 +4,7 @@ import { type GraphQLSchema, lexicographicSortSchema, printSchema } from "graphq
 import { buildSchema } from "type-graphql";
 import { ExploreResolver } from "./resolvers/explore";
 import { LinearizabilityResolver } from "./resolvers/linearizability";
+import { AssignmentItemResolver, FeedbackResolver, GradingResolver } from "./resolvers/grading";
 import { RunEventsResolver } from "./resolvers/run-events";
 import { RunResolver } from "./resolvers/run";
 import { ScenarioResolver } from "./resolvers/scenario";
@@ -26,6 +27,9 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
       SerializabilityResolver,
       RunSerializabilityResolver,
       LinearizabilityResolver,
+      GradingResolver,
+      AssignmentItemResolver,
+      FeedbackResolver,
       ExploreResolver,
     ],
     // type-graphql 2.0.0-rc.4 insists on a pubSub whenever the schema has a

@@ -58,13 +58,16 @@ export async function serveServices(services: ApiServices, port: number): Promis
   const schema = await buildApiSchema();
   const app = express();
   const httpServer = createHttpServer(app);
-  const context = (): ApiContext => ({ services });
+  const context = (authorization: unknown): ApiContext => ({
+    services,
+    identity: services.identify(typeof authorization === "string" ? authorization : undefined),
+  });
 
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
   const wsCleanup = useServer(
     {
       schema,
-      context,
+      context: (ctx) => context(ctx.connectionParams?.["authorization"]),
       // The same error format as over HTTP: codes, no stack traces, no internals.
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors === undefined
@@ -91,7 +94,11 @@ export async function serveServices(services: ApiServices, port: number): Promis
   await apollo.start();
 
   mountIde(app);
-  app.use(GRAPHQL_PATH, express.json({ limit: "1mb" }), expressMiddleware(apollo, { context: async () => context() }));
+  app.use(
+    GRAPHQL_PATH,
+    express.json({ limit: "1mb" }),
+    expressMiddleware(apollo, { context: async ({ req }) => context(req.headers.authorization) }),
+  );
   app.use(answerHttpError);
 
   const actualPort = await listen(httpServer, port);

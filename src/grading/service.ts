@@ -18,7 +18,7 @@ import { subjectOf } from "./subject";
 
 /** Who is asking: nobody, an instructor, or one student. */
 export type Identity =
-  | { readonly role: "anonymous" }
+  | { readonly role: "anonymous"; readonly rejected?: boolean }
   | { readonly role: "instructor" }
   | { readonly role: "student"; readonly studentId: string };
 
@@ -160,10 +160,8 @@ export class GradingService {
     answers: readonly { questionId: string; value: Json }[],
   ): SubmissionView {
     if (who.role !== "student") {
-      throw new GradingError(
-        who.role === "anonymous" ? "UNAUTHENTICATED" : "FORBIDDEN",
-        "only a student submits answers (send a student's bearer token)",
-      );
+      requireSignedIn(who);
+      throw new GradingError("FORBIDDEN", "only a student submits answers (send a student's bearer token)");
     }
     const stored = this.store.grading.assignment(assignmentId);
     if (stored === undefined) throw new GradingError("NOT_FOUND", `no assignment "${assignmentId}"`);
@@ -354,6 +352,9 @@ function settingsOf(stored: StoredAssignment): AssignmentSettings {
 }
 
 function requireSignedIn(who: Identity): asserts who is Exclude<Identity, { role: "anonymous" }> {
+  if (who.role === "anonymous" && who.rejected === true) {
+    throw new GradingError("UNAUTHENTICATED", "the bearer token is unknown or expired");
+  }
   if (who.role === "anonymous")
     throw new GradingError("UNAUTHENTICATED", "sign in: send a bearer token in the Authorization header");
 }

@@ -1,3 +1,6 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { GradingService, type Identity } from "../grading";
 import { openStore } from "../store";
 import { WorkerRunService } from "./runs";
 import { CatalogScenarioService } from "./scenarios";
@@ -40,6 +43,10 @@ export interface CreateServicesOptions {
 export interface Services {
   readonly scenarios: ScenarioService;
   readonly runs: RunService;
+  /** Students, assignments and submissions (src/grading). */
+  readonly grading: GradingService;
+  /** Who holds this Authorization header: anonymous without one; a refused token is remembered, not thrown. */
+  identify(authorization: string | undefined): Identity;
   /** Stops every run (they become FAILED, with their seed), ends every follower, closes the database. */
   close(): Promise<void>;
 }
@@ -71,7 +78,17 @@ export function createServices(options: CreateServicesOptions): Services {
       maxQueuedPacedRuns: options.maxQueuedPacedRuns ?? envInt(env, "FAULTLINE_PACED_QUEUE", 0),
       pacedRunMaxMs: options.pacedRunMaxMs ?? envInt(env, "FAULTLINE_PACED_RUN_MAX_MS", 1),
     });
-    return { scenarios, runs, close: () => runs.close() };
+    const grading = new GradingService(store, { scenario: (id) => scenarios.get(id) }, seedSecret(options.dbPath, env));
+    const identify = (authorization: string | undefined): Identity => {
+      if (authorization === undefined || authorization === "") return { role: "anonymous" };
+      const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+      const found = match ? store.grading.identify(match[1] as string) : undefined;
+      if (found === undefined) return { role: "anonymous", rejected: true };
+      return found.role === "instructor"
+        ? { role: "instructor" }
+        : { role: "student", studentId: found.studentId as string };
+    };
+    return { scenarios, runs, grading, identify, close: () => runs.close() };
   } catch (error) {
     store.close();
     throw error;
@@ -87,4 +104,17 @@ function envInt(env: Readonly<Record<string, string | undefined>>, name: string,
     throw new Error(`faultline: ${name} must be an integer of at least ${min}; got "${text}"`);
   }
   return value;
+}
+
+/**
+ * The key of personal seeds: FAULTLINE_SEED_SECRET, or a random secret kept beside the
+ * database (created once), so that seeds stay the same across restarts.
+ */
+function seedSecret(dbPath: string, env: NodeJS.ProcessEnv): string {
+  const fromEnv = env["FAULTLINE_SEED_SECRET"];
+  if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
+  if (dbPath === ":memory:") return randomBytes(32).toString("hex");
+  const file = `${dbPath}.seed-secret`;
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString("hex"), { mode: 0o600, flag: "wx" });
+  return readFileSync(file, "utf8").trim();
 }
