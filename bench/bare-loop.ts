@@ -1,5 +1,5 @@
 import { Scheduler } from "../src/sim/scheduler";
-import { Xorshift } from "./measure";
+import { perSecond, timeWarm, Xorshift, type Timed } from "./measure";
 
 /** What the bare loop appends: the fields an event has, with none of the work behind them. */
 interface BareEvent {
@@ -27,4 +27,25 @@ export function bareEventLoop(eventCount: number, nodes: readonly string[]): rea
     scheduler.schedule(next.time + 1 + random.below(10), random.below(nodes.length));
   }
   return events;
+}
+
+/**
+ * A simulated protocol's events per second beside the bare event loop of the same
+ * event count on the same nodes, both timed warm (as bench (a)): `runOnce` runs the
+ * protocol's workload and returns its event count.
+ */
+export function simulationRate(
+  runOnce: () => number,
+  nodes: readonly string[],
+  options: { repeats: number; budgetMs: number },
+): { events: number; rate: number; ceilingRate: number; ratio: number; ours: Timed<number>; ceiling: Timed<number> } {
+  const events = runOnce();
+  const ceiling = timeWarm(() => bareEventLoop(events, nodes).length, {
+    repeats: Math.max(20, 4 * options.repeats),
+    warmups: 5,
+  });
+  const ours = timeWarm(runOnce, { repeats: options.repeats, budgetMs: options.budgetMs, warmups: 1 });
+  const rate = perSecond(events, ours.bestMs);
+  const ceilingRate = perSecond(events, ceiling.bestMs);
+  return { events, rate, ceilingRate, ratio: rate / ceilingRate, ours, ceiling };
 }

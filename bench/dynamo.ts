@@ -1,8 +1,8 @@
 import { getProtocol } from "../src/protocols";
 import { DEFAULT_NETWORK, type SimulationSpec, type WorkloadSpec } from "../src/sim/spec";
 import { Simulation, type SimulationResult } from "../src/sim/world";
-import { bareEventLoop } from "./bare-loop";
-import { compact, perSecond, runsPhrase, timeWarm, type BenchRow } from "./measure";
+import { simulationRate } from "./bare-loop";
+import { compact, runsPhrase, type BenchRow } from "./measure";
 
 export const DYNAMO_NODES = ["n1", "n2", "n3", "n4", "n5"] as const;
 
@@ -63,19 +63,11 @@ export function runDynamoBench(operations: number, seed = 1): SimulationResult {
 
 /** Simulated events per second of the Dynamo store with full tracing, against the bare event loop of the same event count. */
 export function benchDynamo(options: { operations: number; repeats: number; budgetMs: number }): BenchRow[] {
-  const events = runDynamoBench(options.operations).eventCount;
-  const ceiling = timeWarm(() => bareEventLoop(events, DYNAMO_NODES).length, {
-    repeats: Math.max(20, 4 * options.repeats),
-    warmups: 5,
-  });
-  const ours = timeWarm(() => runDynamoBench(options.operations).eventCount, {
-    repeats: options.repeats,
-    budgetMs: options.budgetMs,
-    warmups: 1,
-  });
-  const rate = perSecond(events, ours.bestMs);
-  const ceilingRate = perSecond(events, ceiling.bestMs);
-  const ratio = rate / ceilingRate;
+  const { events, rate, ceilingRate, ratio, ours, ceiling } = simulationRate(
+    () => runDynamoBench(options.operations).eventCount,
+    DYNAMO_NODES,
+    options,
+  );
   return [
     {
       name: "dynamo sim events/s",

@@ -1,8 +1,8 @@
 import { getProtocol } from "../src/protocols";
 import { DEFAULT_NETWORK, type SimulationSpec, type WorkloadSpec } from "../src/sim/spec";
 import { Simulation, type SimulationResult } from "../src/sim/world";
-import { bareEventLoop } from "./bare-loop";
-import { compact, perSecond, runsPhrase, timeWarm, type BenchRow } from "./measure";
+import { simulationRate } from "./bare-loop";
+import { compact, runsPhrase, type BenchRow } from "./measure";
 
 export const SPANNER_NODES = ["a", "b", "c"] as const;
 
@@ -48,19 +48,11 @@ export function runSpanner(transactions: number, seed = 1): SimulationResult {
 
 /** Commit wait's simulated events per second, beside the bare event loop of the same event count (as bench (a)). */
 export function benchSpanner(options: { transactions: number; repeats: number; budgetMs: number }): BenchRow[] {
-  const events = runSpanner(options.transactions).eventCount;
-  const ceiling = timeWarm(() => bareEventLoop(events, SPANNER_NODES).length, {
-    repeats: Math.max(20, 4 * options.repeats),
-    warmups: 5,
-  });
-  const ours = timeWarm(() => runSpanner(options.transactions).eventCount, {
-    repeats: options.repeats,
-    budgetMs: options.budgetMs,
-    warmups: 1,
-  });
-  const rate = perSecond(events, ours.bestMs);
-  const ceilingRate = perSecond(events, ceiling.bestMs);
-  const ratio = rate / ceilingRate;
+  const { events, rate, ceilingRate, ratio, ours, ceiling } = simulationRate(
+    () => runSpanner(options.transactions).eventCount,
+    SPANNER_NODES,
+    options,
+  );
   return [
     {
       name: "spanner commit-wait events/s",
