@@ -162,6 +162,7 @@ function mountIde(app: express.Express): void {
     else next();
   });
   app.get("/", (_request, response) => response.redirect(GRAPHQL_PATH));
+  app.get("/favicon.ico", (_request, response) => response.sendFile(join(projectRoot, "public", "favicon.ico")));
   for (const asset of ideAssets()) {
     app.use(asset.urlPath, express.static(asset.dir, { index: false, fallthrough: false }));
   }

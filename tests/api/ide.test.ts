@@ -10,8 +10,8 @@ import { buildApiSchema } from "../../src/api/schema";
 import { useServer } from "./server-fixture";
 
 // The IDE must work offline: the page and everything it loads come from our own
-// server. (Rendering it in a real browser is checked by hand with headless Chromium;
-// this suite must not need one.)
+// server. (tests/browser renders it in a real chromium, where one is installed; these
+// tests need none.)
 
 const api = useServer("faultline-ide-");
 const origin = (): string => new URL(api.server.url).origin;
@@ -56,7 +56,8 @@ test("every asset the page references is served by our server with 200", async (
     const body = await response.text();
     assert.ok(body.length > 0, `${asset} is empty`);
     const type = response.headers.get("content-type") ?? "";
-    assert.match(type, asset.endsWith(".css") ? /^text\/css/ : /javascript/, `${asset} is served as ${type}`);
+    const expectedType = asset.endsWith(".css") ? /^text\/css/ : asset.endsWith(".ico") ? /^image\// : /javascript/;
+    assert.match(type, expectedType, `${asset} is served as ${type}`);
   }
   const missing = await fetch(new URL("/ide/no-such-file.js", origin()));
   assert.equal(missing.status, 404);
@@ -77,7 +78,13 @@ test("GraphQL clients on /graphql still reach the API, not the page", async () =
 
 test("the IDE's example tabs are valid operations against the schema", async () => {
   // Run public/ide.js with stand-ins for the browser globals and capture the props it renders GraphiQL with.
-  let props: { defaultTabs?: Array<{ query: string; variables?: string }>; fetcher?: unknown } | undefined;
+  let props:
+    | {
+        defaultTabs?: Array<{ query: string; variables?: string }>;
+        fetcher?: unknown;
+        plugins?: Array<{ title: string }>;
+      }
+    | undefined;
   let fetcherOptions: { url?: string; subscriptionUrl?: string } | undefined;
   const GraphiQL = Object.assign(() => null, {
     createFetcher: (options: { url: string; subscriptionUrl: string }) => {
@@ -105,6 +112,11 @@ test("the IDE's example tabs are valid operations against the schema", async () 
       url: "http://example.test:4000/graphql",
       subscriptionUrl: "ws://example.test:4000/graphql",
     },
+  );
+  assert.deepEqual(
+    Array.from(props?.plugins ?? [], (plugin) => plugin.title),
+    ["Scenarios"],
+    "the IDE offers each scenario's operations in a panel of its own",
   );
   const tabs = props?.defaultTabs ?? [];
   assert.ok(tabs.length >= 4, "the IDE opens with the example operations");
