@@ -75,6 +75,7 @@ export class InteractiveRuns {
   setPace(runId: string, paceArgument: number): RunRecord {
     const pace = requiredInt("pace", paceArgument, ARGUMENT_RANGES.pace);
     this.liveControl(runId, "re-paced").setPace(pace);
+    this.engine.store.runs.setPace(runId, pace);
     return this.engine.record(runId);
   }
 

@@ -102,6 +102,7 @@ export class RunTable {
   private readonly countAll;
   private readonly countByScenario;
   private readonly scheduleStatement;
+  private readonly paceStatement;
 
   constructor(db: Db) {
     this.insertStatement = db.prepare(
@@ -121,6 +122,7 @@ export class RunTable {
         schedule: string;
       }
     >("SELECT scenario_source, scenario_file, seed, final_nodes, schedule FROM runs WHERE id = ?");
+    this.paceStatement = db.prepare<[number, string]>("UPDATE runs SET pace = ? WHERE id = ? AND status = 'RUNNING'");
     this.scheduleStatement = db.prepare<[string, string]>(
       "UPDATE runs SET schedule = ? WHERE id = ? AND status = 'RUNNING'",
     );
@@ -179,6 +181,11 @@ export class RunTable {
    */
   setSchedule(id: string, schedule: string): boolean {
     return this.scheduleStatement.run(schedule, id).changes === 1;
+  }
+
+  /** A RUNNING paced run's new pace (setPace). Returns false when the run is not RUNNING. */
+  setPace(id: string, pace: number): boolean {
+    return this.paceStatement.run(pace, id).changes === 1;
   }
 
   /**
