@@ -62,13 +62,13 @@ export const FAULT_KINDS = [
   "isolate",
   "heal",
   "cut",
-  "lose",
   "drop",
   "duplicate",
   "delay",
   "ignore",
   "clock",
   "pause",
+  "lose",
 ] as const;
 type FaultKind = (typeof FAULT_KINDS)[number];
 
