@@ -249,12 +249,12 @@ export class Simulation<Config, State> implements Core<Config, State> {
     }
     this.triggers.disarmFaults();
     for (const fault of intervention.faults) {
-      assert(
-        fault.trigger.type !== "at" || fault.trigger.at >= this.time,
-        () =>
-          `a new schedule's at: times are not in the past (at: ${fault.trigger.type === "at" ? fault.trigger.at : ""}, now ${this.time})`,
-      );
-      this.armFault(fault.trigger, fault.action);
+      // A time already past at the switch would never come: the fault applies at once instead.
+      const trigger =
+        fault.trigger.type === "at" && fault.trigger.at < this.time
+          ? { type: "at" as const, at: this.time }
+          : fault.trigger;
+      this.armFault(trigger, fault.action);
     }
   }
 

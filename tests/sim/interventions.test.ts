@@ -93,3 +93,20 @@ test("lose: exactly the next message on the link is lost, without a random draw"
   assert.equal(drops[0]?.data?.["from"], "coord");
   assert.equal(drops[0]?.data?.["to"], "p2");
 });
+
+test("a replacement's at: time already past applies at the switch's time instead of never", () => {
+  const plain = runScenario(scenario("2pc-happy-path"), { seed: 20 });
+  const atSeq = 12;
+  const switchTime = (plain.events[atSeq - 1] as (typeof plain.events)[0]).time;
+  assert.ok(switchTime > 0);
+  const fork = run("2pc-happy-path", 20, [
+    {
+      type: "replace",
+      afterSeq: atSeq - 1,
+      faults: [{ trigger: { type: "at", at: 0 }, action: { do: "crash", node: "p3" } }],
+    },
+  ]);
+  const crash = fork.events.find((event) => event.kind === "CRASH");
+  assert.equal(crash?.node, "p3");
+  assert.ok((crash?.time ?? -1) >= switchTime);
+});
