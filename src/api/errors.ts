@@ -25,6 +25,7 @@ export function toGraphQLError(error: unknown): unknown {
       code: error.code,
       ...(error.argumentName === undefined ? {} : { argumentName: error.argumentName }),
       ...(error.busy === undefined ? {} : { retryAfterMs: error.busy.retryAfterMs, limit: error.busy.limit }),
+      ...error.extra,
     },
   });
 }
@@ -44,6 +45,7 @@ const knownCodes = new Set([
   "FORBIDDEN",
   "NOT_FOUND",
   "RUN_FAILED",
+  "RUN_NOT_LIVE",
   "BUSY",
   "INTERNAL",
   // Apollo's and graphql-js's own request errors.

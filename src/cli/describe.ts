@@ -40,6 +40,8 @@ export function describeAction(action: FaultAction, nodes: readonly string[]): s
       return "heal the network (ends partitions, cuts and other network faults)";
     case "cut":
       return `cut the link from ${action.from} to ${action.to} (one direction)`;
+    case "lose":
+      return `lose the next ${action.count === 1 ? "message" : `${action.count} messages`} from ${action.from} to ${action.to}`;
     case "drop":
       return `drop messages ${link(action.from, action.to)} with probability ${action.probability}`;
     case "duplicate":

@@ -23,6 +23,7 @@ const FAULT_FIELDS: Readonly<Record<(typeof FAULT_KINDS)[number], Readonly<Recor
   heal: {},
   pause: { node: { $ref: "#/$defs/node" }, duration: { type: "integer", minimum: 1 } },
   cut: { from: { $ref: "#/$defs/node" }, to: { $ref: "#/$defs/node" } },
+  lose: { from: { $ref: "#/$defs/node" }, to: { $ref: "#/$defs/node" }, count: { type: "integer", minimum: 1 } },
   drop: { probability: { $ref: "#/$defs/probability" }, from: { $ref: "#/$defs/node" }, to: { $ref: "#/$defs/node" } },
   duplicate: {
     probability: { $ref: "#/$defs/probability" },
@@ -49,6 +50,7 @@ const REQUIRED_FAULT_FIELDS: Readonly<Record<string, readonly string[]>> = {
   isolate: ["node"],
   partition: ["groups"],
   cut: ["from", "to"],
+  lose: ["from", "to"],
   drop: ["probability"],
   duplicate: ["probability"],
   delay: ["min", "max"],

@@ -4,7 +4,7 @@ import { parseScenario } from "../scenarios/loader";
 import type { ScenarioProblem } from "../scenarios/problems";
 
 /** Where a scenario not in the catalog pretends to live, so the loader's file-name checks agree with its id and topic. */
-function fileFor(source: string): string {
+export function fileFor(source: string): string {
   try {
     const raw: unknown = parse(source, { maxAliasCount: 0 });
     if (typeof raw === "object" && raw !== null && !Array.isArray(raw)) {

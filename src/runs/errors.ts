@@ -1,5 +1,12 @@
 /** The codes a run-engine error carries; the API puts them in extensions.code. */
-export type FaultlineErrorCode = "BAD_USER_INPUT" | "NOT_FOUND" | "RUN_FAILED" | "BUSY" | "INTERNAL";
+export type FaultlineErrorCode =
+  | "BAD_USER_INPUT"
+  | "NOT_FOUND"
+  | "RUN_FAILED"
+  | "BUSY"
+  | "INTERNAL"
+  /** A pause, step, resume, re-pace or injection asked of a run that is not a live paced run of this server (or not paused). */
+  | "RUN_NOT_LIVE";
 
 /** What a BUSY error adds, for extensions: when to retry, and the queue limit that was reached. */
 export interface BusyDetails {
@@ -16,6 +23,8 @@ export class FaultlineError extends Error {
     readonly argumentName?: string,
     /** For BUSY: when to retry and the limit that was reached. */
     readonly busy?: BusyDetails,
+    /** More facts for extensions: a limit's value and name (limit, limitName), a scenario's problems, ... */
+    readonly extra?: Readonly<Record<string, unknown>>,
   ) {
     super(message);
     this.name = "FaultlineError";

@@ -3,9 +3,12 @@ import { parseScenario } from "../scenarios/loader";
 import { formatProblem } from "../scenarios/problems";
 import { runScenario } from "../scenarios/runner";
 import type { Scenario } from "../scenarios/types";
+import { InterventionQueue, type Intervention } from "../sim/interventions";
 import type { TraceEvent } from "../sim/types";
 import type { NodeView } from "../sim/world";
 import { openTraceWriter, toEventRow, type EventRow, type Store } from "../store";
+import type { ControlMessage } from "./control-protocol";
+import { Pacer, Stop, STOP_REQUESTED } from "./pacer";
 
 /**
  * The task module of the run engine's worker pool (piscina): one simulation per task,
@@ -25,14 +28,16 @@ export interface RunTask {
   readonly source: string;
   readonly file: string;
   readonly seed: number;
-  /** ms of wall time per event, or null to run flat out. */
+  /** ms of wall time per event, or null to run flat out (the control's pace slot holds a paced run's current pace). */
   readonly pace: number | null;
+  /** The interventions the run starts with (a fork's); faults injected later are added to them. */
+  readonly interventions: readonly Intervention[];
   /** A paced run stops (FAILED) once it has taken this long in wall time, in ms. */
   readonly maxWallMs: number;
   readonly batchRows: number;
-  /** Int32Array over it: [0] becomes STOP_REQUESTED when the main thread wants the run to stop. */
+  /** Int32Array over it, laid out as CONTROL (src/runs/control-protocol.ts). */
   readonly control: SharedArrayBuffer;
-  /** Where committed rows are announced (transferred with the task). */
+  /** Where committed rows are announced and fault injections arrive (transferred with the task). */
   readonly port: MessagePort;
 }
 
@@ -41,6 +46,7 @@ export interface ReplayTask {
   readonly source: string;
   readonly file: string;
   readonly seed: number;
+  readonly interventions: readonly Intervention[];
   /** -1: stop before the first event (the nodes as they start). */
   readonly stopAtSeq: number;
 }
@@ -52,7 +58,8 @@ export type RunMessage =
   /** The task has begun in a worker (it is no longer waiting in the queue). */
   | { readonly type: "started" }
   /** These rows are committed: the main thread may announce them. */
-  | { readonly type: "events"; readonly rows: readonly EventRow[] };
+  | { readonly type: "events"; readonly rows: readonly EventRow[] }
+  | ControlMessage;
 
 /** How a run task ended. COMPLETED is stored by the task itself, in the transaction of its last rows. */
 export type RunOutcome =
@@ -65,16 +72,7 @@ export interface ReplayResult {
   readonly event: TraceEvent | null;
 }
 
-export const STOP_REQUESTED = 1;
-
-class Stop extends Error {
-  constructor(
-    readonly reason: "stopped" | "ceiling",
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { STOP_REQUESTED };
 
 /** Parsed scenarios by file and source: a warm thread parses a scenario's YAML once, not once per run. */
 const parsed = new Map<string, Scenario>();
@@ -108,6 +106,7 @@ function run(task: RunTask): RunOutcome {
   const control = new Int32Array(task.control);
   const post = (message: RunMessage): void => task.port.postMessage(message);
   const stopRequested = (): boolean => Atomics.load(control, 0) === STOP_REQUESTED;
+  const interventions = new InterventionQueue(task.interventions);
   post({ type: "started" });
   try {
     if (stopRequested()) throw new Stop("stopped", "stopped before it began");
@@ -115,7 +114,17 @@ function run(task: RunTask): RunOutcome {
     const scenario = parse(task);
     let nextSeq = 0;
     let batch: EventRow[] = [];
-    const started = Date.now();
+    const pacer =
+      task.pace === null
+        ? undefined
+        : new Pacer({
+            control,
+            port: task.port,
+            post,
+            interventions,
+            saveSchedule: () => store.runs.setSchedule(task.runId, JSON.stringify(interventions.list())),
+            maxWallMs: task.maxWallMs,
+          });
     const onEvent =
       task.pace === null
         ? (event: TraceEvent): void => {
@@ -128,26 +137,12 @@ function run(task: RunTask): RunOutcome {
             }
           }
         : (event: TraceEvent): void => {
-            // Event n is released at started + n * pace, so the pace does not drift.
-            const pace = task.pace as number;
-            const due = started + event.seq * pace;
-            if (due - started > task.maxWallMs) {
-              throw new Stop(
-                "ceiling",
-                `the paced run reached the wall-time ceiling of ${task.maxWallMs} ms after ${event.seq} events`,
-              );
-            }
-            for (;;) {
-              if (stopRequested()) throw new Stop("stopped", "stopped");
-              const wait = due - Date.now();
-              if (wait <= 0) break;
-              Atomics.wait(control, 0, 0, wait);
-            }
+            (pacer as Pacer).release(event.seq);
             const row = toEventRow(event);
             nextSeq = store.appendEvents(task.runId, nextSeq, [row]);
             post({ type: "events", rows: [row] });
           };
-    const result = runScenario(scenario, { seed: task.seed, keepEvents: false, onEvent });
+    const result = runScenario(scenario, { seed: task.seed, keepEvents: false, onEvent, interventions });
     if (stopRequested()) throw new Stop("stopped", "stopped");
     store.completeRun(task.runId, nextSeq, batch, result.violations, {
       eventCount: result.eventCount,
@@ -173,6 +168,7 @@ function replay(task: ReplayTask): ReplayResult {
     seed: task.seed,
     keepEvents: false,
     stopAtSeq: task.stopAtSeq,
+    interventions: new InterventionQueue(task.interventions),
     onEvent: (event) => {
       if (event.seq === task.stopAtSeq) captured = event;
     },

@@ -6,7 +6,12 @@ import type { TraceEvent, Violation } from "../sim/types";
 import { canonicalEventLine, type NodeView } from "../sim/world";
 import { EVENT_BATCH_ROWS, type Store, type StoredRun } from "../store";
 import { FaultlineError } from "./errors";
+import { CONTROL, newControl, wake } from "./control-protocol";
+import { RunControl } from "./control";
 import { Follower, LiveRun } from "./follower";
+import { InteractiveRuns, type LaunchInput } from "./interactive";
+import type { Intervention } from "../sim/interventions";
+import type { Scenario } from "../scenarios/types";
 import { TaskPool } from "./pool";
 import { STOP_REQUESTED, type ReplayResult, type RunMessage, type RunOutcome, type RunTask } from "./run-worker";
 import type { EventPage, EventQuery, RunPage, RunRecord, RunService, ScenarioService, StartRunInput } from "./types";
@@ -91,6 +96,9 @@ export class WorkerRunService implements RunService {
   /** Every run's execution (queued or in a worker), so close() can wait for all of them. */
   private readonly executions = new Set<Promise<void>>();
   private readonly followers = new Set<Follower>();
+  /** The paced runs of this process that have not ended, by id: how they are paused, stepped and re-paced. */
+  private readonly controls = new Map<string, RunControl>();
+  private readonly interactive: InteractiveRuns;
   private closing: Promise<void> | undefined;
 
   constructor(options: RunServiceOptions) {
@@ -119,6 +127,14 @@ export class WorkerRunService implements RunService {
       queueVariable: "FAULTLINE_PACED_QUEUE",
       typicalTaskMs: this.pacedRunMaxMs,
     });
+    this.interactive = new InteractiveRuns({
+      store: this.store,
+      scenarios: this.scenarios,
+      requireRun: (runId) => this.requireRun(runId),
+      control: (runId) => this.controls.get(runId),
+      launch: (input) => this.launch(input),
+      record: (runId) => this.record(runId),
+    });
   }
 
   async startRun(input: StartRunInput): Promise<RunRecord> {
@@ -130,28 +146,91 @@ export class WorkerRunService implements RunService {
     if (scenario === undefined) {
       throw new FaultlineError("NOT_FOUND", `There is no scenario with id "${scenarioId}".`);
     }
-    const pool = pace === undefined ? this.runPool : this.pacedPool;
+    return this.launch({
+      scenarioId: scenario.id,
+      source: scenario.source,
+      file: scenario.file,
+      seed: seed ?? scenario.spec.seed,
+      pace: pace ?? null,
+      interventions: [],
+    });
+  }
+
+  pauseRun(runId: string): Promise<RunRecord> {
+    this.assertOpen();
+    return this.interactive.pause(runId);
+  }
+
+  resumeRun(runId: string): RunRecord {
+    this.assertOpen();
+    return this.interactive.resume(runId);
+  }
+
+  stepRun(runId: string, events: number): Promise<RunRecord> {
+    this.assertOpen();
+    return this.interactive.step(runId, events);
+  }
+
+  setPace(runId: string, pace: number): RunRecord {
+    this.assertOpen();
+    return this.interactive.setPace(runId, pace);
+  }
+
+  injectFault(runId: string, fault: unknown): Promise<RunRecord> {
+    this.assertOpen();
+    return this.interactive.inject(runId, fault);
+  }
+
+  forkRun(runId: string, atSeq: number, faults?: unknown, pace?: Maybe<number>): Promise<RunRecord> {
+    this.assertOpen();
+    return this.interactive.fork(runId, atSeq, faults, pace);
+  }
+
+  runScenario(yaml: string, seed?: Maybe<number>, pace?: Maybe<number>): Promise<RunRecord> {
+    this.assertOpen();
+    return this.interactive.runScenario(yaml, seed, pace);
+  }
+
+  divergesAt(runId: string, otherId: string): number | null {
+    return this.interactive.divergesAt(runId, otherId);
+  }
+
+  schedule(runId: string): readonly Intervention[] {
+    return this.interactive.schedule(runId);
+  }
+
+  scenarioOfRun(runId: string): Scenario {
+    return this.interactive.scenarioOfRun(runId);
+  }
+
+  /** Starts a run on the pool its pace calls for; an unpaced one is awaited to its end. */
+  private async launch(input: LaunchInput): Promise<RunRecord> {
+    const pool = input.pace === null ? this.runPool : this.pacedPool;
     pool.assertRoom();
     const runId = randomUUID();
     const task: Omit<RunTask, "control" | "port"> = {
       kind: "run",
       dbPath: this.dbPath,
       runId,
-      source: scenario.source,
-      file: scenario.file,
-      seed: seed ?? scenario.spec.seed,
-      pace: pace ?? null,
+      source: input.source,
+      file: input.file,
+      seed: input.seed,
+      pace: input.pace,
+      interventions: input.interventions,
       maxWallMs: this.pacedRunMaxMs,
       batchRows: this.batchRows,
     };
     this.store.runs.insert({
       id: runId,
-      scenarioId: scenario.id,
+      scenarioId: input.scenarioId,
       seed: task.seed,
       pace: task.pace,
-      scenarioSource: scenario.source,
-      scenarioFile: scenario.file,
+      scenarioSource: input.source,
+      scenarioFile: input.file,
       createdAt: new Date().toISOString(),
+      schedule: JSON.stringify(input.interventions),
+      parentId: input.parentId ?? null,
+      forkedAt: input.forkedAt ?? null,
     });
     const live = new LiveRun();
     this.live.set(runId, live);
@@ -159,7 +238,7 @@ export class WorkerRunService implements RunService {
       this.executions.delete(execution);
     });
     this.executions.add(execution);
-    if (pace === undefined) await execution;
+    if (input.pace === null) await execution;
     return this.record(runId);
   }
 
@@ -185,7 +264,7 @@ export class WorkerRunService implements RunService {
   getRun(idArgument: string): RunRecord | undefined {
     const id = requiredName("id", idArgument);
     const run = this.store.runs.get(id);
-    return run === undefined ? undefined : toRecord(run);
+    return run === undefined ? undefined : this.toRecord(run);
   }
 
   listRuns(query: { scenarioId?: Maybe<string>; first?: Maybe<number>; after?: Maybe<string> }): RunPage {
@@ -196,7 +275,7 @@ export class WorkerRunService implements RunService {
     const page = rows.slice(0, first);
     const last = page[page.length - 1];
     return {
-      runs: page.map(toRecord),
+      runs: page.map((run) => this.toRecord(run)),
       endCursor: last === undefined ? null : encodeRunCursor(last.number),
       hasNextPage: rows.length > first,
       totalCount: this.store.runs.count(scenarioId),
@@ -269,6 +348,7 @@ export class WorkerRunService implements RunService {
         source: source.scenarioSource,
         file,
         seed: source.seed,
+        interventions: JSON.parse(source.schedule) as Intervention[],
         stopAtSeq,
       });
     } catch (error) {
@@ -325,15 +405,18 @@ export class WorkerRunService implements RunService {
 
   private async execute(pool: TaskPool, task: Omit<RunTask, "control" | "port">, live: LiveRun): Promise<void> {
     const execution: Execution = {
-      control: new Int32Array(new SharedArrayBuffer(4)),
+      control: newControl(task.pace ?? 0),
       abort: new AbortController(),
       started: false,
     };
     this.running.set(task.runId, execution);
     const channel = new MessageChannel();
+    const control = task.pace === null ? undefined : new RunControl(execution.control, channel.port1);
+    if (control !== undefined) this.controls.set(task.runId, control);
     channel.port1.on("message", (message: RunMessage) => {
       if (message.type === "started") execution.started = true;
-      else live.publish(message.rows);
+      else if (message.type === "events") live.publish(message.rows);
+      else control?.receive(message);
     });
     let failure: string | undefined;
     try {
@@ -351,6 +434,8 @@ export class WorkerRunService implements RunService {
     } finally {
       channel.port1.close();
       this.running.delete(task.runId);
+      this.controls.delete(task.runId);
+      control?.end();
     }
     try {
       // The database says whether the run completed: the worker marks it COMPLETED in the
@@ -384,7 +469,11 @@ export class WorkerRunService implements RunService {
   }
 
   private record(runId: string): RunRecord {
-    return toRecord(this.requireRun(runId));
+    return this.toRecord(this.requireRun(runId));
+  }
+
+  private toRecord(run: StoredRun): RunRecord {
+    return toRecord(run, this.controls.get(run.id)?.paused ?? false);
   }
 
   /** For runs stored before the scenario's file was recorded: where the catalog would have found it. */
@@ -400,8 +489,8 @@ export class WorkerRunService implements RunService {
 
 /** Asks a run's task to stop: a running one at its next batch or paced event, a queued one at once. */
 function stop(execution: Execution): void {
-  Atomics.store(execution.control, 0, STOP_REQUESTED);
-  Atomics.notify(execution.control, 0);
+  Atomics.store(execution.control, CONTROL.stop, STOP_REQUESTED);
+  wake(execution.control);
   if (!execution.started) execution.abort.abort();
 }
 
@@ -414,8 +503,11 @@ function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function toRecord(run: StoredRun): RunRecord {
+function toRecord(run: StoredRun, paused: boolean): RunRecord {
   return {
+    paused,
+    parentId: run.parentId,
+    forkedAt: run.forkedAt,
     id: run.id,
     scenarioId: run.scenarioId,
     seed: run.seed,

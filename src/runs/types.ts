@@ -4,6 +4,7 @@ import type { NodeView } from "../sim/world";
 import type { ScenarioProblem } from "../scenarios/problems";
 import type { Scenario } from "../scenarios/types";
 import type { Maybe } from "./validate";
+import type { Intervention } from "../sim/interventions";
 
 /** The contract between the GraphQL resolvers and the services behind them. */
 
@@ -27,6 +28,11 @@ export interface RunRecord {
   readonly createdAt: string;
   /** ISO 8601, when the run became COMPLETED or FAILED; null while it is RUNNING. */
   readonly finishedAt?: string | null;
+  /** True while a live paced run is paused (pauseRun) and releases events only when stepped. */
+  readonly paused: boolean;
+  /** The run this one was forked from, and how many of its first events it shares with it by construction. */
+  readonly parentId: string | null;
+  readonly forkedAt: number | null;
 }
 
 /**
@@ -86,6 +92,24 @@ export interface RunService {
   nodesAt(runId: string, atSeq?: Maybe<number>): Promise<readonly NodeView[]>;
   /** Stored events from fromSeq on, then live ones in seq order; ends when the run ends. */
   follow(runId: string, fromSeq?: Maybe<number>): AsyncIterableIterator<TraceEvent>;
+  /** Pauses a live paced run before its next event; resolves once it holds it. */
+  pauseRun(runId: string): Promise<RunRecord>;
+  resumeRun(runId: string): RunRecord;
+  /** Releases exactly `events` more events of a paused run, which then stays paused. */
+  stepRun(runId: string, events: number): Promise<RunRecord>;
+  setPace(runId: string, pace: number): RunRecord;
+  /** A fault in the scenario files' syntax (no at:/when:), applied at the end of the paused run's current step. */
+  injectFault(runId: string, fault: unknown): Promise<RunRecord>;
+  /** A new run sharing the first atSeq events with its parent, then following `faults` (absent: the parent's schedule). */
+  forkRun(runId: string, atSeq: number, faults?: unknown, pace?: Maybe<number>): Promise<RunRecord>;
+  /** Runs a scenario sent as YAML (checked like a catalogue file; stored with its source). */
+  runScenario(yaml: string, seed?: Maybe<number>, pace?: Maybe<number>): Promise<RunRecord>;
+  /** The first seq where the two runs' traces differ; null when they are the same. */
+  divergesAt(runId: string, otherId: string): number | null;
+  /** The run's interventions: with its scenario and seed, what makes its trace. */
+  schedule(runId: string): readonly Intervention[];
+  /** The scenario a run was made from (the catalogue's, or its own stored source for an ad-hoc or changed one). */
+  scenarioOfRun(runId: string): Scenario;
   /** How event a relates to event b (BEFORE: a happened before b), from vector clocks (src/sim/causality.ts). */
   happensBefore(runId: string, a: number, b: number): Ordering;
   /** The seqs of the stored events concurrent with event seq, ascending. */

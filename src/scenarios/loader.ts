@@ -35,6 +35,8 @@ export const DEFAULT_FOLLOW_REDIRECTS = 3;
 export const DEFAULT_SEED = 1;
 /** Seeds are GraphQL Ints (startRun(seed:)), so they stay within 32-bit signed range. */
 export const MAX_SEED = 2_147_483_647;
+/** The most messages one lose fault may take from a link. */
+export const MAX_LOSE_COUNT = 1_000;
 
 /** A scenario without `seeds:` must keep its lesson on seeds 1 to 20. */
 export const MIN_LESSON_SEEDS = 20;
@@ -66,6 +68,7 @@ export const FAULT_KINDS = [
   "ignore",
   "clock",
   "pause",
+  "lose",
 ] as const;
 type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -77,6 +80,7 @@ const FAULT_FIELDS: Readonly<Record<FaultKind, { required: readonly string[]; op
   partition: { required: ["groups"], optional: [] },
   heal: { required: [], optional: [] },
   cut: { required: ["from", "to"], optional: [] },
+  lose: { required: ["from", "to"], optional: ["count"] },
   drop: { required: ["probability"], optional: ["from", "to"] },
   duplicate: { required: ["probability"], optional: ["from", "to"] },
   delay: { required: ["min", "max"], optional: ["from", "to"] },
@@ -113,6 +117,42 @@ export function parseScenario(source: string, file: string, protocols: ProtocolL
     return { ok: false, problems: sortProblems(reader.problems) };
   }
   return { ok: true, scenario };
+}
+
+/**
+ * How a fault given apart from a file is timed: "now" (an injected fault: it applies at
+ * once, so at:, when: and after: are refused) or "optional" (a fork's schedule: a fault
+ * without at: or when: applies at the fork point).
+ */
+export type FaultTiming = "now" | "optional";
+
+/** A fault given apart from a file; its trigger is undefined when it applies at once. */
+export interface LooseFault {
+  readonly trigger: TriggerSpec | undefined;
+  readonly action: FaultAction;
+}
+
+/**
+ * Validates faults given apart from a scenario file (a fault injected into a paused run,
+ * a fork's new schedule) against a loaded scenario, with the same checks and messages as
+ * its `faults:` list: `source` is YAML (JSON is YAML) of one fault, or of a list of them
+ * when `list` is true; problems name `label` as the file.
+ */
+export function parseFaults(
+  source: string,
+  label: string,
+  scenario: Scenario,
+  options: { readonly list: boolean; readonly timing: FaultTiming },
+): { ok: true; faults: LooseFault[] } | { ok: false; problems: ScenarioProblem[] } {
+  const reader = new Reader(label, source);
+  if (reader.syntaxFailed) return { ok: false, problems: sortProblems(reader.problems) };
+  const validator = new ScenarioValidator(reader, label, source, PROTOCOLS);
+  const faults = validator.looseFaults(scenario, options.list, options.timing);
+  if (faults === undefined || reader.problems.length > 0) {
+    if (reader.problems.length === 0) reader.report(reader.root.at, [], "the faults could not be read (a loader bug)");
+    return { ok: false, problems: sortProblems(reader.problems) };
+  }
+  return { ok: true, faults };
 }
 
 /** The position of a field in a scenario's YAML (the catalog points duplicate ids at their `id:`). */
@@ -168,7 +208,7 @@ class ScenarioValidator {
     const clocks = this.clocks(field("clocks"));
     const config = this.config(field("config"), r.root);
     const workload = this.listOf(field("workload"), "a list of client requests", (slot) => this.workloadItem(slot));
-    const faults = this.listOf(field("faults"), "a list of faults", (slot) => this.fault(slot));
+    const faults = this.listOf(field("faults"), "a list of faults", (slot) => this.fault(slot, "required"));
     const expect = this.listOf(field("expect"), "a list of expected outcomes", (slot) => this.expectItem(slot));
     // Questions are src/grading's to validate; here they only need to be a list of JSON values.
     const questions = this.listOf(field("questions"), "a list of questions", (slot) => r.json(slot));
@@ -639,7 +679,22 @@ class ScenarioValidator {
     };
   }
 
-  private fault(slot: Slot): FaultSpec | undefined {
+  /** Faults given apart from the file (parseFaults), checked against the loaded scenario's nodes and limits. */
+  looseFaults(scenario: Scenario, list: boolean, timing: FaultTiming): LooseFault[] | undefined {
+    this.nodes = [...scenario.spec.nodes];
+    this.limits = scenario.spec.limits;
+    const root = this.reader.root;
+    if (!list) {
+      const fault = this.fault(root, timing);
+      return fault === undefined ? undefined : [fault];
+    }
+    const faults = this.listOf(root, "a list of faults", (slot) => this.fault(slot, timing));
+    return this.reader.problems.length > 0 ? undefined : faults;
+  }
+
+  private fault(slot: Slot, timing: "required"): FaultSpec | undefined;
+  private fault(slot: Slot, timing: FaultTiming): LooseFault | undefined;
+  private fault(slot: Slot, timing: "required" | FaultTiming): LooseFault | undefined {
     const doSlot = this.reader.peek(slot, "do");
     const kind =
       doSlot === undefined
@@ -654,17 +709,18 @@ class ScenarioValidator {
       slot,
       {
         required: ["do", ...own.required],
-        optional: [...TRIGGER_FIELDS, ...own.optional],
-        listed: [...TRIGGER_FIELDS, "do", ...own.required, ...own.optional],
+        optional: timing === "now" ? own.optional : [...TRIGGER_FIELDS, ...own.optional],
+        listed: [...(timing === "now" ? [] : TRIGGER_FIELDS), "do", ...own.required, ...own.optional],
         ...(kind === undefined ? {} : { context: `for do: ${kind}` }),
       },
       "a fault { at or when, do, ... }",
     );
     if (fields === undefined) return undefined;
-    const trigger = this.trigger(slot, fields);
+    const untimed = timing === "now" || (timing === "optional" && !fields.has("at") && !fields.has("when"));
+    const trigger = untimed ? undefined : this.trigger(slot, fields);
     if (kind === undefined) return undefined;
     const action = this.action(kind, fields);
-    if (trigger === undefined || action === undefined) return undefined;
+    if ((!untimed && trigger === undefined) || action === undefined) return undefined;
     return { trigger, action };
   }
 
@@ -683,6 +739,9 @@ class ScenarioValidator {
     const groups = read("groups", (s) => this.groups(s));
     const message = read("message", (s) => r.text(s, "a message type (text)"));
     const duration = read("duration", (s) => r.integer(s, "a pause of at least 1 ms (an integer)", 1));
+    const count = read("count", (s) =>
+      r.integer(s, `a count of messages from 1 to ${MAX_LOSE_COUNT}`, 1, MAX_LOSE_COUNT),
+    );
     if (failed()) return undefined;
     const link = { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
     switch (kind) {
@@ -698,6 +757,10 @@ class ScenarioValidator {
         if (from === undefined || to === undefined) return undefined;
         if (from === to) return r.expected(fields.get("to") as Slot, `a node other than from (${from})`);
         return { do: "cut", from, to };
+      case "lose":
+        if (from === undefined || to === undefined) return undefined;
+        if (from === to) return r.expected(fields.get("to") as Slot, `a node other than from (${from})`);
+        return { do: "lose", from, to, count: count ?? 1 };
       case "drop":
       case "duplicate":
         return probability === undefined ? undefined : { do: kind, ...link, probability };

@@ -1,4 +1,5 @@
 import type { Core } from "./core";
+import { plural } from "./english";
 import { causeField, eventData, type HealData } from "./event-data";
 import type { JsonObject } from "./json";
 import { linkPhrase } from "./network";
@@ -8,11 +9,20 @@ import { eventMatches } from "./predicate";
 import type { EventPredicate, FaultAction, TriggerSpec } from "./spec";
 import type { TraceEvent } from "./types";
 
+/** What a trigger starts: a client request of the workload, or a fault (only faults can be disarmed). */
+export type TriggerGroup = "workload" | "fault";
+
 interface PendingTrigger {
   readonly predicate: EventPredicate;
   seen: number;
   readonly fire: () => void;
   readonly after: number;
+  readonly group: TriggerGroup;
+}
+
+interface Callback {
+  readonly fire: () => void;
+  readonly group: TriggerGroup;
 }
 
 /**
@@ -23,8 +33,8 @@ interface PendingTrigger {
  * "crash when the coordinator has received the third vote" is exact.
  */
 export class Triggers {
-  private readonly pending: PendingTrigger[] = [];
-  private readonly callbacks = new Map<number, () => void>();
+  private pending: PendingTrigger[] = [];
+  private readonly callbacks = new Map<number, Callback>();
   private nextCallbackId = 1;
 
   constructor(
@@ -33,9 +43,23 @@ export class Triggers {
     private readonly now: () => number,
   ) {}
 
-  arm(trigger: TriggerSpec, fire: () => void): void {
-    if (trigger.type === "at") this.later(trigger.at, fire);
-    else this.pending.push({ predicate: trigger.when, seen: 0, fire, after: trigger.after });
+  arm(trigger: TriggerSpec, fire: () => void, group: TriggerGroup): void {
+    if (trigger.type === "at") this.later(trigger.at, fire, group);
+    else this.pending.push({ predicate: trigger.when, seen: 0, fire, after: trigger.after, group });
+  }
+
+  /**
+   * Forgets every fault trigger that has not fired, and every fault a fired `when:` still
+   * waits `after:` ticks to apply (a fork's or replacement's new schedule takes over).
+   */
+  disarmFaults(): void {
+    this.pending = this.pending.filter((trigger) => trigger.group !== "fault");
+    for (const [id, callback] of this.callbacks) if (callback.group === "fault") this.callbacks.delete(id);
+  }
+
+  /** False for a callback that was disarmed: it neither advances time nor keeps the run alive. */
+  armed(id: number): boolean {
+    return this.callbacks.has(id);
   }
 
   /** Counts a recorded event against every armed `when:` trigger and fires those it completes. */
@@ -50,7 +74,7 @@ export class Triggers {
       pending.splice(i, 1);
       i -= 1;
       if (trigger.after === 0) trigger.fire();
-      else this.later(this.now() + trigger.after, trigger.fire);
+      else this.later(this.now() + trigger.after, trigger.fire, trigger.group);
     }
   }
 
@@ -58,12 +82,12 @@ export class Triggers {
   run(id: number): void {
     const callback = this.callbacks.get(id);
     this.callbacks.delete(id);
-    callback?.();
+    callback?.fire();
   }
 
-  private later(at: number, fire: () => void): void {
+  private later(at: number, fire: () => void, group: TriggerGroup): void {
     const id = this.nextCallbackId++;
-    this.callbacks.set(id, fire);
+    this.callbacks.set(id, { fire, group });
     this.scheduleCallback(at, id);
   }
 }
@@ -101,6 +125,14 @@ export function applyFault<Config, State>(core: Core<Config, State>, action: Fau
         "NOTE",
         `Messages ${linkPhrase(action.from, action.to)} are now lost with probability ${action.probability}.`,
         { drop: action as unknown as JsonObject },
+      );
+      return;
+    case "lose":
+      network.loseNext(action.from, action.to, action.count);
+      core.trace.network(
+        "NOTE",
+        `The next ${action.count === 1 ? "message" : plural(action.count, "message")} sent from ${action.from} to ${action.to} will be lost.`,
+        { lose: { from: action.from, to: action.to, count: action.count }, ...causeField(core.cause()) },
       );
       return;
     case "duplicate":

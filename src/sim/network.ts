@@ -64,6 +64,8 @@ export class Network<Message extends InFlight> {
   private readonly linkDrop = new Map<string, number>();
   private readonly linkDuplicate = new Map<string, number>();
   private readonly linkDelay = new Map<string, DelaySpec>();
+  /** Messages still to be lost on a link by a lose fault, whatever its drop probability. */
+  private readonly linkLoseNext = new Map<string, number>();
   private readonly ignored: { message: string; node?: string }[] = [];
 
   constructor(private readonly options: NetworkOptions) {
@@ -103,6 +105,16 @@ export class Network<Message extends InFlight> {
 
   /** Whether a message sent now on this link is lost (the link's drop probability, or a drop fault's). */
   lostOnSend(from: string, to: string): boolean {
+    if (this.linkLoseNext.size > 0) {
+      const key = linkKey(from, to);
+      const left = this.linkLoseNext.get(key);
+      if (left !== undefined) {
+        // Certain, so no random draw: the rest of the run's draws stay as they were.
+        if (left <= 1) this.linkLoseNext.delete(key);
+        else this.linkLoseNext.set(key, left - 1);
+        return true;
+      }
+    }
     return this.rng.chance(this.linkFault(this.linkDrop, from, to) ?? this.baseLink(from, to).drop);
   }
 
@@ -169,6 +181,12 @@ export class Network<Message extends InFlight> {
     for (const key of this.linksMatching(from, to)) this.linkDrop.set(key, probability);
   }
 
+  /** The next `count` messages sent on the link from `from` to `to` are lost (a lose fault). */
+  loseNext(from: string, to: string, count: number): void {
+    const key = linkKey(from, to);
+    this.linkLoseNext.set(key, (this.linkLoseNext.get(key) ?? 0) + count);
+  }
+
   setDuplicate(from: string | undefined, to: string | undefined, probability: number): void {
     for (const key of this.linksMatching(from, to)) this.linkDuplicate.set(key, probability);
   }
@@ -188,6 +206,7 @@ export class Network<Message extends InFlight> {
     this.linkDrop.clear();
     this.linkDuplicate.clear();
     this.linkDelay.clear();
+    this.linkLoseNext.clear();
     this.ignored.length = 0;
     return this.held.splice(0);
   }

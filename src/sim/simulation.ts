@@ -2,6 +2,7 @@ import { CheckerDriver } from "./checking";
 import { Clients, invoke, startRequest } from "./clients";
 import type { Core, DeliverItem, NodeRecord, QueueItem, TimerItem } from "./core";
 import { applyFault, Triggers } from "./faults";
+import type { Intervention, InterventionQueue } from "./interventions";
 import { cloneJson, type JsonObject } from "./json";
 import { count, plural, verb } from "./english";
 import { causeField, eventData, type StopData, type TimerData } from "./event-data";
@@ -12,7 +13,7 @@ import { createNode, start } from "./nodes";
 import { assert } from "./assert";
 import { CORE_LIMITS, type CoreLimits } from "./limits";
 import { Scheduler } from "./scheduler";
-import type { SimulationSpec } from "./spec";
+import type { FaultSpec, SimulationSpec } from "./spec";
 import { TraceRecorder, type TraceOptions } from "./trace";
 import { NETWORK_NODE, type Context, type Protocol, type StopReason, type TraceEvent, type Violation } from "./types";
 
@@ -28,6 +29,11 @@ export interface SimulationOptions extends TraceOptions {
    * (src/explore/timeline.ts).
    */
   readonly onStep?: (lastSeq: number, reader: StepReader) => void;
+  /**
+   * Faults injected into the run and schedules switched to after it started
+   * (src/sim/interventions.ts): a replay's fixed list, or a live run's growing one.
+   */
+  readonly interventions?: InterventionQueue;
 }
 
 /** A timer a node has set and not yet seen fire or cancelled: its virtual-time deadline. */
@@ -137,8 +143,10 @@ export class Simulation<Config, State> implements Core<Config, State> {
   run(): SimulationResult {
     const limits = this.spec.limits;
     for (const node of this.nodes.values()) start(this, node);
-    for (const item of this.spec.workload) this.triggers.arm(item.trigger, () => startRequest(this, item));
-    for (const fault of this.spec.faults) this.triggers.arm(fault.trigger, () => applyFault(this, fault.action));
+    for (const item of this.spec.workload) this.triggers.arm(item.trigger, () => startRequest(this, item), "workload");
+    for (const fault of this.spec.faults) this.armFault(fault.trigger, fault.action);
+    const interventions = this.options.interventions;
+    interventions?.attach(() => this.trace.count - 1);
     const onStep = this.options.onStep;
     const reader: StepReader = { views: () => this.views(), timers: () => this.timerViews() };
     if (onStep !== undefined && this.trace.count > 0) onStep(this.trace.count - 1, reader);
@@ -154,6 +162,20 @@ export class Simulation<Config, State> implements Core<Config, State> {
         stopReason = "stopAtSeq";
         stopMessage = `the replay stopped after event ${this.options.stopAtSeq}`;
         break;
+      }
+      if (interventions !== undefined) {
+        const due = interventions.take(this.trace.count - 1);
+        if (due.length > 0) {
+          // Between steps, as one step of its own: checked, and shown to onStep, like any other.
+          const stepStart = this.trace.count;
+          for (const intervention of due) this.intervene(intervention);
+          this.network.check();
+          if (this.trace.count > stepStart) {
+            this.checking.run(this.time, false);
+            onStep?.(this.trace.count - 1, reader);
+          }
+          continue;
+        }
       }
       if (this.trace.count >= limits.maxEvents) {
         stopReason = "maxEvents";
@@ -189,6 +211,7 @@ export class Simulation<Config, State> implements Core<Config, State> {
       }
     }
     this.ended = true;
+    interventions?.close();
     if (stopReason !== "stopAtSeq") {
       this.checking.run(this.time, true, stopReason);
       const data: StopData = { stopReason };
@@ -212,6 +235,27 @@ export class Simulation<Config, State> implements Core<Config, State> {
       nodes: this.views(),
       pendingRequests: [...this.clients.open.keys()],
     };
+  }
+
+  private armFault(trigger: FaultSpec["trigger"], action: FaultSpec["action"]): void {
+    this.triggers.arm(trigger, () => applyFault(this, action), "fault");
+  }
+
+  /** An injected fault applies now; a new schedule disarms the faults still waiting and arms its own. */
+  private intervene(intervention: Intervention): void {
+    if (intervention.type === "apply") {
+      applyFault(this, intervention.action);
+      return;
+    }
+    this.triggers.disarmFaults();
+    for (const fault of intervention.faults) {
+      // A time already past at the switch would never come: the fault applies at once instead.
+      const trigger =
+        fault.trigger.type === "at" && fault.trigger.at < this.time
+          ? { type: "at" as const, at: this.time }
+          : fault.trigger;
+      this.armFault(trigger, fault.action);
+    }
   }
 
   private timerViews(): TimerView[] {
@@ -300,6 +344,7 @@ export class Simulation<Config, State> implements Core<Config, State> {
   }
 
   private isStale(item: QueueItem): boolean {
+    if (item.type === "callback") return !this.triggers.armed(item.id);
     if (item.type !== "timer") return false;
     const node = this.node(item.node);
     return !node.up || node.timers.get(item.name) !== item.timerId;

@@ -92,6 +92,8 @@ export type FaultAction =
   | { readonly do: "drop"; readonly from?: string; readonly to?: string; readonly probability: number }
   | { readonly do: "duplicate"; readonly from?: string; readonly to?: string; readonly probability: number }
   | { readonly do: "delay"; readonly from?: string; readonly to?: string; readonly min: number; readonly max: number }
+  /** The next `count` messages sent on one link are lost (etcd's network drop of one message). */
+  | { readonly do: "lose"; readonly from: string; readonly to: string; readonly count: number }
   | { readonly do: "ignore"; readonly message: string; readonly node?: string }
   | { readonly do: "clock"; readonly node: string; readonly offset: number; readonly drift?: number }
   /** A stop-the-world pause of `duration` ms: the node handles nothing, loses nothing, and does not know (src/sim/pause.ts). */

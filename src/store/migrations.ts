@@ -97,6 +97,21 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "grading: students, tokens, assignments, submissions; run owners",
     up: GRADING_MIGRATION,
   },
+  {
+    version: 4,
+    name: "interactive runs: schedules, forks, ad-hoc scenarios",
+    up: `
+      -- The interventions (src/sim/interventions.ts) that, with the scenario and seed, make the run's
+      -- trace: faults injected while it was paused, and a fork's switch to its own faults.
+      ALTER TABLE runs ADD COLUMN schedule TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(schedule) AND json_type(schedule) = 'array');
+      -- A fork names the run it was forked from, and the count of events it shares with it by construction.
+      ALTER TABLE runs ADD COLUMN parent_id TEXT REFERENCES runs (id);
+      ALTER TABLE runs ADD COLUMN forked_at INTEGER CHECK (forked_at IS NULL OR forked_at >= 0);
+      CREATE INDEX runs_by_parent ON runs (parent_id) WHERE parent_id IS NOT NULL;
+      -- A scenario run from YAML sent over the API (runScenario), not from the catalogue: keyed by content hash.
+      ALTER TABLE scenarios ADD COLUMN adhoc INTEGER NOT NULL DEFAULT 0 CHECK (adhoc IN (0, 1));
+    `,
+  },
 ];
 
 export interface MigrationReport {

@@ -17,6 +17,10 @@ export interface StoredRun {
   readonly pace: number | null;
   readonly createdAt: string;
   readonly finishedAt: string | null;
+  /** The run this one was forked from (null for a run that is not a fork). */
+  readonly parentId: string | null;
+  /** How many events a fork shares with its parent by construction (null for a run that is not a fork). */
+  readonly forkedAt: number | null;
 }
 
 /** What a replay needs: the exact YAML the run was made from, its seed, and (once completed) its final views. */
@@ -27,6 +31,8 @@ export interface StoredRunSource {
   readonly seed: number;
   /** JSON text of the final NodeView list, or null until the run has completed. */
   readonly finalNodes: string | null;
+  /** JSON text of the run's interventions (a list; src/sim/interventions.ts). */
+  readonly schedule: string;
 }
 
 export interface NewRun {
@@ -37,6 +43,10 @@ export interface NewRun {
   readonly scenarioSource: string;
   readonly scenarioFile: string;
   readonly createdAt: string;
+  /** JSON text of the interventions the run starts with (a fork's); default none. */
+  readonly schedule?: string;
+  readonly parentId?: string | null;
+  readonly forkedAt?: number | null;
 }
 
 export interface RunCompletion {
@@ -68,10 +78,13 @@ interface RunRow {
   pace: number | null;
   created_at: string;
   finished_at: string | null;
+  parent_id: string | null;
+  forked_at: number | null;
 }
 
 const RUN_COLUMNS =
-  "id, number, scenario_id, seed, status, event_count, trace_hash, stop_reason, error, pace, created_at, finished_at";
+  "id, number, scenario_id, seed, status, event_count, trace_hash, stop_reason, error, pace, created_at, finished_at, " +
+  "parent_id, forked_at";
 
 /** The runs table. Every status change is guarded by `status = 'RUNNING'`: a finished run never changes again. */
 export class RunTable {
@@ -88,17 +101,31 @@ export class RunTable {
   private readonly listByScenarioBefore;
   private readonly countAll;
   private readonly countByScenario;
+  private readonly scheduleStatement;
+  private readonly paceStatement;
 
   constructor(db: Db) {
     this.insertStatement = db.prepare(
-      `INSERT INTO runs (id, scenario_id, seed, status, event_count, pace, created_at, scenario_source, scenario_file)
-       VALUES (@id, @scenarioId, @seed, 'RUNNING', 0, @pace, @createdAt, @scenarioSource, @scenarioFile)`,
+      `INSERT INTO runs (id, scenario_id, seed, status, event_count, pace, created_at, scenario_source, scenario_file,
+         schedule, parent_id, forked_at)
+       VALUES (@id, @scenarioId, @seed, 'RUNNING', 0, @pace, @createdAt, @scenarioSource, @scenarioFile,
+         @schedule, @parentId, @forkedAt)`,
     );
     this.getStatement = db.prepare<[string], RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`);
     this.sourceStatement = db.prepare<
       [string],
-      { scenario_source: string; scenario_file: string | null; seed: number; final_nodes: string | null }
-    >("SELECT scenario_source, scenario_file, seed, final_nodes FROM runs WHERE id = ?");
+      {
+        scenario_source: string;
+        scenario_file: string | null;
+        seed: number;
+        final_nodes: string | null;
+        schedule: string;
+      }
+    >("SELECT scenario_source, scenario_file, seed, final_nodes, schedule FROM runs WHERE id = ?");
+    this.paceStatement = db.prepare<[number, string]>("UPDATE runs SET pace = ? WHERE id = ? AND status = 'RUNNING'");
+    this.scheduleStatement = db.prepare<[string, string]>(
+      "UPDATE runs SET schedule = ? WHERE id = ? AND status = 'RUNNING'",
+    );
     this.eventCountStatement = db.prepare<[number, string]>(
       "UPDATE runs SET event_count = ? WHERE id = ? AND status = 'RUNNING'",
     );
@@ -126,7 +153,7 @@ export class RunTable {
   }
 
   insert(run: NewRun): StoredRun {
-    this.insertStatement.run(run);
+    this.insertStatement.run({ schedule: "[]", parentId: null, forkedAt: null, ...run });
     return this.get(run.id) as StoredRun;
   }
 
@@ -144,7 +171,21 @@ export class RunTable {
           scenarioFile: row.scenario_file,
           seed: row.seed,
           finalNodes: row.final_nodes,
+          schedule: row.schedule,
         };
+  }
+
+  /**
+   * Replaces the interventions of a RUNNING run (a fault was injected into it). Returns false
+   * when the run is not RUNNING (nothing is changed then).
+   */
+  setSchedule(id: string, schedule: string): boolean {
+    return this.scheduleStatement.run(schedule, id).changes === 1;
+  }
+
+  /** A RUNNING paced run's new pace (setPace). Returns false when the run is not RUNNING. */
+  setPace(id: string, pace: number): boolean {
+    return this.paceStatement.run(pace, id).changes === 1;
   }
 
   /**
@@ -208,5 +249,7 @@ function fromRow(row: RunRow): StoredRun {
     pace: row.pace,
     createdAt: row.created_at,
     finishedAt: row.finished_at,
+    parentId: row.parent_id,
+    forkedAt: row.forked_at,
   };
 }

@@ -40,6 +40,7 @@ export class ScenarioTable {
   private readonly upsertStatement;
   private readonly getStatement;
   private readonly listStatement;
+  private readonly adhocStatement;
 
   constructor(private readonly db: Db) {
     this.upsertStatement = db.prepare(
@@ -50,7 +51,13 @@ export class ScenarioTable {
          source = excluded.source, content_hash = excluded.content_hash, loaded_at = excluded.loaded_at`,
     );
     this.getStatement = db.prepare<[string], ScenarioRow>("SELECT * FROM scenarios WHERE id = ?");
-    this.listStatement = db.prepare<[], ScenarioRow>("SELECT * FROM scenarios ORDER BY topic, id");
+    this.listStatement = db.prepare<[], ScenarioRow>("SELECT * FROM scenarios WHERE adhoc = 0 ORDER BY topic, id");
+    // An ad-hoc id is derived from the content hash, so an existing row already holds this very source.
+    this.adhocStatement = db.prepare(
+      `INSERT INTO scenarios (id, title, topic, protocol, source, content_hash, loaded_at, adhoc)
+       VALUES (@id, @title, @topic, @protocol, @source, @contentHash, @loadedAt, 1)
+       ON CONFLICT (id) DO NOTHING`,
+    );
   }
 
   /** Inserts or refreshes every scenario in one IMMEDIATE transaction (it may share the file with running writers). */
@@ -70,6 +77,14 @@ export class ScenarioTable {
         }
       })
       .immediate();
+  }
+
+  /**
+   * Records a scenario sent as YAML (Mutation.runScenario), not from the catalogue, so its
+   * runs can name it. Its id must be derived from its content (the caller's adhocScenarioId).
+   */
+  insertAdhoc(scenario: ScenarioInput, loadedAt: string = new Date().toISOString()): void {
+    this.adhocStatement.run({ ...scenario, contentHash: contentHash(scenario.source), loadedAt });
   }
 
   get(id: string): StoredScenario | undefined {

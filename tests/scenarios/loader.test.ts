@@ -330,7 +330,7 @@ test("faults: do: must be known, and each kind takes exactly its own fields with
     ]),
     [
       "consensus/demo.yaml:10:9: faults[0].do: expected a fault kind (crash, recover, partition, isolate, heal, cut, " +
-        'drop, duplicate, delay, ignore, clock, pause), found "crsh"; did you mean "crash"?',
+        'drop, duplicate, delay, ignore, clock, pause, lose), found "crsh"; did you mean "crash"?',
       'consensus/demo.yaml:12:5: faults[1].node: missing required field "node"',
       'consensus/demo.yaml:17:5: faults[2].groups: unknown field "groups" for do: crash; expected one of at, when, ' +
         "after, do, node",

@@ -4,7 +4,7 @@ import type { Ordering as OrderingName } from "../../sim/causality";
 import type { EventKind as EventKindName, Violation as ViolationRecord } from "../../sim/types";
 import type { NodeView } from "../../sim/world";
 import type { ApiContext } from "../context";
-import { mapServiceErrors, userError } from "../errors";
+import { mapServiceErrors } from "../errors";
 import { ARGUMENT_RANGES, MAX_EVENTS_PAGE, MAX_PACE_MS, MAX_RUNS_PAGE } from "../../runs";
 import type { EventPage as EventPageRecord, RunPage, RunRecord } from "../../runs";
 import { EventKind, Ordering } from "../types/enums";
@@ -71,14 +71,8 @@ export class RunResolver {
 
   @FieldResolver(() => Scenario)
   scenario(@Ctx() { services }: ApiContext, @Root() run: RunRecord): ScenarioRecord {
-    const scenario = services.scenarios.get(run.scenarioId);
-    if (scenario === undefined) {
-      throw userError(
-        "NOT_FOUND",
-        `Run ${run.id} was made from scenario "${run.scenarioId}", which is no longer loaded.`,
-      );
-    }
-    return scenario;
+    // The catalogue's, or the run's own stored source (an ad-hoc scenario, or one whose file has changed).
+    return services.scenarios.get(run.scenarioId) ?? services.runs.scenarioOfRun(run.id);
   }
 
   @FieldResolver(() => EventPage, { description: "The run's events in seq order, a page at a time." })

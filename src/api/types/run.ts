@@ -33,6 +33,17 @@ export class Run {
 
   @Field(() => String, { description: "When the run was started (ISO 8601, server wall clock)." })
   createdAt!: string;
+
+  @Field(() => Boolean, {
+    description: "True while a live paced run is paused (pauseRun): it releases events only when stepped (stepRun).",
+  })
+  paused!: boolean;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: "For a fork: how many of its parent's first events it shares by construction; null if it is no fork.",
+  })
+  forkedAt!: number | null;
 }
 
 @ObjectType({ simpleResolvers: true, description: "Where a page of runs ends." })
