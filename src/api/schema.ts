@@ -4,7 +4,12 @@ import { type GraphQLSchema, lexicographicSortSchema, printSchema } from "graphq
 import { buildSchema } from "type-graphql";
 import { ExploreResolver } from "./resolvers/explore";
 import { LinearizabilityResolver } from "./resolvers/linearizability";
-import { AssignmentItemResolver, FeedbackResolver, GradingResolver } from "./resolvers/grading";
+import {
+  AssignmentItemResolver,
+  FeedbackResolver,
+  GradingResolver,
+  ScenarioGradingResolver,
+} from "./resolvers/grading";
 import { RunEventsResolver } from "./resolvers/run-events";
 import { RunResolver } from "./resolvers/run";
 import { ScenarioResolver } from "./resolvers/scenario";
@@ -30,6 +35,7 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
       GradingResolver,
       AssignmentItemResolver,
       FeedbackResolver,
+      ScenarioGradingResolver,
       ExploreResolver,
     ],
     // type-graphql 2.0.0-rc.4 insists on a pubSub whenever the schema has a
