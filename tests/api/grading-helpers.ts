@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { openStore } from "../../src/store";
+import { type Client, createClient } from "graphql-ws";
+import WebSocket from "ws";
 import { post, type GraphQLResponse } from "./client";
 import type { ServerFixture } from "./server-fixture";
 
@@ -92,4 +94,15 @@ export function stringsIn(value: unknown): string[] {
   if (Array.isArray(value)) return value.flatMap(stringsIn);
   if (typeof value === "object" && value !== null) return Object.values(value).flatMap(stringsIn);
   return [];
+}
+
+/** The real graphql-ws client, sending the token as connectionParams.authorization (null: none). */
+export function wsClientAs(wsUrl: string, token: string | null): Client {
+  return createClient({
+    url: wsUrl,
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    lazy: true,
+    ...(token === null ? {} : { connectionParams: { authorization: `Bearer ${token}` } }),
+  });
 }
