@@ -12,6 +12,11 @@ export const GRADING_WORKER_FILE = join(__dirname, "grade-worker.js");
 /** Grading tasks that may wait for a thread before a submission is refused with BUSY (FAULTLINE_GRADING_QUEUE). */
 export const DEFAULT_MAX_QUEUED_GRADING = 256;
 
+/** Grading threads when FAULTLINE_GRADING_WORKERS is not set: the machine's parallelism, at most 4. */
+export function defaultGradingThreads(): number {
+  return Math.min(4, availableParallelism());
+}
+
 export interface GradingPoolOptions {
   /** The database the workers store runs in (a file: threads cannot share :memory:). */
   readonly dbPath: string;
@@ -33,7 +38,7 @@ export class GradingPool implements Grader {
   private inFlight = 0;
 
   constructor(private readonly options: GradingPoolOptions) {
-    this.threads = options.threads ?? Math.min(4, availableParallelism());
+    this.threads = options.threads ?? defaultGradingThreads();
     this.maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUED_GRADING;
     if (!existsSync(GRADING_WORKER_FILE)) {
       throw new Error(`faultline: the grading worker ${GRADING_WORKER_FILE} is missing; build with \`npm run build\``);
