@@ -1,5 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { projectRoot } from "../../src/api/paths";
 import { post } from "./client";
 import {
   bearer,
@@ -97,4 +100,21 @@ test("GET /assignments/:id/gradebook.csv: the gradebook for an instructor; 401 w
     assert.ok(body.length > 0 && !body.includes(ada.id), "a plain message, no gradebook");
   }
   assert.equal((await get("assignment-none", instructor)).status, 404);
+});
+
+test("the README's student submission example grades as written", async () => {
+  const readme = readFileSync(join(projectRoot, "README.md"), "utf8");
+  const example = /```graphql\n(# as a student[\s\S]*?)```/.exec(readme)?.[1];
+  assert.ok(example !== undefined, "the README's grading section has the student example");
+  const instructor = tokenInDatabase(api, "instructor");
+  const ada = await createStudent(api, instructor, "Ada");
+  const assignmentId = await createAssignment(api, instructor, {});
+  const data = await ok<{ submitAnswers: { score: number; feedback: { run: { id: string } | null }[] } }>(
+    api,
+    ada.token,
+    example,
+    { id: assignmentId },
+  );
+  assert.equal(data.submitAnswers.score, 3, "both answers are right: who crashed (1) and the schedule (2)");
+  assert.ok(data.submitAnswers.feedback.some((one) => one.run !== null));
 });
