@@ -180,13 +180,15 @@ export class GradingService {
       throw new GradingError("BAD_USER_INPUT", (error as Error).message);
     }
     const seeds: Record<string, number> = {};
+    for (const item of items) seeds[item.scenario.id] = this.seedFor(stored, settings, item, who.studentId);
     const taskItems = items
       .filter((item) => item.questions.length > 0)
-      .map((item) => {
-        const seed = this.seedFor(stored, settings, item, who.studentId);
-        seeds[item.scenario.id] = seed;
-        return { source: item.scenario.source, file: item.scenario.file, seed, questions: item.questions };
-      });
+      .map((item) => ({
+        source: item.scenario.source,
+        file: item.scenario.file,
+        seed: seeds[item.scenario.id] as number,
+        questions: item.questions,
+      }));
     const graded = await this.grader.run({
       kind: "grade",
       studentId: who.studentId,
