@@ -5,6 +5,7 @@ import { type BenchRow } from "./measure";
 import { benchCrdtGossip } from "./crdt-gossip";
 import { benchDynamo } from "./dynamo";
 import { benchGraphqlPage } from "./graphql-page";
+import { benchGrading } from "./grading";
 import { benchLinearizability } from "./linearizability";
 import { benchRaft } from "./raft";
 import { benchRga } from "./rga";
@@ -47,6 +48,10 @@ const BENCHMARKS: readonly Benchmark[] = [
         concurrent: quick ? 5 : 50,
         rounds: quick ? 1 : 3,
       }),
+  },
+  {
+    name: "grading under load",
+    run: (quick) => benchGrading({ students: quick ? 10 : 100, ceilingSamples: quick ? 3 : 20 }),
   },
   {
     name: "raft sim events/s",

@@ -18,7 +18,11 @@ export function userError(code: FaultlineError["code"], message: string): GraphQ
  * (extensions.retryAfterMs) and the queue limit (extensions.limit); anything else passes through.
  */
 export function toGraphQLError(error: unknown): unknown {
-  if (error instanceof GradingError) return new GraphQLError(error.message, { extensions: { code: error.code } });
+  if (error instanceof GradingError) {
+    return new GraphQLError(error.message, {
+      extensions: { code: error.code, ...(error.limit === undefined ? {} : { limit: error.limit }) },
+    });
+  }
   if (!(error instanceof FaultlineError)) return error;
   return new GraphQLError(error.message, {
     extensions: {

@@ -5,7 +5,12 @@ import { buildSchema } from "type-graphql";
 import { ExploreResolver } from "./resolvers/explore";
 import { InteractiveResolver } from "./resolvers/interactive";
 import { LinearizabilityResolver } from "./resolvers/linearizability";
-import { AssignmentItemResolver, FeedbackResolver, GradingResolver } from "./resolvers/grading";
+import {
+  AssignmentItemResolver,
+  FeedbackResolver,
+  GradingResolver,
+  ScenarioGradingResolver,
+} from "./resolvers/grading";
 import { RunEventsResolver } from "./resolvers/run-events";
 import { RunResolver } from "./resolvers/run";
 import { ScenarioResolver } from "./resolvers/scenario";
@@ -31,6 +36,7 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
       GradingResolver,
       AssignmentItemResolver,
       FeedbackResolver,
+      ScenarioGradingResolver,
       ExploreResolver,
       InteractiveResolver,
     ],

@@ -16,6 +16,7 @@ import { WebSocketServer } from "ws";
 import type { ApiContext, ApiServices } from "./context";
 import { formatError, formatWebSocketError } from "./errors";
 import { packageDir, projectRoot } from "./paths";
+import { mountGradebookCsv } from "./routes/gradebook";
 import { buildApiSchema } from "./schema";
 import { createServices } from "../runs";
 
@@ -94,6 +95,7 @@ export async function serveServices(services: ApiServices, port: number): Promis
   await apollo.start();
 
   mountIde(app);
+  mountGradebookCsv(app, services);
   app.use(
     GRAPHQL_PATH,
     express.json({ limit: "1mb" }),

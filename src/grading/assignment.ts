@@ -60,6 +60,7 @@ export interface AssignmentItem {
 export function resolveItems(
   settings: AssignmentSettings,
   scenarioById: (id: string) => Scenario | undefined,
+  questionsOf: (scenario: Scenario) => readonly Question[] = (scenario) => checkScenarioQuestions(scenario).questions,
 ): AssignmentItem[] {
   const wanted = settings.questionIds === null ? null : new Set(settings.questionIds);
   const items: AssignmentItem[] = [];
@@ -67,7 +68,7 @@ export function resolveItems(
   for (const id of settings.scenarioIds) {
     const scenario = scenarioById(id);
     if (scenario === undefined) throw new AssignmentError(`scenarioIds: no scenario "${id}"`);
-    const { questions } = checkScenarioQuestions(scenario);
+    const questions = questionsOf(scenario);
     for (const question of questions) known.add(question.id);
     items.push({ scenario, questions: wanted === null ? questions : questions.filter((q) => wanted.has(q.id)) });
   }

@@ -14,6 +14,8 @@ export * from "./questions";
 export * from "./schedule";
 export * from "./score";
 export * from "./subject";
+export * from "./redact";
+export * from "./task";
 
 /** Grades one student's answers to an assignment on their seeds (one per scenario). */
 export function gradeAssignment(
@@ -31,5 +33,6 @@ export function gradeAssignment(
   return { graded: grade(gradingItems, byId, releaseKeys), questions };
 }
 export * from "./catalog";
+export * from "./pool";
 export * from "./record";
 export * from "./service";

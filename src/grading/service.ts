@@ -1,4 +1,6 @@
 import type { Json } from "../sim/json";
+import { checkScenarioQuestions } from "./keys";
+import { withoutKeys } from "./redact";
 import type { Scenario } from "../scenarios/types";
 import type { Store, StoredAssignment, StoredStudent, StoredSubmission } from "../store";
 import { answerMap } from "./answers";
@@ -12,9 +14,7 @@ import {
   type AssignmentSettings,
 } from "./assignment";
 import type { Question } from "./questions";
-import { recordFinishedRun } from "./record";
-import { grade, type Feedback } from "./score";
-import { subjectOf } from "./subject";
+import { inProcessGrader, type FeedbackView, type Grader } from "./task";
 
 /** Who is asking: nobody, an instructor, or one student. */
 export type Identity =
@@ -22,17 +22,20 @@ export type Identity =
   | { readonly role: "instructor" }
   | { readonly role: "student"; readonly studentId: string };
 
-export type GradingErrorCode = "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "BAD_USER_INPUT";
+export type GradingErrorCode = "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "BAD_USER_INPUT" | "BUSY";
 
-/** A refusal with a code the API passes on (extensions.code); its message never holds a key. */
+/** A refusal with a code the API passes on (extensions.code, and extensions.limit for a limit); its message never holds a key. */
 export class GradingError extends Error {
   constructor(
     readonly code: GradingErrorCode,
     message: string,
+    readonly limit?: number,
   ) {
     super(message);
   }
 }
+
+export type { FeedbackView };
 
 export interface AssignmentView {
   readonly id: string;
@@ -45,16 +48,6 @@ export interface AssignmentView {
     runId: string | null;
     questions: readonly Question[];
   }[];
-}
-
-export interface FeedbackView {
-  readonly questionId: string;
-  readonly correct: boolean;
-  readonly points: number;
-  readonly expected: Json | null;
-  readonly justification: readonly number[];
-  readonly runId: string | null;
-  readonly message: string | null;
 }
 
 export interface SubmissionView {
@@ -72,6 +65,8 @@ export interface SubmissionView {
 
 export interface GradingCatalog {
   scenario(id: string): Scenario | undefined;
+  /** The scenario's questions, checked when it was loaded (loadGradedCatalog); absent: checked on demand. */
+  questions?(id: string): readonly Question[] | undefined;
 }
 
 /**
@@ -86,6 +81,8 @@ export class GradingService {
     private readonly catalog: GradingCatalog,
     private readonly seedSecret: string,
     private readonly now: () => Date = () => new Date(),
+    /** Where runs, keys and schedules are computed: a GradingPool in the server, in-process by default. */
+    private readonly grader: Grader = inProcessGrader(store),
   ) {}
 
   createStudent(who: Identity, name: string): { student: StoredStudent; token: string } {
@@ -111,54 +108,54 @@ export class GradingService {
     const settings = withDefaults(parsed.data);
     this.items(settings); // every id must resolve before anything is stored
     const stored = this.store.grading.createAssignment(settings.title, JSON.stringify(settings));
-    return this.assignment(who, stored.id) as AssignmentView;
+    return this.instructorView(stored.id, settings);
   }
 
   /** An assignment as the asker may see it; a student gets their own variant. */
-  assignment(who: Identity, id: string): AssignmentView | null {
+  async assignment(who: Identity, id: string): Promise<AssignmentView | null> {
     requireSignedIn(who);
     const stored = this.store.grading.assignment(id);
     if (stored === undefined) return null;
     const settings = settingsOf(stored);
+    if (who.role === "instructor") return this.instructorView(id, settings);
     const items = this.items(settings);
-    if (who.role === "instructor") {
-      return {
-        id,
-        title: settings.title,
-        deadline: settings.deadline,
-        settings,
-        items: items.map((item) => ({
-          scenario: item.scenario,
-          seed: item.scenario.spec.seed,
-          runId: null,
-          questions: item.questions,
-        })),
-      };
-    }
     const submitted = this.store.grading.attempts(id, who.studentId) > 0;
     const visible = settings.showRunBeforeSubmit || submitted;
+    const studentItems = await Promise.all(
+      items.map(async (item) => {
+        const seed = this.seedFor(stored, settings, item, who.studentId);
+        return {
+          scenario: item.scenario,
+          seed: visible ? seed : null,
+          runId: visible ? await this.variantRun(item.scenario, seed, who.studentId) : null,
+          questions: item.questions,
+        };
+      }),
+    );
+    return { id, title: settings.title, deadline: settings.deadline, settings, items: studentItems };
+  }
+
+  /** What an instructor sees of an assignment: the default seeds, no run. */
+  private instructorView(id: string, settings: AssignmentSettings): AssignmentView {
     return {
       id,
       title: settings.title,
       deadline: settings.deadline,
       settings,
-      items: items.map((item) => {
-        const seed = this.seedFor(stored, settings, item, who.studentId);
-        return {
-          scenario: item.scenario,
-          seed: visible ? seed : null,
-          runId: visible ? this.variantRun(item.scenario, seed, who.studentId) : null,
-          questions: item.questions,
-        };
-      }),
+      items: this.items(settings).map((item) => ({
+        scenario: item.scenario,
+        seed: item.scenario.spec.seed,
+        runId: null,
+        questions: item.questions,
+      })),
     };
   }
 
-  submitAnswers(
+  async submitAnswers(
     who: Identity,
     assignmentId: string,
     answers: readonly { questionId: string; value: Json }[],
-  ): SubmissionView {
+  ): Promise<SubmissionView> {
     if (who.role !== "student") {
       requireSignedIn(who);
       throw new GradingError("FORBIDDEN", "only a student submits answers (send a student's bearer token)");
@@ -177,22 +174,28 @@ export class GradingService {
     }
     const items = this.items(settings);
     const questions = items.flatMap((item) => [...item.questions]);
-    let byId: Map<string, Json>;
     try {
-      byId = answerMap(answers, new Set(questions.map((q) => q.id)));
+      answerMap(answers, new Set(questions.map((q) => q.id)));
     } catch (error) {
       throw new GradingError("BAD_USER_INPUT", (error as Error).message);
     }
     const seeds: Record<string, number> = {};
-    const gradingItems = items.flatMap((item) => {
-      const seed = this.seedFor(stored, settings, item, who.studentId);
-      seeds[item.scenario.id] = seed;
-      const run = subjectOf(item.scenario, seed);
-      return item.questions.map((question) => ({ question, run }));
+    for (const item of items) seeds[item.scenario.id] = this.seedFor(stored, settings, item, who.studentId);
+    const taskItems = items
+      .filter((item) => item.questions.length > 0)
+      .map((item) => ({
+        source: item.scenario.source,
+        file: item.scenario.file,
+        seed: seeds[item.scenario.id] as number,
+        questions: item.questions,
+      }));
+    const graded = await this.grader.run({
+      kind: "grade",
+      studentId: who.studentId,
+      items: taskItems,
+      answers: answers.map((answer) => ({ questionId: answer.questionId, value: answer.value })),
     });
     const released = keysReleased(settings, true, this.now());
-    const graded = grade(gradingItems, byId, true);
-    const feedback = graded.feedback.map((one) => this.storedFeedback(one, who.studentId));
     const submission = this.store.grading.insertSubmission(
       {
         assignmentId,
@@ -201,7 +204,7 @@ export class GradingService {
         answers: JSON.stringify(answers),
         score: graded.score,
         maxScore: graded.maxScore,
-        feedback: JSON.stringify(feedback),
+        feedback: JSON.stringify(graded.feedback),
       },
       settings.maxAttempts,
     );
@@ -263,9 +266,52 @@ export class GradingService {
     return who.role === "student" && who.studentId === owner;
   }
 
+  /**
+   * Refuses a run a student owns to anyone but that student and instructors:
+   * UNAUTHENTICATED without a (valid) token, FORBIDDEN for anyone else. The one
+   * check behind every door that takes a run id (the API's readableRun).
+   */
+  assertCanReadRun(who: Identity, runId: string): void {
+    if (this.canReadRun(who, runId)) return;
+    if (who.role === "anonymous") {
+      throw new GradingError(
+        "UNAUTHENTICATED",
+        who.rejected === true
+          ? "the bearer token is unknown or expired"
+          : `run ${runId} belongs to a student: sign in as that student or an instructor`,
+      );
+    }
+    throw new GradingError("FORBIDDEN", `run ${runId} belongs to another student`);
+  }
+
+  /** Which runs a list shows the asker: every run (undefined), or the unowned ones and the student's own. */
+  runOwnerFilter(who: Identity): { readonly student: string | null } | undefined {
+    if (who.role === "instructor") return undefined;
+    return { student: who.role === "student" ? who.studentId : null };
+  }
+
+  /** A scenario's questions, without their keys (the API's Question type has no field for them). */
+  questionsOf(scenario: Scenario): readonly Question[] {
+    return this.catalog.questions?.(scenario.id) ?? checkScenarioQuestions(scenario).questions;
+  }
+
+  /** Scenario.source: as written for an instructor, with every answer query and example removed for anyone else. */
+  scenarioSource(who: Identity, scenario: Scenario): string {
+    return who.role === "instructor" ? scenario.source : withoutKeys(scenario.source);
+  }
+
+  /** Stops the grading workers. */
+  close(): Promise<void> {
+    return this.grader.close();
+  }
+
   private items(settings: AssignmentSettings): AssignmentItem[] {
     try {
-      return resolveItems(settings, (id) => this.catalog.scenario(id));
+      return resolveItems(
+        settings,
+        (id) => this.catalog.scenario(id),
+        (scenario) => this.questionsOf(scenario),
+      );
     } catch (error) {
       throw new GradingError("BAD_USER_INPUT", (error as Error).message);
     }
@@ -282,39 +328,19 @@ export class GradingService {
       : item.scenario.spec.seed;
   }
 
-  private readonly variantRuns = new Map<string, string>();
+  /** Variant runs by student, scenario and seed: made once (a second asker waits for the first). */
+  private readonly variantRuns = new Map<string, Promise<string>>();
 
   /** The student's run of a scenario at their seed, stored once and owned by them. */
-  private variantRun(scenario: Scenario, seed: number, studentId: string): string {
+  private variantRun(scenario: Scenario, seed: number, studentId: string): Promise<string> {
     const key = `${studentId}/${scenario.id}/${seed}/${scenario.source.length}`;
     let runId = this.variantRuns.get(key);
     if (runId === undefined) {
-      runId = recordFinishedRun(this.store, scenario, seed, subjectOf(scenario, seed).result, studentId);
+      runId = this.grader.run({ kind: "variant", studentId, source: scenario.source, file: scenario.file, seed });
       this.variantRuns.set(key, runId);
+      runId.catch(() => this.variantRuns.delete(key));
     }
     return runId;
-  }
-
-  private storedFeedback(one: Feedback, studentId: string): FeedbackView {
-    const runId =
-      one.scheduleRun === null
-        ? null
-        : recordFinishedRun(
-            this.store,
-            one.scheduleRun.scenario,
-            one.scheduleRun.seed,
-            one.scheduleRun.result,
-            studentId,
-          );
-    return {
-      questionId: one.questionId,
-      correct: one.correct,
-      points: one.points,
-      expected: one.expected,
-      justification: one.justification,
-      runId,
-      message: one.message,
-    };
   }
 
   private released(who: Identity, assignmentId: string): boolean {

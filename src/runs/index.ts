@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { GradingService, type Identity } from "../grading";
+import { GradingPool, GradingService, inProcessGrader, type Identity } from "../grading";
 import { openStore } from "../store";
 import { WorkerRunService } from "./runs";
 import { CatalogScenarioService } from "./scenarios";
@@ -34,6 +34,8 @@ export interface CreateServicesOptions {
   readonly maxQueuedPacedRuns?: number;
   /** A paced run's wall-time ceiling in ms (default FAULTLINE_PACED_RUN_MAX_MS, else 600000). */
   readonly pacedRunMaxMs?: number;
+  /** Grading threads (default FAULTLINE_GRADING_WORKERS, else the machine's parallelism, at most 4). */
+  readonly maxGradingWorkers?: number;
   /** The environment the FAULTLINE_* defaults are read from (default process.env). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Where start-up reports go, one line each (default: stderr). */
@@ -78,7 +80,22 @@ export function createServices(options: CreateServicesOptions): Services {
       maxQueuedPacedRuns: options.maxQueuedPacedRuns ?? envInt(env, "FAULTLINE_PACED_QUEUE", 0),
       pacedRunMaxMs: options.pacedRunMaxMs ?? envInt(env, "FAULTLINE_PACED_RUN_MAX_MS", 1),
     });
-    const grading = new GradingService(store, { scenario: (id) => scenarios.get(id) }, seedSecret(options.dbPath, env));
+    // Grading runs scenarios (variants, keys, schedules) in its own worker pool, off the API's event loop.
+    const grader =
+      options.dbPath === ":memory:"
+        ? inProcessGrader(store)
+        : new GradingPool({
+            dbPath: options.dbPath,
+            threads: options.maxGradingWorkers ?? envInt(env, "FAULTLINE_GRADING_WORKERS", 1),
+            maxQueue: envInt(env, "FAULTLINE_GRADING_QUEUE", 0),
+          });
+    const grading = new GradingService(
+      store,
+      { scenario: (id) => scenarios.get(id), questions: (id) => scenarios.questions(id) },
+      seedSecret(options.dbPath, env),
+      undefined,
+      grader,
+    );
     const identify = (authorization: string | undefined): Identity => {
       if (authorization === undefined || authorization === "") return { role: "anonymous" };
       const match = /^Bearer\s+(\S+)$/i.exec(authorization);
@@ -88,7 +105,14 @@ export function createServices(options: CreateServicesOptions): Services {
         ? { role: "instructor" }
         : { role: "student", studentId: found.studentId as string };
     };
-    return { scenarios, runs, grading, identify, close: () => runs.close() };
+    const close = async (): Promise<void> => {
+      try {
+        await grading.close();
+      } finally {
+        await runs.close();
+      }
+    };
+    return { scenarios, runs, grading, identify, close };
   } catch (error) {
     store.close();
     throw error;

@@ -29,6 +29,8 @@ export interface LaunchInput {
   readonly interventions: readonly Intervention[];
   readonly parentId?: string;
   readonly forkedAt?: number;
+  /** The student the new run belongs to (issue 9): a fork of a student's run is theirs too, never public. */
+  readonly ownerStudentId?: string | null;
 }
 
 /** What the interactive doors need of the run engine (WorkerRunService). */
@@ -141,6 +143,7 @@ export class InteractiveRuns {
       interventions,
       parentId: parent.id,
       forkedAt: atSeq,
+      ownerStudentId: this.engine.store.grading.runOwner(parent.id),
     });
   }
 

@@ -4,7 +4,7 @@ import { MessageChannel } from "node:worker_threads";
 import { compareEvents, type Ordering } from "../sim/causality";
 import type { TraceEvent, Violation } from "../sim/types";
 import { canonicalEventLine, type NodeView } from "../sim/world";
-import { EVENT_BATCH_ROWS, type Store, type StoredRun } from "../store";
+import { EVENT_BATCH_ROWS, type RunOwnerFilter, type Store, type StoredRun } from "../store";
 import { FaultlineError } from "./errors";
 import { CONTROL, newControl, wake } from "./control-protocol";
 import { RunControl } from "./control";
@@ -232,6 +232,7 @@ export class WorkerRunService implements RunService {
       parentId: input.parentId ?? null,
       forkedAt: input.forkedAt ?? null,
     });
+    if (input.ownerStudentId) this.store.grading.setRunOwner(runId, input.ownerStudentId);
     const live = new LiveRun();
     this.live.set(runId, live);
     const execution = this.execute(pool, task, live).finally(() => {
@@ -267,18 +268,23 @@ export class WorkerRunService implements RunService {
     return run === undefined ? undefined : this.toRecord(run);
   }
 
-  listRuns(query: { scenarioId?: Maybe<string>; first?: Maybe<number>; after?: Maybe<string> }): RunPage {
+  listRuns(query: {
+    scenarioId?: Maybe<string>;
+    first?: Maybe<number>;
+    after?: Maybe<string>;
+    owner?: RunOwnerFilter;
+  }): RunPage {
     const scenarioId = optionalName("scenarioId", query.scenarioId);
     const first = optionalInt("first", query.first, ARGUMENT_RANGES.runsFirst) ?? DEFAULT_RUNS_PAGE;
     const beforeNumber = decodeRunCursor(query.after);
-    const rows = this.store.runs.list({ scenarioId, beforeNumber, limit: first + 1 });
+    const rows = this.store.runs.list({ scenarioId, beforeNumber, limit: first + 1, owner: query.owner });
     const page = rows.slice(0, first);
     const last = page[page.length - 1];
     return {
       runs: page.map((run) => this.toRecord(run)),
       endCursor: last === undefined ? null : encodeRunCursor(last.number),
       hasNextPage: rows.length > first,
-      totalCount: this.store.runs.count(scenarioId),
+      totalCount: this.store.runs.count(scenarioId, query.owner),
     };
   }
 

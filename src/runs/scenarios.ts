@@ -1,4 +1,4 @@
-import { loadScenarioDirectory } from "../scenarios/catalog";
+import { loadGradedCatalog, type Question } from "../grading";
 import { formatProblem } from "../scenarios/problems";
 import type { Scenario } from "../scenarios/types";
 import type { Store } from "../store";
@@ -6,16 +6,19 @@ import type { ScenarioProblem, ScenarioService } from "./types";
 
 /**
  * The scenarios the server was started with. The directory is read once, through
- * the catalog: every good file is served and upserted into the scenarios table (so
+ * the graded catalog (a scenario whose questions fail on its default seed is a bad
+ * file, like the CLI's): every good file is served and upserted into the scenarios table (so
  * runs can name it); every bad one is reported once, on stderr, in the compiler-like
  * "file:line:column: path: message" form, and served by problems().
  */
 export class CatalogScenarioService implements ScenarioService {
   private readonly byId: ReadonlyMap<string, Scenario>;
   private readonly loadProblems: readonly ScenarioProblem[];
+  private readonly questionsById: ReadonlyMap<string, readonly Question[]>;
 
   constructor(store: Store, scenariosDir: string, report: (line: string) => void = printToStderr) {
-    const catalog = loadScenarioDirectory(scenariosDir);
+    const catalog = loadGradedCatalog(scenariosDir);
+    this.questionsById = catalog.questions;
     this.byId = new Map(catalog.scenarios.map((scenario) => [scenario.id, scenario]));
     this.loadProblems = catalog.problems;
     store.scenarios.upsertAll(
@@ -45,6 +48,11 @@ export class CatalogScenarioService implements ScenarioService {
 
   get(id: string): Scenario | undefined {
     return this.byId.get(id);
+  }
+
+  /** A loaded scenario's questions, checked at load. */
+  questions(id: string): readonly Question[] | undefined {
+    return this.questionsById.get(id);
   }
 
   problems(): readonly ScenarioProblem[] {

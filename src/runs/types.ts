@@ -3,6 +3,7 @@ import type { EventKind, TraceEvent, Violation } from "../sim/types";
 import type { NodeView } from "../sim/world";
 import type { ScenarioProblem } from "../scenarios/problems";
 import type { Scenario } from "../scenarios/types";
+import type { RunOwnerFilter } from "../store";
 import type { Maybe } from "./validate";
 import type { Intervention } from "../sim/interventions";
 
@@ -85,7 +86,13 @@ export interface RunService {
    */
   cancelRun(runId: string): RunRecord;
   getRun(id: string): RunRecord | undefined;
-  listRuns(query: { scenarioId?: Maybe<string>; first?: Maybe<number>; after?: Maybe<string> }): RunPage;
+  /** owner: which students' runs to include (grading's owner check); absent: every run. */
+  listRuns(query: {
+    scenarioId?: Maybe<string>;
+    first?: Maybe<number>;
+    after?: Maybe<string>;
+    owner?: RunOwnerFilter;
+  }): RunPage;
   events(runId: string, query: EventQuery): EventPage;
   violations(runId: string): readonly Violation[];
   /** Every node's state after event atSeq (the end of the run when absent). */

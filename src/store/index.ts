@@ -9,7 +9,7 @@ import { ViolationTable } from "./violations";
 
 export { EVENT_BATCH_ROWS, fromEventRow, toEventRow, type EventRow, type EventPageQuery } from "./events";
 export { MIGRATIONS, migrate, schemaVersion, type Migration, type MigrationReport } from "./migrations";
-export type { NewRun, RunCompletion, StoredRun, StoredRunSource, StoredRunStatus } from "./runs";
+export type { NewRun, RunCompletion, RunOwnerFilter, StoredRun, StoredRunSource, StoredRunStatus } from "./runs";
 export type { ScenarioInput, StoredScenario } from "./scenarios";
 export {
   hashToken,

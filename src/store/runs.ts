@@ -63,7 +63,17 @@ export interface RunListQuery {
   /** Only runs older than this number (the previous page's last). */
   readonly beforeNumber?: number;
   readonly limit: number;
+  /** Whose runs: absent, every run; otherwise the runs no student owns and, if set, this student's. */
+  readonly owner?: RunOwnerFilter;
 }
+
+/** The runs a non-instructor may list: unowned ones, plus their own when `student` is set (grading's owner check). */
+export interface RunOwnerFilter {
+  readonly student: string | null;
+}
+
+/** SQL: the row is visible under the owner filter given as @everyone and @student. */
+const VISIBLE = "(@everyone = 1 OR owner_student_id IS NULL OR owner_student_id = @student)";
 
 interface RunRow {
   id: string;
@@ -144,12 +154,14 @@ export class RunTable {
     );
     const list = (where: string) =>
       db.prepare<unknown[], RunRow>(`SELECT ${RUN_COLUMNS} FROM runs ${where} ORDER BY number DESC LIMIT @limit`);
-    this.listAll = list("");
-    this.listAllBefore = list("WHERE number < @before");
-    this.listByScenario = list("WHERE scenario_id = @scenarioId");
-    this.listByScenarioBefore = list("WHERE scenario_id = @scenarioId AND number < @before");
-    this.countAll = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM runs");
-    this.countByScenario = db.prepare<[string], { n: number }>("SELECT count(*) AS n FROM runs WHERE scenario_id = ?");
+    this.listAll = list(`WHERE ${VISIBLE}`);
+    this.listAllBefore = list(`WHERE number < @before AND ${VISIBLE}`);
+    this.listByScenario = list(`WHERE scenario_id = @scenarioId AND ${VISIBLE}`);
+    this.listByScenarioBefore = list(`WHERE scenario_id = @scenarioId AND number < @before AND ${VISIBLE}`);
+    this.countAll = db.prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM runs WHERE ${VISIBLE}`);
+    this.countByScenario = db.prepare<unknown[], { n: number }>(
+      `SELECT count(*) AS n FROM runs WHERE scenario_id = @scenarioId AND ${VISIBLE}`,
+    );
   }
 
   insert(run: NewRun): StoredRun {
@@ -217,7 +229,12 @@ export class RunTable {
 
   /** Newest first. */
   list(query: RunListQuery): StoredRun[] {
-    const params = { limit: query.limit, before: query.beforeNumber, scenarioId: query.scenarioId };
+    const params = {
+      limit: query.limit,
+      before: query.beforeNumber,
+      scenarioId: query.scenarioId,
+      ...ownerParams(query.owner),
+    };
     const statement =
       query.scenarioId === undefined
         ? query.beforeNumber === undefined
@@ -230,9 +247,18 @@ export class RunTable {
     return statement.all(used).map(fromRow);
   }
 
-  count(scenarioId?: string): number {
-    return (scenarioId === undefined ? this.countAll.get() : this.countByScenario.get(scenarioId))?.n ?? 0;
+  /** How many runs list() pages through with the same scenario and owner filter. */
+  count(scenarioId?: string, owner?: RunOwnerFilter): number {
+    const params = ownerParams(owner);
+    return (
+      (scenarioId === undefined ? this.countAll.get(params) : this.countByScenario.get({ ...params, scenarioId }))?.n ??
+      0
+    );
   }
+}
+
+function ownerParams(owner: RunOwnerFilter | undefined): { everyone: number; student: string | null } {
+  return { everyone: owner === undefined ? 1 : 0, student: owner?.student ?? null };
 }
 
 function fromRow(row: RunRow): StoredRun {

@@ -32,8 +32,8 @@ const SCENARIO: Scenario = withQuestions(scenario("2pc-coordinator-crash"), QUES
 const INSTRUCTOR: Identity = { role: "instructor" };
 const ANONYMOUS: Identity = { role: "anonymous" };
 
-function withService(body: (service: GradingService, store: Store) => void): () => void {
-  return () => {
+function withService(body: (service: GradingService, store: Store) => void | Promise<void>): () => Promise<void> {
+  return async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "faultline-grading-service-"));
     const { store } = openStore(path.join(dir, "db.sqlite"));
     store.scenarios.upsertAll([
@@ -46,7 +46,7 @@ function withService(body: (service: GradingService, store: Store) => void): () 
       },
     ]);
     try {
-      body(
+      await body(
         new GradingService(store, { scenario: (id) => (id === SCENARIO.id ? SCENARIO : undefined) }, "test-secret"),
         store,
       );
@@ -57,9 +57,9 @@ function withService(body: (service: GradingService, store: Store) => void): () 
   };
 }
 
-function code(fn: () => unknown): string | undefined {
+async function code(fn: () => unknown): Promise<string | undefined> {
   try {
-    fn();
+    await fn();
   } catch (error) {
     if (error instanceof GradingError) return error.code;
     throw error;
@@ -69,28 +69,24 @@ function code(fn: () => unknown): string | undefined {
 
 test(
   "only an instructor creates students and assignments; a student's token identifies them",
-  withService((service, store) => {
-    assert.equal(
-      code(() => service.createStudent(ANONYMOUS, "Ada")),
-      "UNAUTHENTICATED",
-    );
+  withService(async (service, store) => {
+    assert.equal(await code(() => service.createStudent(ANONYMOUS, "Ada")), "UNAUTHENTICATED");
     const { student, token } = service.createStudent(INSTRUCTOR, "Ada");
     const ada: Identity = { role: "student", studentId: student.id };
     assert.deepEqual(store.grading.identify(token), { role: "student", studentId: student.id });
+    assert.equal(await code(() => service.createStudent(ada, "Eve")), "FORBIDDEN");
     assert.equal(
-      code(() => service.createStudent(ada, "Eve")),
+      await code(() => service.createAssignment(ada, { title: "A", scenarioIds: [SCENARIO.id] })),
       "FORBIDDEN",
     );
     assert.equal(
-      code(() => service.createAssignment(ada, { title: "A", scenarioIds: [SCENARIO.id] })),
-      "FORBIDDEN",
-    );
-    assert.equal(
-      code(() => service.createAssignment(INSTRUCTOR, { title: "A", scenarioIds: ["nope"] })),
+      await code(() => service.createAssignment(INSTRUCTOR, { title: "A", scenarioIds: ["nope"] })),
       "BAD_USER_INPUT",
     );
     assert.equal(
-      code(() => service.createAssignment(INSTRUCTOR, { title: "A", scenarioIds: [SCENARIO.id], keys: "SOMETIMES" })),
+      await code(() =>
+        service.createAssignment(INSTRUCTOR, { title: "A", scenarioIds: [SCENARIO.id], keys: "SOMETIMES" }),
+      ),
       "BAD_USER_INPUT",
     );
   }),
@@ -98,7 +94,7 @@ test(
 
 test(
   "personal seeds and hidden runs: a student sees neither seed nor run before submitting when the assignment hides them",
-  withService((service) => {
+  withService(async (service) => {
     const assignment = service.createAssignment(INSTRUCTOR, {
       title: "Predict",
       scenarioIds: [SCENARIO.id],
@@ -107,16 +103,16 @@ test(
     });
     const ada: Identity = { role: "student", studentId: service.createStudent(INSTRUCTOR, "Ada").student.id };
     const bob: Identity = { role: "student", studentId: service.createStudent(INSTRUCTOR, "Bob").student.id };
-    const before = service.assignment(ada, assignment.id);
+    const before = await service.assignment(ada, assignment.id);
     assert.equal(before?.items[0]?.seed, null);
     assert.equal(before?.items[0]?.runId, null);
-    const submission = service.submitAnswers(ada, assignment.id, [
+    const submission = await service.submitAnswers(ada, assignment.id, [
       { questionId: `${SCENARIO.id}/who`, value: "coord" },
     ]);
-    const after = service.assignment(ada, assignment.id);
+    const after = await service.assignment(ada, assignment.id);
     assert.equal(after?.items[0]?.seed, submission.seeds[SCENARIO.id]);
     assert.ok(after?.items[0]?.runId, "after submitting, the student's run is there");
-    const bobSubmission = service.submitAnswers(bob, assignment.id, []);
+    const bobSubmission = await service.submitAnswers(bob, assignment.id, []);
     assert.notEqual(bobSubmission.seeds[SCENARIO.id], submission.seeds[SCENARIO.id], "students get different seeds");
     assert.equal(service.canReadRun(bob, after?.items[0]?.runId as string), false, "Bob cannot read Ada's run");
     assert.equal(service.canReadRun(ANONYMOUS, after?.items[0]?.runId as string), false);
@@ -126,7 +122,7 @@ test(
 
 test(
   "keys: NEVER hides them from students for good; instructors always see them; a student reads only their own submissions",
-  withService((service) => {
+  withService(async (service) => {
     const assignment = service.createAssignment(INSTRUCTOR, {
       title: "Quiz",
       scenarioIds: [SCENARIO.id],
@@ -135,29 +131,19 @@ test(
     });
     const ada: Identity = { role: "student", studentId: service.createStudent(INSTRUCTOR, "Ada").student.id };
     const bob: Identity = { role: "student", studentId: service.createStudent(INSTRUCTOR, "Bob").student.id };
-    const mine = service.submitAnswers(ada, assignment.id, [{ questionId: `${SCENARIO.id}/who`, value: "p1" }]);
+    const mine = await service.submitAnswers(ada, assignment.id, [{ questionId: `${SCENARIO.id}/who`, value: "p1" }]);
     assert.equal(mine.score, 0);
     assert.ok(mine.feedback.every((one) => one.expected === null && one.justification.length === 0));
     assert.equal(service.submission(INSTRUCTOR, mine.id)?.feedback[0]?.expected, "coord");
+    assert.equal(await code(() => service.submission(bob, mine.id)), "FORBIDDEN");
     assert.equal(
-      code(() => service.submission(bob, mine.id)),
-      "FORBIDDEN",
-    );
-    assert.equal(
-      code(() => service.submissions(bob, assignment.id, ada.role === "student" ? ada.studentId : null)),
+      await code(() => service.submissions(bob, assignment.id, ada.role === "student" ? ada.studentId : null)),
       "FORBIDDEN",
     );
     assert.deepEqual(service.submissions(bob, assignment.id, null), []);
-    assert.equal(
-      code(() => service.gradebook(ada, assignment.id)),
-      "FORBIDDEN",
-    );
-    service.submitAnswers(ada, assignment.id, [{ questionId: `${SCENARIO.id}/who`, value: "coord" }]);
-    assert.equal(
-      code(() => service.submitAnswers(ada, assignment.id, [])),
-      "FORBIDDEN",
-      "maxAttempts",
-    );
+    assert.equal(await code(() => service.gradebook(ada, assignment.id)), "FORBIDDEN");
+    await service.submitAnswers(ada, assignment.id, [{ questionId: `${SCENARIO.id}/who`, value: "coord" }]);
+    assert.equal(await code(() => service.submitAnswers(ada, assignment.id, [])), "FORBIDDEN", "maxAttempts");
     const book = service.gradebook(INSTRUCTOR, assignment.id);
     assert.deepEqual(
       book.map((row) => [row.student.name, row.best, row.latest, row.attempts]),
@@ -172,16 +158,16 @@ test(
 
 test(
   "AFTER_SUBMIT shows the key and the events that justify it with the student's own submission",
-  withService((service) => {
+  withService(async (service) => {
     const assignment = service.createAssignment(INSTRUCTOR, { title: "Quiz", scenarioIds: [SCENARIO.id] });
     const ada: Identity = { role: "student", studentId: service.createStudent(INSTRUCTOR, "Ada").student.id };
-    const graded = service.submitAnswers(ada, assignment.id, [{ questionId: `${SCENARIO.id}/when`, value: 3 }]);
+    const graded = await service.submitAnswers(ada, assignment.id, [{ questionId: `${SCENARIO.id}/when`, value: 3 }]);
     const when = graded.feedback.find((one) => one.questionId.endsWith("/when"));
     assert.equal(when?.correct, false);
     assert.equal(typeof when?.expected, "number");
     assert.deepEqual(when?.justification, [when?.expected]);
     assert.equal(
-      code(() => service.submitAnswers(ada, assignment.id, [{ questionId: "nope", value: 1 }])),
+      await code(() => service.submitAnswers(ada, assignment.id, [{ questionId: "nope", value: 1 }])),
       "BAD_USER_INPUT",
     );
   }),

@@ -1,8 +1,9 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, UseMiddleware } from "type-graphql";
-import type { AssignmentView, FeedbackView, SubmissionView } from "../../grading";
+import type { AssignmentView, FeedbackView, Question as QuestionRecord, SubmissionView } from "../../grading";
 import type { Scenario as ScenarioRecord } from "../../scenarios/types";
 import type { ApiContext } from "../context";
 import { mapServiceErrors } from "../errors";
+import { readableRun } from "../readable-run";
 import {
   AnswerInput,
   Assignment,
@@ -11,6 +12,7 @@ import {
   CreatedStudent,
   Feedback,
   GradebookRow,
+  Question,
   Submission,
 } from "../types/grading";
 import { Run } from "../types/run";
@@ -40,7 +42,7 @@ export class GradingResolver {
     description:
       "An assignment: for a student their own variant (seed and run hidden until allowed), for an instructor the default seeds.",
   })
-  assignment(@Ctx() ctx: ApiContext, @Arg("id", () => ID) id: string): AssignmentView | null {
+  assignment(@Ctx() ctx: ApiContext, @Arg("id", () => ID) id: string): Promise<AssignmentView | null> {
     return ctx.services.grading.assignment(ctx.identity, id);
   }
 
@@ -51,7 +53,7 @@ export class GradingResolver {
     @Ctx() ctx: ApiContext,
     @Arg("assignmentId", () => ID) assignmentId: string,
     @Arg("answers", () => [AnswerInput]) answers: AnswerInput[],
-  ): SubmissionView {
+  ): Promise<SubmissionView> {
     return ctx.services.grading.submitAnswers(
       ctx.identity,
       assignmentId,
@@ -93,7 +95,7 @@ export class AssignmentItemResolver {
     description: "The asker's run of the scenario; null until it may be seen.",
   })
   run(@Ctx() ctx: ApiContext, @Root() item: ItemView): unknown {
-    return item.runId === null ? null : (ctx.services.runs.getRun(item.runId) ?? null);
+    return item.runId === null ? null : (readableRun(ctx, item.runId) ?? null);
   }
 }
 
@@ -101,6 +103,26 @@ export class AssignmentItemResolver {
 export class FeedbackResolver {
   @FieldResolver(() => Run, { nullable: true, description: "The run a SCHEDULE answer made." })
   run(@Ctx() ctx: ApiContext, @Root() feedback: FeedbackView): unknown {
-    return feedback.runId === null ? null : (ctx.services.runs.getRun(feedback.runId) ?? null);
+    return feedback.runId === null ? null : (readableRun(ctx, feedback.runId) ?? null);
+  }
+}
+
+// Scenario's grading fields: its questions (never their keys) and its source, with the keys removed for non-instructors.
+@Resolver(() => Scenario)
+export class ScenarioGradingResolver {
+  @FieldResolver(() => [Question], {
+    description: "The scenario's questions for grading, without their keys (checked when the scenario was loaded).",
+  })
+  questions(@Ctx() ctx: ApiContext, @Root() scenario: ScenarioRecord): readonly QuestionRecord[] {
+    return ctx.services.grading.questionsOf(scenario);
+  }
+
+  @FieldResolver(() => String, {
+    description:
+      "The YAML text of the scenario file; for anyone but an instructor, every question's answer query, " +
+      "example schedule and goal query are removed.",
+  })
+  source(@Ctx() ctx: ApiContext, @Root() scenario: ScenarioRecord): string {
+    return ctx.services.grading.scenarioSource(ctx.identity, scenario);
   }
 }

@@ -5,6 +5,7 @@ import { MAX_FAULTS_BYTES, MAX_STEP_EVENTS } from "../../runs/interactive";
 import type { Intervention } from "../../sim/interventions";
 import type { ApiContext } from "../context";
 import { mapServiceErrors, userError } from "../errors";
+import { readableRun } from "../readable-run";
 import { Run } from "../types/run";
 
 /**
@@ -13,7 +14,8 @@ import { Run } from "../types/run";
  * such run. An owner check belongs here.
  */
 export function loadRun(ctx: ApiContext, runId: string): RunRecord {
-  const run = ctx.services.runs.getRun(runId);
+  // The owner check of issue 9: a student's run is steered, forked or compared only by them and instructors.
+  const run = readableRun(ctx, runId);
   if (run === undefined) throw userError("NOT_FOUND", `There is no run with id "${runId}".`);
   return run;
 }

@@ -4,6 +4,7 @@ import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root, UseMiddleware } fr
 import { historyFromTrace } from "../../checkers/linearizability";
 import type { TraceEvent } from "../../sim/types";
 import type { ApiContext } from "../context";
+import { assertRunReadable } from "../readable-run";
 import { mapServiceErrors, userError } from "../errors";
 import {
   CheckerBusy,
@@ -57,10 +58,9 @@ export class LinearizabilityResolver {
       "linearizability as a kv history; prefix and failedOp index those operations in order of invocation, and " +
       "positions are event seqs. Null for a run without such operations.",
   })
-  async linearizability(
-    @Ctx() { services }: ApiContext,
-    @Root() run: RunRecord,
-  ): Promise<LinearizabilityResultRecord | null> {
+  async linearizability(@Ctx() ctx: ApiContext, @Root() run: RunRecord): Promise<LinearizabilityResultRecord | null> {
+    assertRunReadable(ctx, run.id);
+    const { services } = ctx;
     let cache = verdicts.get(services.runs);
     if (cache === undefined) {
       cache = new Map();

@@ -2,6 +2,7 @@ import { Arg, ID, Int, Resolver, Root, type SubscribeResolverData, Subscription 
 import type { TraceEvent as TraceEventRecord } from "../../sim/types";
 import type { ApiContext } from "../context";
 import { toGraphQLError } from "../errors";
+import { assertRunReadable } from "../readable-run";
 import { TraceEvent } from "../types/event";
 
 interface RunEventsArgs {
@@ -15,6 +16,7 @@ interface RunEventsArgs {
  * the run. Unknown runs and bad arguments fail here, before any event is sent.
  */
 function followRun({ args, context }: SubscribeResolverData<unknown, RunEventsArgs, ApiContext>) {
+  assertRunReadable(context, args.runId);
   try {
     return context.services.runs.follow(args.runId, args.fromSeq);
   } catch (error) {

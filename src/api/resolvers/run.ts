@@ -4,7 +4,8 @@ import type { Ordering as OrderingName } from "../../sim/causality";
 import type { EventKind as EventKindName, Violation as ViolationRecord } from "../../sim/types";
 import type { NodeView } from "../../sim/world";
 import type { ApiContext } from "../context";
-import { mapServiceErrors } from "../errors";
+import { mapServiceErrors, userError } from "../errors";
+import { assertRunReadable, readableRun, readableRunsFilter } from "../readable-run";
 import { ARGUMENT_RANGES, MAX_EVENTS_PAGE, MAX_PACE_MS, MAX_RUNS_PAGE } from "../../runs";
 import type { EventPage as EventPageRecord, RunPage, RunRecord } from "../../runs";
 import { EventKind, Ordering } from "../types/enums";
@@ -17,20 +18,23 @@ import { Scenario } from "../types/scenario";
 @Resolver(() => Run)
 export class RunResolver {
   @Query(() => Run, { nullable: true, description: "One run by id; null when there is none." })
-  run(@Ctx() { services }: ApiContext, @Arg("id", () => ID) id: string): RunRecord | undefined {
-    return services.runs.getRun(id);
+  run(@Ctx() ctx: ApiContext, @Arg("id", () => ID) id: string): RunRecord | undefined {
+    return readableRun(ctx, id);
   }
 
-  @Query(() => RunConnection, { description: "Runs, of every scenario or of one, a page at a time." })
+  @Query(() => RunConnection, {
+    description:
+      "Runs, of every scenario or of one, a page at a time; a student's runs are listed only to them and instructors.",
+  })
   runs(
-    @Ctx() { services }: ApiContext,
+    @Ctx() ctx: ApiContext,
     @Arg("scenarioId", () => ID, { nullable: true }) scenarioId?: string | null,
     @Arg("first", () => Int, { nullable: true, description: `Page size, 1 to ${MAX_RUNS_PAGE}.` })
     first?: number | null,
     @Arg("after", () => String, { nullable: true, description: "A pageInfo.endCursor from the previous page." })
     after?: string | null,
   ): { nodes: readonly RunRecord[]; pageInfo: { endCursor: string | null; hasNextPage: boolean }; totalCount: number } {
-    const page: RunPage = services.runs.listRuns({ scenarioId, first, after });
+    const page: RunPage = ctx.services.runs.listRuns({ scenarioId, first, after, owner: readableRunsFilter(ctx) });
     return {
       nodes: page.runs,
       pageInfo: { endCursor: page.endCursor, hasNextPage: page.hasNextPage },
@@ -65,8 +69,9 @@ export class RunResolver {
       'Stops a RUNNING run. It ends FAILED with the error "cancelled by request after N stored events", and the ' +
       "events stored until then are kept (they can still be read and replayed). A run that is not RUNNING is refused.",
   })
-  cancelRun(@Ctx() { services }: ApiContext, @Arg("runId", () => ID) runId: string): RunRecord {
-    return services.runs.cancelRun(runId);
+  cancelRun(@Ctx() ctx: ApiContext, @Arg("runId", () => ID) runId: string): RunRecord {
+    readableRun(ctx, runId);
+    return ctx.services.runs.cancelRun(runId);
   }
 
   @FieldResolver(() => Scenario)
@@ -77,7 +82,7 @@ export class RunResolver {
 
   @FieldResolver(() => EventPage, { description: "The run's events in seq order, a page at a time." })
   events(
-    @Ctx() { services }: ApiContext,
+    @Ctx() ctx: ApiContext,
     @Root() run: RunRecord,
     @Arg("after", () => Int, {
       nullable: true,
@@ -90,23 +95,26 @@ export class RunResolver {
     @Arg("kinds", () => [EventKind], { nullable: true, description: "Only events of these kinds." })
     kinds?: EventKindName[] | null,
   ): EventPageRecord {
-    return services.runs.events(run.id, { after, first, node, kinds });
+    assertRunReadable(ctx, run.id);
+    return ctx.services.runs.events(run.id, { after, first, node, kinds });
   }
 
   @FieldResolver(() => [Violation], { description: "Safety properties the run broke, in the order detected." })
-  violations(@Ctx() { services }: ApiContext, @Root() run: RunRecord): readonly ViolationRecord[] {
-    return services.runs.violations(run.id);
+  violations(@Ctx() ctx: ApiContext, @Root() run: RunRecord): readonly ViolationRecord[] {
+    assertRunReadable(ctx, run.id);
+    return ctx.services.runs.violations(run.id);
   }
 
   @FieldResolver(() => [NodeState], {
     description: "Every node's state right after the event atSeq (at the end of the run when atSeq is absent).",
   })
   nodes(
-    @Ctx() { services }: ApiContext,
+    @Ctx() ctx: ApiContext,
     @Root() run: RunRecord,
     @Arg("atSeq", () => Int, { nullable: true }) atSeq?: number | null,
   ): Promise<readonly NodeView[]> {
-    return services.runs.nodesAt(run.id, atSeq);
+    assertRunReadable(ctx, run.id);
+    return ctx.services.runs.nodesAt(run.id, atSeq);
   }
 
   @FieldResolver(() => Ordering, {
@@ -115,22 +123,24 @@ export class RunResolver {
       "BEFORE means a chain of steps and messages leads from a to b.",
   })
   happensBefore(
-    @Ctx() { services }: ApiContext,
+    @Ctx() ctx: ApiContext,
     @Root() run: RunRecord,
     @Arg("a", () => Int, { description: "The seq of the first event." }) a: number,
     @Arg("b", () => Int, { description: "The seq of the second event." }) b: number,
   ): OrderingName {
-    return services.runs.happensBefore(run.id, a, b);
+    assertRunReadable(ctx, run.id);
+    return ctx.services.runs.happensBefore(run.id, a, b);
   }
 
   @FieldResolver(() => [Int], {
     description: "The seqs of every event concurrent with this one: neither happened before the other.",
   })
   concurrentWith(
-    @Ctx() { services }: ApiContext,
+    @Ctx() ctx: ApiContext,
     @Root() run: RunRecord,
     @Arg("seq", () => Int) seq: number,
   ): readonly number[] {
-    return services.runs.concurrentWith(run.id, seq);
+    assertRunReadable(ctx, run.id);
+    return ctx.services.runs.concurrentWith(run.id, seq);
   }
 }

@@ -29,7 +29,11 @@ export class Scenario {
   @Field(() => Int, { description: "The seed a run uses when startRun is given none." })
   seed!: number;
 
-  @Field(() => String, { description: "The YAML text of the scenario file." })
+  @Field(() => String, {
+    description:
+      "The YAML text of the scenario file; for anyone but an instructor, every question's answer query, " +
+      "example schedule and goal query are removed.",
+  })
   source!: string;
 }
 

@@ -1,0 +1,31 @@
+import { openTraceWriter, type Store } from "../store";
+import { performGradingTask, scenarioParser, type GradeResult, type GradingTask } from "./task";
+
+/**
+ * The task module of the grading pool (piscina, pool.ts): grading's simulations
+ * (a student's runs, keys, schedules) off the API's main thread. A thread keeps its
+ * own connection to the database (to store the runs it makes) and the scenarios it
+ * parsed, between tasks.
+ */
+
+const scenarioOf = scenarioParser();
+const writers = new Map<string, Store>();
+
+function writerFor(dbPath: string): Store {
+  let store = writers.get(dbPath);
+  if (store === undefined || !store.db.open) {
+    store = openTraceWriter(dbPath);
+    writers.set(dbPath, store);
+  }
+  return store;
+}
+
+export interface PooledGradingTask {
+  readonly dbPath: string;
+  readonly task: GradingTask;
+}
+
+/** piscina calls this for every task. */
+export default function gradingTask({ dbPath, task }: PooledGradingTask): GradeResult | string {
+  return performGradingTask(task, writerFor(dbPath), scenarioOf);
+}
