@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { createPubSub } from "@graphql-yoga/subscription";
 import { type GraphQLSchema, lexicographicSortSchema, printSchema } from "graphql";
 import { buildSchema } from "type-graphql";
-import { ExploreResolver } from "./resolvers/explore";
+import { ExploreResolver, RunExploreResolver, TopicResolver } from "./resolvers/explore";
 import { LinearizabilityResolver } from "./resolvers/linearizability";
 import { AssignmentItemResolver, FeedbackResolver, GradingResolver } from "./resolvers/grading";
 import { RunEventsResolver } from "./resolvers/run-events";
@@ -31,6 +31,8 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
       AssignmentItemResolver,
       FeedbackResolver,
       ExploreResolver,
+      RunExploreResolver,
+      TopicResolver,
     ],
     // type-graphql 2.0.0-rc.4 insists on a pubSub whenever the schema has a
     // subscription, even one with its own `subscribe` (runEvents follows the run

@@ -15,6 +15,7 @@ import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { ApiContext, ApiServices } from "./context";
 import { formatError, formatWebSocketError } from "./errors";
+import { diagramRoute } from "./routes/diagram";
 import { packageDir, projectRoot } from "./paths";
 import { buildApiSchema } from "./schema";
 import { createServices } from "../runs";
@@ -94,6 +95,7 @@ export async function serveServices(services: ApiServices, port: number): Promis
   await apollo.start();
 
   mountIde(app);
+  app.use(diagramRoute(services));
   app.use(
     GRAPHQL_PATH,
     express.json({ limit: "1mb" }),

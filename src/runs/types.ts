@@ -3,6 +3,7 @@ import type { EventKind, TraceEvent, Violation } from "../sim/types";
 import type { NodeView } from "../sim/world";
 import type { ScenarioProblem } from "../scenarios/problems";
 import type { Scenario } from "../scenarios/types";
+import type { CourseTopic } from "../explore/topics";
 import type { Maybe } from "./validate";
 
 /** The contract between the GraphQL resolvers and the services behind them. */
@@ -65,7 +66,10 @@ export type { ScenarioProblem };
 export { FaultlineError, type BusyDetails, type FaultlineErrorCode } from "./errors";
 
 export interface ScenarioService {
+  /** Every scenario, or those of one topic (an unknown topic is BAD_USER_INPUT). */
   list(topic?: string): readonly Scenario[];
+  /** The course's topics in teaching order (scenarios/topics.yaml). */
+  topics(): readonly CourseTopic[];
   get(id: string): Scenario | undefined;
   problems(): readonly ScenarioProblem[];
 }

@@ -2,7 +2,7 @@ import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, UseM
 import type { Scenario as ScenarioRecord } from "../../scenarios/types";
 import type { Ordering as OrderingName } from "../../sim/causality";
 import type { EventKind as EventKindName, Violation as ViolationRecord } from "../../sim/types";
-import type { NodeView } from "../../sim/world";
+import { frameNode, type FrameNode } from "../../explore/timeline";
 import type { ApiContext } from "../context";
 import { mapServiceErrors, userError } from "../errors";
 import { ARGUMENT_RANGES, MAX_EVENTS_PAGE, MAX_PACE_MS, MAX_RUNS_PAGE } from "../../runs";
@@ -96,7 +96,8 @@ export class RunResolver {
     @Arg("kinds", () => [EventKind], { nullable: true, description: "Only events of these kinds." })
     kinds?: EventKindName[] | null,
   ): EventPageRecord {
-    return services.runs.events(run.id, { after, first, node, kinds });
+    const page = services.runs.events(run.id, { after, first, node, kinds });
+    return { ...page, events: services.explore.typedEvents(run.id, page.events) };
   }
 
   @FieldResolver(() => [Violation], { description: "Safety properties the run broke, in the order detected." })
@@ -107,12 +108,12 @@ export class RunResolver {
   @FieldResolver(() => [NodeState], {
     description: "Every node's state right after the event atSeq (at the end of the run when atSeq is absent).",
   })
-  nodes(
+  async nodes(
     @Ctx() { services }: ApiContext,
     @Root() run: RunRecord,
     @Arg("atSeq", () => Int, { nullable: true }) atSeq?: number | null,
-  ): Promise<readonly NodeView[]> {
-    return services.runs.nodesAt(run.id, atSeq);
+  ): Promise<readonly FrameNode[]> {
+    return (await services.runs.nodesAt(run.id, atSeq)).map(frameNode);
   }
 
   @FieldResolver(() => Ordering, {
