@@ -117,10 +117,6 @@ export interface TypedEventFields {
   readonly changes: StateChangeFields[] | null;
 }
 
-export function typedFields(event: TraceEvent, earlier: readonly TraceEvent[]): TypedEventFields {
-  return { message: messageOf(event), cause: causeOf(event, earlier), changes: changesOf(event) };
-}
-
 /** A JSON object's field as a string, or null. */
 export function stringField(state: JsonObject | null, field: string): string | null {
   const value = state?.[field];

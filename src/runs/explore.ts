@@ -1,6 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { MAX_DIAGRAM_EVENTS, renderDiagramSvg } from "../explore/diagram";
-import { CAUSE_LOOKBACK_SEQS, needsEarlierEvents, typedFields, type TypedEventFields } from "../explore/event-fields";
+import {
+  CAUSE_LOOKBACK_SEQS,
+  causeOf,
+  changesOf,
+  messageOf,
+  needsEarlierEvents,
+  type TypedEventFields,
+} from "../explore/event-fields";
 import { exportRun, MAX_IMPORT_BYTES, type ExportFormat } from "../explore/export";
 import { MAX_TIMELINE_FRAMES, type TimelineFrame } from "../explore/timeline";
 import { parseScenario } from "../scenarios/loader";
@@ -17,6 +24,22 @@ import { MAX_EVENTS_PAGE, optionalInt, requiredName, type Maybe } from "./valida
 
 /** A trace event with its typed fields (src/explore/event-fields.ts). */
 export type TypedEvent = TraceEvent & TypedEventFields;
+
+/** The event's own fields, and the typed ones as getters that compute on first read. */
+function typedEvent(event: TraceEvent, earlierOf: (node: string) => readonly TraceEvent[]): TypedEvent {
+  return {
+    ...event,
+    get message() {
+      return messageOf(event);
+    },
+    get changes() {
+      return changesOf(event);
+    },
+    get cause() {
+      return causeOf(event, needsEarlierEvents(event) ? earlierOf(event.node) : []);
+    },
+  };
+}
 
 /** A refusal because a client asked for more than a limit allows: BAD_USER_INPUT, naming the limit and its value. */
 export class LimitExceeded extends FaultlineError {
@@ -71,11 +94,21 @@ export class RunExplorer {
   ) {}
 
   /**
-   * The events with their typed fields. A protocol's STATE_CHANGE or NOTE is given its
-   * cause from the same node's earlier events: one query per node, over the page's
-   * seqs and CAUSE_LOOKBACK_SEQS before them.
+   * The events with their typed fields, each computed when first read (a page that asks
+   * for none costs nothing more). A protocol's STATE_CHANGE or NOTE is given its cause
+   * from the same node's earlier events: on the first such read, one query per node
+   * over the page's seqs and CAUSE_LOOKBACK_SEQS before them.
    */
   typedEvents(runId: string, events: readonly TraceEvent[]): TypedEvent[] {
+    let earlier: Map<string, TraceEvent[]> | undefined;
+    const earlierOf = (node: string): readonly TraceEvent[] => {
+      earlier ??= this.earlierEvents(runId, events);
+      return earlier.get(node) ?? [];
+    };
+    return events.map((event) => typedEvent(event, earlierOf));
+  }
+
+  private earlierEvents(runId: string, events: readonly TraceEvent[]): Map<string, TraceEvent[]> {
     const spans = new Map<string, { from: number; to: number }>();
     for (const event of events) {
       if (!needsEarlierEvents(event)) continue;
@@ -88,7 +121,7 @@ export class RunExplorer {
       const after = Math.max(-1, span.from - CAUSE_LOOKBACK_SEQS - 1);
       earlier.set(node, this.store.events.page(runId, { after, limit: span.to - after, node }));
     }
-    return events.map((event) => ({ ...event, ...typedFields(event, earlier.get(event.node) ?? []) }));
+    return earlier;
   }
 
   /** Frames of the run from one replay on a worker thread, checked against the stored trace at toSeq. */
