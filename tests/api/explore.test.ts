@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { buildApiSchema } from "../../src/api/schema";
 import { useServer } from "./server-fixture";
 import { post, query } from "./client";
 
@@ -294,4 +295,36 @@ test("network pseudo-events stay out of happened-before answers", async () => {
   );
   assert.equal(refused.errors?.[0]?.extensions?.["code"], "BAD_USER_INPUT");
   assert.match(refused.errors?.[0]?.message ?? "", /network/);
+});
+
+test("the schema has issue 12's contract for the read side, by its names", async () => {
+  const schema = await buildApiSchema();
+  const field = (type: string, name: string): string => {
+    const found = schema.getType(type);
+    assert.ok(found !== undefined && "getFields" in found, `type ${type} is missing`);
+    const fields = found.getFields() as Record<
+      string,
+      { type: unknown; args?: readonly { name: string; type: unknown }[] }
+    >;
+    const entry = fields[name];
+    assert.ok(entry !== undefined, `${type}.${name} is missing`);
+    const args = (entry.args ?? []).map((arg) => `${arg.name}: ${String(arg.type)}`).join(", ");
+    return `${String(entry.type)}${args === "" ? "" : ` (${args})`}`;
+  };
+  assert.equal(field("TraceEvent", "message"), "Message");
+  assert.equal(field("TraceEvent", "cause"), "Int");
+  assert.equal(field("TraceEvent", "changes"), "[StateChange!]");
+  assert.equal(field("Message", "id"), "ID!");
+  assert.equal(field("Message", "payload"), "JSON");
+  assert.equal(field("StateChange", "path"), "String!");
+  assert.equal(field("Run", "timeline"), "Timeline! (fromSeq: Int, toSeq: Int, every: Int)");
+  assert.equal(field("Run", "diagram"), "String! (fromSeq: Int, toSeq: Int)");
+  assert.equal(field("Run", "export"), "String! (format: ExportFormat!)");
+  assert.equal(field("Mutation", "importRun"), "Run! (data: String!)");
+  assert.equal(field("Query", "topics"), "[Topic!]!");
+  for (const name of ["seq", "nodes", "network", "timers"]) field("TimelineFrame", name);
+  for (const name of ["partitions", "cut", "paused"]) field("NetworkState", name);
+  for (const name of ["node", "name", "deadline"]) field("TimerState", name);
+  for (const name of ["id", "title", "summary", "prerequisites", "objectives", "scenarios"]) field("Topic", name);
+  for (const name of ["role", "term", "leader", "commitIndex", "up", "state"]) field("NodeState", name);
 });
