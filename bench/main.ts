@@ -13,6 +13,7 @@ import { benchSerializability } from "./serializability";
 import { benchStartRun } from "./start-run";
 import { benchSpanner } from "./spanner";
 import { benchStoreWriter } from "./store-writer";
+import { benchTimeline } from "./timeline";
 import { benchTwoPhaseCommit } from "./two-phase-commit";
 
 /**
@@ -38,6 +39,10 @@ const BENCHMARKS: readonly Benchmark[] = [
   {
     name: "graphql 1000-event page",
     run: (quick) => benchGraphqlPage({ calls: quick ? 3 : 100, warmups: quick ? 1 : 20 }),
+  },
+  {
+    name: "timeline 100 snapshots",
+    run: (quick) => benchTimeline({ calls: quick ? 3 : 30, warmups: quick ? 1 : 5 }),
   },
   {
     name: "startRun over HTTP",

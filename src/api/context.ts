@@ -1,10 +1,11 @@
 import type { GradingService, Identity } from "../grading";
-import type { RunService, ScenarioService } from "../runs";
+import type { RunExplorer, RunService, ScenarioService } from "../runs";
 
 /** What createServices returns: everything the resolvers reach the world through. */
 export interface ApiServices {
   readonly scenarios: ScenarioService;
   readonly runs: RunService;
+  readonly explore: RunExplorer;
   readonly grading: GradingService;
   identify(authorization: string | undefined): Identity;
   close(): Promise<void>;

@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { createPubSub } from "@graphql-yoga/subscription";
 import { type GraphQLSchema, lexicographicSortSchema, printSchema } from "graphql";
 import { buildSchema } from "type-graphql";
-import { ExploreResolver } from "./resolvers/explore";
+import { ExploreResolver, RunExploreResolver, TopicResolver } from "./resolvers/explore";
 import { InteractiveResolver } from "./resolvers/interactive";
 import { LinearizabilityResolver } from "./resolvers/linearizability";
 import {
@@ -39,6 +39,8 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
       ScenarioGradingResolver,
       ExploreResolver,
       InteractiveResolver,
+      RunExploreResolver,
+      TopicResolver,
     ],
     // type-graphql 2.0.0-rc.4 insists on a pubSub whenever the schema has a
     // subscription, even one with its own `subscribe` (runEvents follows the run

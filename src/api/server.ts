@@ -15,6 +15,7 @@ import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { ApiContext, ApiServices } from "./context";
 import { formatError, formatWebSocketError } from "./errors";
+import { diagramRoute } from "./routes/diagram";
 import { packageDir, projectRoot } from "./paths";
 import { mountGradebookCsv } from "./routes/gradebook";
 import { buildApiSchema } from "./schema";
@@ -96,6 +97,7 @@ export async function serveServices(services: ApiServices, port: number): Promis
 
   mountIde(app);
   mountGradebookCsv(app, services);
+  app.use(diagramRoute(services));
   app.use(
     GRAPHQL_PATH,
     express.json({ limit: "1mb" }),

@@ -1,6 +1,7 @@
 import { runScenario } from "../scenarios/runner";
 import type { Scenario } from "../scenarios/types";
-import type { Json, JsonObject } from "../sim/json";
+import type { JsonObject } from "../sim/json";
+import { numberField, stringField } from "./event-fields";
 import { NETWORK_NODE, type TraceEvent } from "../sim/types";
 import type { NodeView, StepReader, TimerView } from "../sim/world";
 
@@ -10,10 +11,14 @@ export const MAX_TIMELINE_FRAMES = 1_000;
 export interface FrameNode {
   readonly node: string;
   readonly up: boolean;
-  /** The node's role when its protocol has one (Raft: follower, candidate, leader). */
+  /** The node's role when its protocol's view has one (Raft: follower, candidate, leader; 2PC: coordinator...). */
   readonly role: string | null;
   /** The node's term when its protocol has one (Raft's currentTerm). */
   readonly term: number | null;
+  /** The leader the node knows of (Raft), else null. */
+  readonly leader: string | null;
+  /** The node's commitIndex (Raft), else null. */
+  readonly commitIndex: number | null;
   readonly state: JsonObject | null;
 }
 
@@ -68,14 +73,15 @@ function wantedSeqs(from: number, to: number, every: number): number[] {
   return seqs;
 }
 
-function frameNode(view: NodeView): FrameNode {
-  const role: Json | undefined = view.state?.["role"];
-  const term: Json | undefined = view.state?.["term"];
+/** A node view with its first-class fields (NodeState): read from the protocol's view by name, null where absent. */
+export function frameNode(view: NodeView): FrameNode {
   return {
     node: view.node,
     up: view.up,
-    role: typeof role === "string" ? role : null,
-    term: typeof term === "number" ? term : null,
+    role: stringField(view.state, "role"),
+    term: numberField(view.state, "term"),
+    leader: stringField(view.state, "leader"),
+    commitIndex: numberField(view.state, "commitIndex"),
     state: view.state,
   };
 }

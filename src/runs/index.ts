@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { GradingPool, GradingService, inProcessGrader, type Identity } from "../grading";
 import { openStore } from "../store";
+import { RunExplorer } from "./explore";
 import { WorkerRunService } from "./runs";
 import { CatalogScenarioService } from "./scenarios";
 import type { RunService, ScenarioService } from "./types";
@@ -16,6 +17,14 @@ export {
   type RunServiceOptions,
 } from "./runs";
 export { CatalogScenarioService } from "./scenarios";
+export {
+  LimitExceeded,
+  MAX_EXPORT_EVENTS,
+  MAX_IMPORT_CHARS,
+  RunExplorer,
+  type TimelineQuery,
+  type TypedEvent,
+} from "./explore";
 export * from "./types";
 export { ARGUMENT_RANGES, MAX_EVENTS_PAGE, MAX_PACE_MS, MAX_RUNS_PAGE, type Maybe } from "./validate";
 
@@ -45,6 +54,8 @@ export interface CreateServicesOptions {
 export interface Services {
   readonly scenarios: ScenarioService;
   readonly runs: RunService;
+  /** Timelines, diagrams, exports and imports of runs (src/runs/explore.ts). */
+  readonly explore: RunExplorer;
   /** Students, assignments and submissions (src/grading). */
   readonly grading: GradingService;
   /** Who holds this Authorization header: anonymous without one; a refused token is remembered, not thrown. */
@@ -112,7 +123,8 @@ export function createServices(options: CreateServicesOptions): Services {
         await runs.close();
       }
     };
-    return { scenarios, runs, grading, identify, close };
+    const explore = new RunExplorer(store, scenarios, runs);
+    return { scenarios, runs, explore, grading, identify, close };
   } catch (error) {
     store.close();
     throw error;

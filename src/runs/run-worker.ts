@@ -9,6 +9,13 @@ import type { NodeView } from "../sim/world";
 import { openTraceWriter, toEventRow, type EventRow, type Store } from "../store";
 import type { ControlMessage } from "./control-protocol";
 import { Pacer, Stop, STOP_REQUESTED } from "./pacer";
+import {
+  isExploreTask,
+  runExploreTask,
+  type ExploreTask,
+  type ImportResult,
+  type TimelineResult,
+} from "./explore-worker";
 
 /**
  * The task module of the run engine's worker pool (piscina): one simulation per task,
@@ -51,7 +58,7 @@ export interface ReplayTask {
   readonly stopAtSeq: number;
 }
 
-export type WorkerTask = RunTask | ReplayTask;
+export type WorkerTask = RunTask | ReplayTask | ExploreTask;
 
 /** What a run task posts on its port while it runs. */
 export type RunMessage =
@@ -80,7 +87,7 @@ const MAX_PARSED = 64;
 /** This thread's connection per database file, opened on its first run and kept. */
 const writers = new Map<string, Store>();
 
-function parse(task: WorkerTask): Scenario {
+function parse(task: RunTask | ReplayTask): Scenario {
   const key = `${task.file}\u0000${task.source}`;
   const cached = parsed.get(key);
   if (cached !== undefined) return cached;
@@ -181,6 +188,7 @@ function describeError(error: unknown): string {
 }
 
 /** piscina calls this for every task. A replay that throws rejects the task; a run always resolves with its outcome. */
-export default function runTask(task: WorkerTask): RunOutcome | ReplayResult {
+export default function runTask(task: WorkerTask): RunOutcome | ReplayResult | TimelineResult | ImportResult {
+  if (isExploreTask(task)) return runExploreTask(task);
   return task.kind === "run" ? run(task) : replay(task);
 }

@@ -2,12 +2,14 @@ import { randomUUID } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { MessageChannel } from "node:worker_threads";
 import { compareEvents, type Ordering } from "../sim/causality";
-import type { TraceEvent, Violation } from "../sim/types";
+import { NETWORK_NODE, type TraceEvent, type Violation } from "../sim/types";
 import { canonicalEventLine, type NodeView } from "../sim/world";
 import { EVENT_BATCH_ROWS, type RunOwnerFilter, type Store, type StoredRun } from "../store";
 import { FaultlineError } from "./errors";
 import { CONTROL, newControl, wake } from "./control-protocol";
 import { RunControl } from "./control";
+import { outsideNetwork } from "./explore";
+import type { ExploreTask } from "./explore-worker";
 import { Follower, LiveRun } from "./follower";
 import { InteractiveRuns, type LaunchInput } from "./interactive";
 import type { Intervention } from "../sim/interventions";
@@ -309,18 +311,21 @@ export class WorkerRunService implements RunService {
     const first = requiredInt("a", a, ARGUMENT_RANGES.seq);
     const second = requiredInt("b", b, ARGUMENT_RANGES.seq);
     this.requireRun(runId);
-    return compareEvents(this.requireEvent(runId, first, "a"), this.requireEvent(runId, second, "b"));
+    const x = outsideNetwork(this.requireEvent(runId, first, "a"), "a");
+    return compareEvents(x, outsideNetwork(this.requireEvent(runId, second, "b"), "b"));
   }
 
   concurrentWith(runId: string, seqArgument: number): readonly number[] {
     const seq = requiredInt("seq", seqArgument, ARGUMENT_RANGES.seq);
     this.requireRun(runId);
-    const event = this.requireEvent(runId, seq, "seq");
+    const event = outsideNetwork(this.requireEvent(runId, seq, "seq"), "seq");
     const found: number[] = [];
     // Stored events in seq order, a page at a time, so a long trace is never held whole.
     for (let from = 0; ;) {
       const page = this.store.events.range(runId, from, MAX_EVENTS_PAGE);
-      for (const other of page) if (compareEvents(event, other) === "CONCURRENT") found.push(other.seq);
+      for (const other of page) {
+        if (other.node !== NETWORK_NODE && compareEvents(event, other) === "CONCURRENT") found.push(other.seq);
+      }
       const last = page[page.length - 1];
       if (last === undefined || page.length < MAX_EVENTS_PAGE) return found;
       from = last.seq + 1;
@@ -375,6 +380,12 @@ export class WorkerRunService implements RunService {
       }
     }
     return replayed.nodes;
+  }
+
+  /** Runs an exploration task (timeline, import: src/runs/explore-worker.ts) on a warm thread of the run pool. */
+  exploreTask<Result>(task: ExploreTask): Promise<Result> {
+    this.assertOpen();
+    return this.runPool.run<Result>(task);
   }
 
   follow(runId: string, fromSeqArgument?: Maybe<number>): AsyncIterableIterator<TraceEvent> {

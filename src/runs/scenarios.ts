@@ -1,7 +1,12 @@
 import { loadGradedCatalog, type Question } from "../grading";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { loadTopics, type CourseTopic } from "../explore/topics";
+import { TOPICS_FILE } from "../scenarios/catalog";
 import { formatProblem } from "../scenarios/problems";
 import type { Scenario } from "../scenarios/types";
 import type { Store } from "../store";
+import { FaultlineError } from "./errors";
 import type { ScenarioProblem, ScenarioService } from "./types";
 
 /**
@@ -15,6 +20,7 @@ export class CatalogScenarioService implements ScenarioService {
   private readonly byId: ReadonlyMap<string, Scenario>;
   private readonly loadProblems: readonly ScenarioProblem[];
   private readonly questionsById: ReadonlyMap<string, readonly Question[]>;
+  private readonly courseTopics: readonly CourseTopic[];
 
   constructor(store: Store, scenariosDir: string, report: (line: string) => void = printToStderr) {
     const catalog = loadGradedCatalog(scenariosDir);
@@ -31,6 +37,10 @@ export class CatalogScenarioService implements ScenarioService {
       })),
     );
     for (const problem of catalog.problems) report(formatProblem(problem));
+    // The course (scenarios/topics.yaml): its problems are reported once, like a bad scenario file's.
+    const topics = loadTopics(scenariosDir, catalog.scenarios);
+    this.courseTopics = topics.topics;
+    if (existsSync(join(scenariosDir, TOPICS_FILE))) for (const problem of topics.problems) report(problem);
     if (catalog.problems.length > 0) {
       const files = new Set(catalog.problems.map((problem) => problem.file)).size;
       report(
@@ -40,10 +50,27 @@ export class CatalogScenarioService implements ScenarioService {
     }
   }
 
-  /** In file order (by topic folder, then id), optionally of one topic. */
+  /**
+   * In file order (by topic folder, then id), optionally of one topic; a topic that is
+   * neither in the course nor any scenario's is refused, naming the known ones.
+   */
   list(topic?: string): readonly Scenario[] {
     const all = [...this.byId.values()];
-    return topic === undefined ? all : all.filter((scenario) => scenario.topic === topic);
+    if (topic === undefined) return all;
+    const known = new Set([...this.courseTopics.map((course) => course.id), ...all.map((scenario) => scenario.topic)]);
+    if (!known.has(topic)) {
+      throw new FaultlineError(
+        "BAD_USER_INPUT",
+        `Argument "topic": there is no topic "${topic}"; the topics are ${[...known].join(", ")}.`,
+        "topic",
+      );
+    }
+    return all.filter((scenario) => scenario.topic === topic);
+  }
+
+  /** The course's topics in teaching order, each with its scenarios in order (scenarios/topics.yaml). */
+  topics(): readonly CourseTopic[] {
+    return this.courseTopics;
   }
 
   get(id: string): Scenario | undefined {

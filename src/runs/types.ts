@@ -4,6 +4,7 @@ import type { NodeView } from "../sim/world";
 import type { ScenarioProblem } from "../scenarios/problems";
 import type { Scenario } from "../scenarios/types";
 import type { RunOwnerFilter } from "../store";
+import type { CourseTopic } from "../explore/topics";
 import type { Maybe } from "./validate";
 import type { Intervention } from "../sim/interventions";
 
@@ -72,7 +73,10 @@ export type { ScenarioProblem };
 export { FaultlineError, type BusyDetails, type FaultlineErrorCode } from "./errors";
 
 export interface ScenarioService {
+  /** Every scenario, or those of one topic (an unknown topic is BAD_USER_INPUT). */
   list(topic?: string): readonly Scenario[];
+  /** The course's topics in teaching order (scenarios/topics.yaml). */
+  topics(): readonly CourseTopic[];
   get(id: string): Scenario | undefined;
   problems(): readonly ScenarioProblem[];
 }

@@ -170,7 +170,12 @@ test("a run whose worker fails is FAILED with the error and the seed that reprod
   const runs = new WorkerRunService({
     store,
     dbPath: join(dir, "failing.db"),
-    scenarios: { list: () => [broken], get: (id) => (id === broken.id ? broken : undefined), problems: () => [] },
+    scenarios: {
+      list: () => [broken],
+      get: (id) => (id === broken.id ? broken : undefined),
+      problems: () => [],
+      topics: () => [],
+    },
   });
   t.after(() => runs.close());
   const run = await runs.startRun({ scenarioId: "2pc-renamed", seed: 99 });

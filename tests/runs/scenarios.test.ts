@@ -4,6 +4,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { contentHash } from "../../src/store/scenarios";
 import { openStore } from "../../src/store";
+import { FaultlineError } from "../../src/runs";
 import { realScenario, SCENARIOS_DIR, scenariosDirWith, servicesFor, tempDir } from "./helpers";
 
 test("the real scenarios load and are recorded in the scenarios table", (t) => {
@@ -13,7 +14,15 @@ test("the real scenarios load and are recorded in the scenarios table", (t) => {
   assert.equal(transactions.length, files.length);
   assert.ok(transactions.some((scenario) => scenario.id === "2pc-happy-path"));
   assert.ok(transactions.some((scenario) => scenario.id === "2pc-coordinator-crash"));
-  assert.deepEqual(services.scenarios.list("no-such-topic"), []);
+  assert.throws(
+    () => services.scenarios.list("no-such-topic"),
+    (error: unknown) =>
+      error instanceof FaultlineError &&
+      error.code === "BAD_USER_INPUT" &&
+      /"no-such-topic"/.test(error.message) &&
+      /transactions/.test(error.message),
+    "an unknown topic is an error naming it and the known ones, not []",
+  );
   assert.equal(services.scenarios.get("2pc-happy-path")?.source, realScenario("2pc-happy-path"));
   assert.equal(services.scenarios.get("nope"), undefined);
   assert.deepEqual(services.scenarios.problems(), []);

@@ -4,21 +4,9 @@ import { ARGUMENT_RANGES, MAX_PACE_MS, type RunRecord } from "../../runs";
 import { MAX_FAULTS_BYTES, MAX_STEP_EVENTS } from "../../runs/interactive";
 import type { Intervention } from "../../sim/interventions";
 import type { ApiContext } from "../context";
-import { mapServiceErrors, userError } from "../errors";
-import { readableRun } from "../readable-run";
+import { mapServiceErrors } from "../errors";
+import { loadRun } from "../load-run";
 import { Run } from "../types/run";
-
-/**
- * The one door every run id of the interactive operations goes through (the run to
- * steer, fork or compare, and the other run of divergesAt): NOT_FOUND when there is no
- * such run. An owner check belongs here.
- */
-export function loadRun(ctx: ApiContext, runId: string): RunRecord {
-  // The owner check of issue 9: a student's run is steered, forked or compared only by them and instructors.
-  const run = readableRun(ctx, runId);
-  if (run === undefined) throw userError("NOT_FOUND", `There is no run with id "${runId}".`);
-  return run;
-}
 
 const FAULT_SYNTAX =
   "A fault in the scenario files' syntax (README, Faults), e.g. { do: crash, node: coord } or " +

@@ -1,4 +1,4 @@
-import { Arg, ID, Int, Resolver, Root, type SubscribeResolverData, Subscription } from "type-graphql";
+import { Arg, Ctx, ID, Int, Resolver, Root, type SubscribeResolverData, Subscription } from "type-graphql";
 import type { TraceEvent as TraceEventRecord } from "../../sim/types";
 import type { ApiContext } from "../context";
 import { toGraphQLError } from "../errors";
@@ -33,10 +33,11 @@ export class RunEventsResolver {
       "completes when the run ends.",
   })
   runEvents(
+    @Ctx() { services }: ApiContext,
     @Root() event: TraceEventRecord,
-    @Arg("runId", () => ID) _runId: string,
+    @Arg("runId", () => ID) runId: string,
     @Arg("fromSeq", () => Int, { nullable: true }) _fromSeq?: number | null,
   ): TraceEventRecord {
-    return event;
+    return services.explore.typedEvents(runId, [event])[0] as TraceEventRecord;
   }
 }

@@ -2,9 +2,9 @@ import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, UseM
 import type { Scenario as ScenarioRecord } from "../../scenarios/types";
 import type { Ordering as OrderingName } from "../../sim/causality";
 import type { EventKind as EventKindName, Violation as ViolationRecord } from "../../sim/types";
-import type { NodeView } from "../../sim/world";
+import { frameNode, type FrameNode } from "../../explore/timeline";
 import type { ApiContext } from "../context";
-import { mapServiceErrors, userError } from "../errors";
+import { mapServiceErrors } from "../errors";
 import { assertRunReadable, readableRun, readableRunsFilter } from "../readable-run";
 import { ARGUMENT_RANGES, MAX_EVENTS_PAGE, MAX_PACE_MS, MAX_RUNS_PAGE } from "../../runs";
 import type { EventPage as EventPageRecord, RunPage, RunRecord } from "../../runs";
@@ -96,7 +96,8 @@ export class RunResolver {
     kinds?: EventKindName[] | null,
   ): EventPageRecord {
     assertRunReadable(ctx, run.id);
-    return ctx.services.runs.events(run.id, { after, first, node, kinds });
+    const page = ctx.services.runs.events(run.id, { after, first, node, kinds });
+    return { ...page, events: ctx.services.explore.typedEvents(run.id, page.events) };
   }
 
   @FieldResolver(() => [Violation], { description: "Safety properties the run broke, in the order detected." })
@@ -108,13 +109,13 @@ export class RunResolver {
   @FieldResolver(() => [NodeState], {
     description: "Every node's state right after the event atSeq (at the end of the run when atSeq is absent).",
   })
-  nodes(
+  async nodes(
     @Ctx() ctx: ApiContext,
     @Root() run: RunRecord,
     @Arg("atSeq", () => Int, { nullable: true }) atSeq?: number | null,
-  ): Promise<readonly NodeView[]> {
+  ): Promise<readonly FrameNode[]> {
     assertRunReadable(ctx, run.id);
-    return ctx.services.runs.nodesAt(run.id, atSeq);
+    return (await ctx.services.runs.nodesAt(run.id, atSeq)).map(frameNode);
   }
 
   @FieldResolver(() => Ordering, {

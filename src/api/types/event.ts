@@ -2,6 +2,7 @@ import { GraphQLJSON } from "graphql-scalars";
 import { Field, Int, ObjectType } from "type-graphql";
 import type { EventKind as EventKindName } from "../../sim/types";
 import { EventKind } from "./enums";
+import { Message, StateChange } from "./explore";
 
 @ObjectType({ simpleResolvers: true, description: "One step of a run, with a sentence that explains it." })
 export class TraceEvent {
@@ -28,6 +29,23 @@ export class TraceEvent {
 
   @Field(() => GraphQLJSON, { nullable: true, description: "Details: the message, the timer, the state change..." })
   data!: unknown;
+
+  @Field(() => Message, { nullable: true, description: "SEND, DELIVER, DROP, DUPLICATE: the message; null otherwise." })
+  message!: Message | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      "The seq of the DELIVER, TIMER, CLIENT_INVOKE, RECOVER or fault this event was a step of; null for a step " +
+      "of nothing (a node's start, a scheduled fault, a message arriving).",
+  })
+  cause!: number | null;
+
+  @Field(() => [StateChange], {
+    nullable: true,
+    description: "STATE_CHANGE: the state fields it moved, before and after; null for other kinds.",
+  })
+  changes!: StateChange[] | null;
 }
 
 @ObjectType({ simpleResolvers: true, description: "A page of a run's events, in seq order." })
@@ -65,9 +83,24 @@ export class NodeState {
   @Field(() => Boolean, { description: "False while the node is crashed." })
   up!: boolean;
 
+  @Field(() => String, {
+    nullable: true,
+    description: "Raft: follower, candidate or leader; null elsewhere and while down.",
+  })
+  role!: string | null;
+
+  @Field(() => Int, { nullable: true, description: "Raft: currentTerm; null elsewhere and while down." })
+  term!: number | null;
+
+  @Field(() => String, { nullable: true, description: "Raft: the leader this node knows of, if any; null elsewhere." })
+  leader!: string | null;
+
+  @Field(() => Int, { nullable: true, description: "Raft: commitIndex; null elsewhere and while down." })
+  commitIndex!: number | null;
+
   @Field(() => GraphQLJSON, {
     nullable: true,
-    description: "The node's state as the protocol shows it; null while down.",
+    description: "The node's state as the protocol shows it (each protocol's fields: see the README); null while down.",
   })
   state!: unknown;
 }
