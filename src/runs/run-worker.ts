@@ -5,7 +5,8 @@ import { runScenario } from "../scenarios/runner";
 import type { Scenario } from "../scenarios/types";
 import type { TraceEvent } from "../sim/types";
 import type { NodeView } from "../sim/world";
-import { openTraceWriter, toEventRow, type EventRow, type Store } from "../store";
+import { openTraceWriter, toEventRow, type EventRow, type Store, type StoredVerdicts } from "../store";
+import { computeStoredVerdicts, VerdictCollector } from "./verdicts";
 
 /**
  * The task module of the run engine's worker pool (piscina): one simulation per task,
@@ -45,7 +46,16 @@ export interface ReplayTask {
   readonly stopAtSeq: number;
 }
 
-export type WorkerTask = RunTask | ReplayTask;
+/** Computes (and stores, once the run has ended) the history verdicts of a stored run (./verdicts.ts). */
+export interface VerdictsTask {
+  readonly kind: "verdicts";
+  readonly dbPath: string;
+  readonly runId: string;
+  readonly source: string;
+  readonly file: string;
+}
+
+export type WorkerTask = RunTask | ReplayTask | VerdictsTask;
 
 /** What a run task posts on its port while it runs. */
 export type RunMessage =
@@ -147,9 +157,18 @@ function run(task: RunTask): RunOutcome {
             nextSeq = store.appendEvents(task.runId, nextSeq, [row]);
             post({ type: "events", rows: [row] });
           };
-    const result = runScenario(scenario, { seed: task.seed, keepEvents: false, onEvent });
+    const verdicts = new VerdictCollector(scenario);
+    const result = runScenario(scenario, {
+      seed: task.seed,
+      keepEvents: false,
+      onEvent: (event) => {
+        verdicts.observe(event);
+        onEvent(event);
+      },
+    });
     if (stopRequested()) throw new Stop("stopped", "stopped");
     store.completeRun(task.runId, nextSeq, batch, result.violations, {
+      ...verdicts.finish(),
       eventCount: result.eventCount,
       traceHash: result.traceHash,
       stopReason: result.stopReason,
@@ -185,6 +204,7 @@ function describeError(error: unknown): string {
 }
 
 /** piscina calls this for every task. A replay that throws rejects the task; a run always resolves with its outcome. */
-export default function runTask(task: WorkerTask): RunOutcome | ReplayResult {
+export default function runTask(task: WorkerTask): RunOutcome | ReplayResult | StoredVerdicts {
+  if (task.kind === "verdicts") return computeStoredVerdicts(writerFor(task.dbPath), parse(task), task.runId);
   return task.kind === "run" ? run(task) : replay(task);
 }

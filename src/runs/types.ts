@@ -4,6 +4,9 @@ import type { NodeView } from "../sim/world";
 import type { ScenarioProblem } from "../scenarios/problems";
 import type { Scenario } from "../scenarios/types";
 import type { Maybe } from "./validate";
+import type { RunVerdicts } from "./verdicts";
+
+export type { LinearizabilityRecord, RunVerdicts, SerializabilityRecord } from "./verdicts";
 
 /** The contract between the GraphQL resolvers and the services behind them. */
 
@@ -90,5 +93,11 @@ export interface RunService {
   happensBefore(runId: string, a: number, b: number): Ordering;
   /** The seqs of the stored events concurrent with event seq, ascending. */
   concurrentWith(runId: string, seq: number): readonly number[];
+  /**
+   * The run's history verdicts (linearizability, serializability; null where it has no
+   * such history), as stored when it completed; computed on a worker thread (and stored,
+   * once the run has ended) for a run stored without them (src/runs/verdicts.ts).
+   */
+  verdicts(runId: string): Promise<RunVerdicts>;
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import type { Db } from "./database";
 import { GRADING_MIGRATION } from "./grading";
+import { VERDICTS_MIGRATION } from "./verdicts";
 
 /** One step of the schema's history. Once released a migration is never edited: add a new one. */
 export interface Migration {
@@ -96,6 +97,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 3,
     name: "grading: students, tokens, assignments, submissions; run owners",
     up: GRADING_MIGRATION,
+  },
+  {
+    version: 4,
+    name: "history verdicts on runs: linearizability and serializability",
+    up: VERDICTS_MIGRATION,
   },
 ];
 
