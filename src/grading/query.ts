@@ -4,6 +4,7 @@ import { eventMatches } from "../sim/predicate";
 import type { TraceEvent } from "../sim/types";
 import type { NodeView } from "../sim/world";
 import { valueAt } from "../scenarios/expect";
+import { HistoryQueryError, linearizabilityAnswer } from "./history-query";
 import type { EventRef, Match, Query, When } from "./questions";
 import type { RunSubject } from "./subject";
 
@@ -76,6 +77,14 @@ export function evaluate(query: Query, run: RunSubject): Answer {
     if ("violated" in query) return { value: first !== undefined, justification: first ? [first.seq] : [] };
     if (first === undefined) throw new QueryError(`expected a violation of ${invariant} in the run, found none`);
     return { value: first.seq, justification: [first.seq] };
+  }
+  if ("linearizability" in query) {
+    try {
+      return linearizabilityAnswer(events, query.linearizability.field);
+    } catch (error) {
+      if (error instanceof HistoryQueryError) throw new QueryError(error.message);
+      throw error;
+    }
   }
   const from = resolve(events, query.duration.from);
   const to = resolve(events, query.duration.to);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Json } from "../sim/json";
 import { EVENT_KINDS } from "../sim/types";
+import { LINEARIZABILITY_FIELDS } from "./history-query";
 
 /**
  * The `questions:` of a scenario file. Every key is an answer query over the run
@@ -81,6 +82,8 @@ export const querySchema = z.union([
   z.object({ violated: z.object({ invariant: z.string() }).strict() }).strict(),
   z.object({ violation: z.object({ invariant: z.string() }).strict() }).strict(),
   z.object({ duration: z.object({ from: eventRefSchema, to: eventRefSchema }).strict() }).strict(),
+  /** The linearizability checker's verdict on the run's client operations (history-query.ts). */
+  z.object({ linearizability: z.object({ field: z.enum(LINEARIZABILITY_FIELDS).optional() }).strict() }).strict(),
 ]);
 export type Query = z.infer<typeof querySchema>;
 

@@ -6,7 +6,8 @@ import type { Scenario } from "../scenarios/types";
 import { InterventionQueue, type Intervention } from "../sim/interventions";
 import type { TraceEvent } from "../sim/types";
 import type { NodeView } from "../sim/world";
-import { openTraceWriter, toEventRow, type EventRow, type Store } from "../store";
+import { openTraceWriter, toEventRow, type EventRow, type Store, type StoredVerdicts } from "../store";
+import { computeStoredVerdicts, VerdictCollector } from "./verdicts";
 import type { ControlMessage } from "./control-protocol";
 import { Pacer, Stop, STOP_REQUESTED } from "./pacer";
 import {
@@ -58,7 +59,16 @@ export interface ReplayTask {
   readonly stopAtSeq: number;
 }
 
-export type WorkerTask = RunTask | ReplayTask | ExploreTask;
+/** Computes (and stores, once the run has ended) the history verdicts of a stored run (./verdicts.ts). */
+export interface VerdictsTask {
+  readonly kind: "verdicts";
+  readonly dbPath: string;
+  readonly runId: string;
+  readonly source: string;
+  readonly file: string;
+}
+
+export type WorkerTask = RunTask | ReplayTask | ExploreTask | VerdictsTask;
 
 /** What a run task posts on its port while it runs. */
 export type RunMessage =
@@ -87,7 +97,7 @@ const MAX_PARSED = 64;
 /** This thread's connection per database file, opened on its first run and kept. */
 const writers = new Map<string, Store>();
 
-function parse(task: RunTask | ReplayTask): Scenario {
+function parse(task: { readonly source: string; readonly file: string }): Scenario {
   const key = `${task.file}\u0000${task.source}`;
   const cached = parsed.get(key);
   if (cached !== undefined) return cached;
@@ -149,9 +159,19 @@ function run(task: RunTask): RunOutcome {
             nextSeq = store.appendEvents(task.runId, nextSeq, [row]);
             post({ type: "events", rows: [row] });
           };
-    const result = runScenario(scenario, { seed: task.seed, keepEvents: false, onEvent, interventions });
+    const verdicts = new VerdictCollector(scenario);
+    const result = runScenario(scenario, {
+      seed: task.seed,
+      keepEvents: false,
+      onEvent: (event) => {
+        verdicts.observe(event);
+        onEvent(event);
+      },
+      interventions,
+    });
     if (stopRequested()) throw new Stop("stopped", "stopped");
     store.completeRun(task.runId, nextSeq, batch, result.violations, {
+      ...verdicts.finish(),
       eventCount: result.eventCount,
       traceHash: result.traceHash,
       stopReason: result.stopReason,
@@ -188,7 +208,10 @@ function describeError(error: unknown): string {
 }
 
 /** piscina calls this for every task. A replay that throws rejects the task; a run always resolves with its outcome. */
-export default function runTask(task: WorkerTask): RunOutcome | ReplayResult | TimelineResult | ImportResult {
+export default function runTask(
+  task: WorkerTask,
+): RunOutcome | ReplayResult | TimelineResult | ImportResult | StoredVerdicts {
   if (isExploreTask(task)) return runExploreTask(task);
+  if (task.kind === "verdicts") return computeStoredVerdicts(writerFor(task.dbPath), parse(task), task.runId);
   return task.kind === "run" ? run(task) : replay(task);
 }

@@ -16,6 +16,8 @@ import type { Intervention } from "../sim/interventions";
 import type { Scenario } from "../scenarios/types";
 import { TaskPool } from "./pool";
 import { STOP_REQUESTED, type ReplayResult, type RunMessage, type RunOutcome, type RunTask } from "./run-worker";
+import { parseVerdicts, type RunVerdicts } from "./verdicts";
+import type { StoredVerdicts } from "../store";
 import type { EventPage, EventQuery, RunPage, RunRecord, RunService, ScenarioService, StartRunInput } from "./types";
 import {
   ARGUMENT_RANGES,
@@ -101,6 +103,8 @@ export class WorkerRunService implements RunService {
   /** The paced runs of this process that have not ended, by id: how they are paused, stepped and re-paced. */
   private readonly controls = new Map<string, RunControl>();
   private readonly interactive: InteractiveRuns;
+  /** Verdicts being computed for stored runs, by run id: concurrent requests share one computation. */
+  private readonly computingVerdicts = new Map<string, Promise<StoredVerdicts>>();
   private closing: Promise<void> | undefined;
 
   constructor(options: RunServiceOptions) {
@@ -386,6 +390,35 @@ export class WorkerRunService implements RunService {
   exploreTask<Result>(task: ExploreTask): Promise<Result> {
     this.assertOpen();
     return this.runPool.run<Result>(task);
+  }
+
+  async verdicts(runId: string): Promise<RunVerdicts> {
+    this.requireRun(runId);
+    const stored = parseVerdicts(this.store.verdicts.get(runId) ?? { linearizability: null, serializability: null });
+    if (stored.linearizability !== undefined && stored.serializability !== undefined) {
+      return { linearizability: stored.linearizability, serializability: stored.serializability };
+    }
+    let computing = this.computingVerdicts.get(runId);
+    if (computing === undefined) {
+      const source = this.store.runs.source(runId);
+      if (source === undefined) throw new FaultlineError("NOT_FOUND", `There is no run with id "${runId}".`);
+      const file = source.scenarioFile ?? this.guessScenarioFile(this.requireRun(runId).scenarioId);
+      const task = { kind: "verdicts", dbPath: this.dbPath, runId, source: source.scenarioSource, file } as const;
+      computing = this.runPool.run<StoredVerdicts>(task).finally(() => this.computingVerdicts.delete(runId));
+      this.computingVerdicts.set(runId, computing);
+    }
+    let computed: StoredVerdicts;
+    try {
+      computed = await computing;
+    } catch (error) {
+      if (error instanceof FaultlineError) throw error;
+      throw new FaultlineError(
+        "INTERNAL",
+        `The verdicts of run ${runId} could not be computed: ${describeError(error)}`,
+      );
+    }
+    const parsed = parseVerdicts(computed);
+    return { linearizability: parsed.linearizability ?? null, serializability: parsed.serializability ?? null };
   }
 
   follow(runId: string, fromSeqArgument?: Maybe<number>): AsyncIterableIterator<TraceEvent> {

@@ -7,6 +7,9 @@ import type { RunOwnerFilter } from "../store";
 import type { CourseTopic } from "../explore/topics";
 import type { Maybe } from "./validate";
 import type { Intervention } from "../sim/interventions";
+import type { RunVerdicts } from "./verdicts";
+
+export type { LinearizabilityRecord, RunVerdicts, SerializabilityRecord } from "./verdicts";
 
 /** The contract between the GraphQL resolvers and the services behind them. */
 
@@ -125,5 +128,11 @@ export interface RunService {
   happensBefore(runId: string, a: number, b: number): Ordering;
   /** The seqs of the stored events concurrent with event seq, ascending. */
   concurrentWith(runId: string, seq: number): readonly number[];
+  /**
+   * The run's history verdicts (linearizability, serializability; null where it has no
+   * such history), as stored when it completed; computed on a worker thread (and stored,
+   * once the run has ended) for a run stored without them (src/runs/verdicts.ts).
+   */
+  verdicts(runId: string): Promise<RunVerdicts>;
   close(): Promise<void>;
 }

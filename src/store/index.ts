@@ -5,12 +5,14 @@ import { GradingTables } from "./grading";
 import { migrate, MIGRATIONS, schemaVersion, type MigrationReport } from "./migrations";
 import { RunTable, type RunCompletion } from "./runs";
 import { ScenarioTable } from "./scenarios";
+import { VerdictTable } from "./verdicts";
 import { ViolationTable } from "./violations";
 
 export { EVENT_BATCH_ROWS, fromEventRow, toEventRow, type EventRow, type EventPageQuery } from "./events";
 export { MIGRATIONS, migrate, schemaVersion, type Migration, type MigrationReport } from "./migrations";
 export type { NewRun, RunCompletion, RunOwnerFilter, StoredRun, StoredRunSource, StoredRunStatus } from "./runs";
 export type { ScenarioInput, StoredScenario } from "./scenarios";
+export type { StoredVerdicts } from "./verdicts";
 export {
   hashToken,
   type NewSubmission,
@@ -36,6 +38,7 @@ export class Store {
   readonly events: EventTable;
   readonly violations: ViolationTable;
   readonly grading: GradingTables;
+  readonly verdicts: VerdictTable;
 
   constructor(readonly db: Db) {
     this.grading = new GradingTables(db);
@@ -43,6 +46,7 @@ export class Store {
     this.runs = new RunTable(db);
     this.events = new EventTable(db);
     this.violations = new ViolationTable(db);
+    this.verdicts = new VerdictTable(db);
   }
 
   /**

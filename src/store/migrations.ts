@@ -1,5 +1,6 @@
 import type { Db } from "./database";
 import { GRADING_MIGRATION } from "./grading";
+import { VERDICTS_MIGRATION } from "./verdicts";
 
 /** One step of the schema's history. Once released a migration is never edited: add a new one. */
 export interface Migration {
@@ -111,6 +112,11 @@ export const MIGRATIONS: readonly Migration[] = [
       -- A scenario run from YAML sent over the API (runScenario), not from the catalogue: keyed by content hash.
       ALTER TABLE scenarios ADD COLUMN adhoc INTEGER NOT NULL DEFAULT 0 CHECK (adhoc IN (0, 1));
     `,
+  },
+  {
+    version: 5,
+    name: "history verdicts on runs: linearizability and serializability",
+    up: VERDICTS_MIGRATION,
   },
 ];
 

@@ -56,6 +56,9 @@ export interface RunCompletion {
   /** JSON text of the final NodeView list. */
   readonly finalNodes: string;
   readonly finishedAt: string;
+  /** The verdicts computed when the run ended (src/store/verdicts.ts); absent: computed later, on first request. */
+  readonly linearizability?: string | null;
+  readonly serializability?: string | null;
 }
 
 export interface RunListQuery {
@@ -141,7 +144,8 @@ export class RunTable {
     );
     this.completeStatement = db.prepare(
       `UPDATE runs SET status = 'COMPLETED', event_count = @eventCount, trace_hash = @traceHash,
-         stop_reason = @stopReason, final_nodes = @finalNodes, finished_at = @finishedAt
+         stop_reason = @stopReason, final_nodes = @finalNodes, finished_at = @finishedAt,
+         linearizability = @linearizability, serializability = @serializability
        WHERE id = @id AND status = 'RUNNING'`,
     );
     this.failStatement = db.prepare(
@@ -210,7 +214,11 @@ export class RunTable {
 
   /** RUNNING -> COMPLETED. Returns false when the run was not RUNNING (nothing is changed then). */
   complete(id: string, completion: RunCompletion): boolean {
-    return this.completeStatement.run({ id, ...completion }).changes === 1;
+    const verdicts = {
+      linearizability: completion.linearizability ?? null,
+      serializability: completion.serializability ?? null,
+    };
+    return this.completeStatement.run({ id, ...completion, ...verdicts }).changes === 1;
   }
 
   /** RUNNING -> FAILED. Returns false when the run was not RUNNING (nothing is changed then). */

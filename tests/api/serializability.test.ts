@@ -81,7 +81,7 @@ test("timeoutMs out of range is refused by name", async () => {
   assert.equal(response.errors?.[0]?.extensions?.["argumentName"], "timeoutMs");
 });
 
-test("Run.serializability is null until transactional protocols record their transactions", async () => {
+test("Run.serializability is null for a run without read/write transactions (2PC)", async () => {
   const started = await query<{ startRun: { id: string; serializability: unknown } }>(
     api.server.url,
     `mutation { startRun(scenarioId: "2pc-happy-path") { id serializability { verdict } } }`,

@@ -1,7 +1,9 @@
 import { performance } from "node:perf_hooks";
 import { GraphQLError } from "graphql";
 import { GraphQLJSON } from "graphql-scalars";
-import { Arg, FieldResolver, Int, Query, Resolver, UseMiddleware } from "type-graphql";
+import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root, UseMiddleware } from "type-graphql";
+import type { ApiContext } from "../context";
+import type { RunRecord, SerializabilityRecord } from "../../runs/types";
 import { mapServiceErrors } from "../errors";
 import { checkSerializability, HistoryError } from "../../checkers/serializability";
 import { Run } from "../types/run";
@@ -38,17 +40,7 @@ export class SerializabilityResolver {
     const started = performance.now();
     try {
       const result = checkSerializability(history, { pastDeadline: () => performance.now() - started > budgetMs });
-      const counts = result.edgeCounts;
-      return {
-        ...result,
-        anomalies: result.anomalies.map((anomaly) => ({
-          ...anomaly,
-          cycle: [...anomaly.cycle],
-          edges: [...anomaly.edges],
-        })),
-        edgeCounts: { ww: counts.WW, wr: counts.WR, rw: counts.RW, realtime: counts.REALTIME, process: counts.PROCESS },
-        elapsedMs: performance.now() - started,
-      };
+      return toResult({ ...result, elapsedMs: performance.now() - started });
     } catch (error) {
       if (error instanceof HistoryError) {
         throw new GraphQLError(`Argument "history": ${error.message}`, {
@@ -60,19 +52,37 @@ export class SerializabilityResolver {
   }
 }
 
-/**
- * Run.serializability: every transactional run is to be checked and its verdict
- * stored (issue 11); no protocol records transactions yet (the isolation store and
- * the sagas come with that issue's protocols), so the field is null for now.
- */
+/** Run.serializability: the verdict the run engine stored when the run completed (src/runs/verdicts.ts). */
+@UseMiddleware(mapServiceErrors)
 @Resolver(() => Run)
 export class RunSerializabilityResolver {
   @FieldResolver(() => SerializabilityResult, {
     nullable: true,
     description:
-      "The run's transactions checked for serializability; null until transactional protocols record them (issue 11).",
+      "The run's transactions (every commit and abort of the isolation store, as an rw-register history) checked " +
+      "for serializability; cycle indexes count the run's transactions in the order they ended, after the setup " +
+      "transaction T0 that wrote the initial values. Computed once, when the run completes, and stored with it. " +
+      "Null for a run without such transactions.",
   })
-  serializability(): SerializabilityResult | null {
-    return null;
+  async serializability(
+    @Ctx() { services }: ApiContext,
+    @Root() run: RunRecord,
+  ): Promise<SerializabilityResult | null> {
+    const stored = (await services.runs.verdicts(run.id)).serializability;
+    return stored === null ? null : toResult(stored);
   }
+}
+
+/** The checker's answer in the API's shape (edge counts by lowercase name). */
+function toResult(result: SerializabilityRecord): SerializabilityResult {
+  const counts = result.edgeCounts;
+  return {
+    ...result,
+    anomalies: result.anomalies.map((anomaly) => ({
+      ...anomaly,
+      cycle: [...anomaly.cycle],
+      edges: [...anomaly.edges],
+    })),
+    edgeCounts: { ww: counts.WW, wr: counts.WR, rw: counts.RW, realtime: counts.REALTIME, process: counts.PROCESS },
+  };
 }
