@@ -2,8 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { checkLinearizability } from "../../src/checkers/linearizability";
 import { checkSerializability } from "../../src/checkers/serializability";
-import { isolation, rwRegisterHistory, type IsolationConfig } from "../../src/protocols/isolation";
+import { isolation, kvHistory, rwRegisterHistory, type IsolationConfig } from "../../src/protocols/isolation";
 import { checkExpectations } from "../../src/scenarios/expect";
 import { formatProblem, parseScenario } from "../../src/scenarios/loader";
 import { runScenario } from "../../src/scenarios/runner";
@@ -72,6 +73,77 @@ test("serializable (strict 2PL) turns every anomaly workload into a serializable
   }
   assert.equal(verdictOf(load("isolation-lost-update"), "snapshot").verdict, "SERIALIZABLE");
   assert.equal(verdictOf(load("isolation-read-skew"), "snapshot").verdict, "SERIALIZABLE");
+});
+
+test("linearizable-vs-serializable: one run, SERIALIZABLE for the serializability checker and NOT_LINEARIZABLE for the linearizability checker", () => {
+  const scenario = load("linearizable-vs-serializable");
+  const config = scenario.config as IsolationConfig;
+  const result = runScenario(scenario);
+  const history = rwRegisterHistory(config, result.events);
+  assert.ok(history !== null);
+  const serial = checkSerializability(history);
+  // Adya's rw edge t2 -> t1 (t2 read the version t1 overwrote) orders t2 first; no cycle.
+  assert.equal(serial.verdict, "SERIALIZABLE", JSON.stringify(serial.anomalies));
+  const kv = kvHistory(config, result.events);
+  assert.ok(kv !== null);
+  const operations = kv["operations"] as { op: string; result?: unknown; invokeIndex: number; returnIndex: number }[];
+  assert.deepEqual(
+    operations.map((o) => o.op),
+    ["put", "get"],
+  );
+  // Herlihy & Wing 1990, section 2: the get was invoked after the put returned, so it must follow it.
+  assert.ok((operations[1]?.invokeIndex ?? 0) > (operations[0]?.returnIndex ?? Infinity));
+  assert.equal(operations[1]?.result, 100);
+  const linear = checkLinearizability(kv);
+  assert.equal(linear.verdict, "NOT_LINEARIZABLE", linear.explanation);
+  assert.equal(linear.failedOp, 1);
+  // Without asOf the same read sees the deposit: linearizable (and serializable) again.
+  const fresh = {
+    ...scenario.spec,
+    workload: scenario.spec.workload.map((w) => {
+      const { asOf: _dropped, ...args } = w.args;
+      return { ...w, args };
+    }),
+  };
+  const current = new Simulation(isolation, config, fresh).run();
+  const currentKv = kvHistory(config, current.events);
+  assert.ok(currentKv !== null);
+  assert.equal(checkLinearizability(currentKv).verdict, "LINEARIZABLE");
+});
+
+test("asOf starts a read-only transaction at a past timestamp: no writes, first operation only, a timestamp that exists", () => {
+  const config: IsolationConfig = { isolation: "serializable", initial: { x: 1 } };
+  const request = (at: number, op: string, args: Record<string, string | number>): WorkloadSpec => ({
+    trigger: { type: "at", at },
+    node: "db",
+    op,
+    args,
+    followRedirects: 0,
+  });
+  const result = new Simulation(isolation, config, {
+    nodes: ["db"],
+    seed: 1,
+    network: DEFAULT_NETWORK,
+    clocks: {},
+    workload: [
+      request(0, "read", { tx: "a", key: "x", asOf: 5 }),
+      request(1, "write", { tx: "b", key: "x", asOf: 0, value: 2 }),
+      request(2, "read", { tx: "c", key: "x", asOf: 0 }),
+      request(3, "write", { tx: "c", key: "x", value: 2 }),
+      request(4, "read", { tx: "c", key: "x", asOf: 0 }),
+    ],
+    faults: [],
+    limits: { maxTime: 1000, maxEvents: 1000 },
+  }).run();
+  const replies = result.events
+    .filter((e) => e.kind === "CLIENT_RETURN")
+    .map((e) => (e.data?.["result"] as { ok: boolean; error?: string }).error ?? "ok");
+  assert.equal(replies.length, 5);
+  assert.match(replies[0] ?? "", /^args\.asOf must be a commit timestamp from 0 to 0/);
+  assert.match(replies[1] ?? "", /first operation must be a read/);
+  assert.equal(replies[2], "ok");
+  assert.match(replies[3] ?? "", /read-only transaction at timestamp 0, so it cannot write/);
+  assert.match(replies[4] ?? "", /only allowed on c's first operation/);
 });
 
 test("a bad config names the field", () => {

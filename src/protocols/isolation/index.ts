@@ -5,7 +5,7 @@ import { initStore, storeOnClient } from "./store";
 import type { IsolationConfig, IsolationState } from "./types";
 
 export type * from "./types";
-export { rwRegisterHistory } from "./history";
+export { kvHistory, rwRegisterHistory } from "./history";
 
 /**
  * A multi-key transactional store on the first node, at the isolation level the

@@ -39,6 +39,12 @@ export interface Txn {
   start: number;
   ops: Op[];
   writes: Record<string, Value>;
+  /**
+   * A read-only transaction served at an older commit timestamp (args.asOf on its first
+   * operation), as a follower read or a cache would: it takes no locks and cannot write.
+   * null: an ordinary transaction.
+   */
+  asOf: number | null;
   /** Keys locked shared / exclusive (serializable only). */
   shared: string[];
   exclusive: string[];
