@@ -68,8 +68,10 @@ test("the checker names each anomaly the weak levels allow, with the two transac
 
 test("serializable (strict 2PL) turns every anomaly workload into a serializable history; snapshot isolation prevents lost update and read skew", () => {
   assert.equal(verdictOf(load("isolation-serializable-prevents-write-skew")).verdict, "SERIALIZABLE");
+  assert.equal(verdictOf(load("isolation-ssi-prevents-write-skew")).verdict, "SERIALIZABLE");
   for (const id of ["isolation-lost-update", "isolation-write-skew", "isolation-read-skew"]) {
     assert.equal(verdictOf(load(id), "serializable").verdict, "SERIALIZABLE", id);
+    assert.equal(verdictOf(load(id), "serializable-snapshot").verdict, "SERIALIZABLE", `${id} under SSI`);
   }
   assert.equal(verdictOf(load("isolation-lost-update"), "snapshot").verdict, "SERIALIZABLE");
   assert.equal(verdictOf(load("isolation-read-skew"), "snapshot").verdict, "SERIALIZABLE");
@@ -146,13 +148,27 @@ test("asOf starts a read-only transaction at a past timestamp: no writes, first 
   assert.match(replies[4] ?? "", /only allowed on c's first operation/);
 });
 
+test("SSI (Cahill et al. 2008, 3.2): the doctors' write skew commits t1, whose rw edges in and out make it a committed pivot, and aborts t2 at its commit", () => {
+  const result = runScenario(load("isolation-ssi-prevents-write-skew"));
+  const ends = result.events.filter((e) => e.kind === "STATE_CHANGE").map((e) => [e.data?.["fact"], e.data?.["tx"]]);
+  assert.deepEqual(ends, [
+    ["commit", "t1"],
+    ["abort", "t2"],
+  ]);
+  // No lock waits: SSI never blocks, unlike strict two-phase locking on the same workload.
+  assert.equal(result.events.filter((e) => e.data?.["fact"] === "wait").length, 0);
+});
+
 test("a bad config names the field", () => {
   const bad = isolation.parseConfig({ isolation: "repeatable", initial: { x: [1] }, extra: 1 }, ["db"]);
   assert.ok(!bad.ok);
   assert.deepEqual(bad.problems.map((p) => p.path.join(".")).sort(), ["extra", "initial.x", "isolation"]);
 });
 
-function randomRun(seed: number, level: IsolationConfig["isolation"]) {
+/** mixed: reads and writes at random; read-then-write: reads, then one write (the shape of write skew). */
+type Shape = "mixed" | "read-then-write";
+
+function randomRun(seed: number, level: IsolationConfig["isolation"], shape: Shape = "mixed") {
   const keys = ["x", "y", "z"];
   {
     const rng = new Rng(seed, "isolation-property");
@@ -161,8 +177,8 @@ function randomRun(seed: number, level: IsolationConfig["isolation"]) {
     const txs = rng.int(2, 5);
     for (let t = 1; t <= txs; t++) {
       let at = rng.int(0, 40);
-      for (let i = rng.int(1, 4); i > 0; i--) {
-        const write = rng.chance(0.5);
+      for (let i = shape === "mixed" ? rng.int(1, 4) : rng.int(2, 4); i > 0; i--) {
+        const write = shape === "mixed" ? rng.chance(0.5) : i === 1;
         value += 1;
         workload.push({
           trigger: { type: "at", at },
@@ -197,18 +213,25 @@ function randomRun(seed: number, level: IsolationConfig["isolation"]) {
   }
 }
 
-test("serializable mode never yields a dependency cycle under random interleavings, conflicts and deadlocks (seeds 1..200)", () => {
-  let aborted = 0;
-  let weakCycles = 0;
-  for (let seed = 1; seed <= 200; seed++) {
-    const { aborts, verdict } = randomRun(seed, "serializable");
-    aborted += aborts;
-    assert.ok(
-      verdict === null || verdict.verdict === "SERIALIZABLE",
-      `seed=${seed}: ${JSON.stringify(verdict?.anomalies)}`,
-    );
-    if (randomRun(seed, "read-committed").verdict?.verdict === "NOT_SERIALIZABLE") weakCycles += 1;
-  }
-  assert.ok(aborted > 0, "some runs hit a deadlock, so the property covers aborts too");
-  assert.ok(weakCycles > 0, "the same workloads under read committed do form cycles, so the property is not vacuous");
-});
+for (const [level, weak, shape] of [
+  ["serializable", "read-committed", "mixed"],
+  ["serializable-snapshot", "snapshot", "read-then-write"],
+] as const) {
+  test(`${level} never yields a dependency cycle under random interleavings and conflicts (seeds 1..200)`, () => {
+    let aborted = 0;
+    let weakCycles = 0;
+    for (let seed = 1; seed <= 200; seed++) {
+      for (const each of ["mixed", "read-then-write"] as const) {
+        const { aborts, verdict } = randomRun(seed, level, each);
+        aborted += aborts;
+        assert.ok(
+          verdict === null || verdict.verdict === "SERIALIZABLE",
+          `seed=${seed}, isolation=${level}, shape=${each}: ${JSON.stringify(verdict?.anomalies)}`,
+        );
+      }
+      if (randomRun(seed, weak, shape).verdict?.verdict === "NOT_SERIALIZABLE") weakCycles += 1;
+    }
+    assert.ok(aborted > 0, "some runs abort (a deadlock, or a dangerous structure), so the property covers aborts too");
+    assert.ok(weakCycles > 0, `the same workloads under ${weak} do form cycles, so the property is not vacuous`);
+  });
+}

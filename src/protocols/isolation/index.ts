@@ -18,7 +18,7 @@ export { kvHistory, rwRegisterHistory } from "./history";
 export const isolation: Protocol<IsolationConfig, IsolationState> = {
   name: "isolation",
   description:
-    "A transactional key-value store with a chosen isolation level (read committed, snapshot isolation, or serializable by strict two-phase locking), to watch lost updates, read skew and write skew happen and be prevented.",
+    "A transactional key-value store with a chosen isolation level (read committed, snapshot isolation, serializable snapshot isolation, or serializable by strict two-phase locking), to watch lost updates, read skew and write skew happen and be prevented.",
   operations: ["read", "write", "commit", "abort"],
   parseConfig: (raw) => parseIsolationConfig(raw),
   init(ctx, config) {

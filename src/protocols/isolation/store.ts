@@ -1,6 +1,7 @@
 import { list } from "../../sim/english";
 import type { JsonObject } from "../../sim/json";
 import type { ClientRequest, Context } from "../../sim/types";
+import { ssiOnCommit, ssiOnRead } from "./ssi";
 import type { IsolationConfig, Op, StoreState, Txn, Value, Waiting } from "./types";
 
 /** The setup transaction that writes config.initial; it is T0 of the run's history. */
@@ -13,7 +14,19 @@ export function initStore(node: string, config: IsolationConfig): StoreState {
 }
 
 function newTxn(state: StoreState, asOf: number | null): Txn {
-  return { status: "ACTIVE", start: state.clock, ops: [], writes: {}, asOf, shared: [], exclusive: [], waiting: null };
+  return {
+    status: "ACTIVE",
+    start: state.clock,
+    ops: [],
+    writes: {},
+    asOf,
+    committedAt: null,
+    inConflict: false,
+    outConflict: false,
+    shared: [],
+    exclusive: [],
+    waiting: null,
+  };
 }
 
 /** The value a transaction reads: its own write first, else the committed version its level lets it see. */
@@ -23,12 +36,16 @@ function visible(state: StoreState, txn: Txn, key: string): Value | null {
   const versions = state.versions[key] ?? [];
   // Snapshot isolation reads the last version committed before its snapshot (Berenson et al. 1995, 4.2);
   // a read-only transaction at a past timestamp reads the versions committed by then.
-  const limit = txn.asOf ?? (state.config.isolation === "snapshot" ? txn.start : Infinity);
+  const limit = txn.asOf ?? (snapshotReads(state) ? txn.start : Infinity);
   for (let i = versions.length - 1; i >= 0; i--) {
     const version = versions[i];
     if (version !== undefined && version.ts <= limit) return version.value;
   }
   return null;
+}
+
+function snapshotReads(state: StoreState): boolean {
+  return state.config.isolation === "snapshot" || state.config.isolation === "serializable-snapshot";
 }
 
 /** Who holds a lock on key that conflicts with `kind` for tx (strict 2PL's compatibility: only S with S). */
@@ -132,6 +149,14 @@ function access(ctx: Context, state: StoreState, tx: string, txn: Txn, want: Wai
     perform(ctx, state, tx, txn, want);
     return;
   }
+  if (state.config.isolation === "serializable-snapshot" && want.kind === "read") {
+    const why = ssiOnRead(state, tx, txn, want.key);
+    if (why !== null) {
+      ctx.explain(`${ctx.node}: ${tx} wants to read ${want.key}, which a concurrent transaction writes.`);
+      abort(ctx, state, tx, txn, want.request, why);
+      return;
+    }
+  }
   if (state.config.isolation === "serializable") {
     const holders = blockers(state, tx, want.kind, want.key);
     if (holders.length > 0) {
@@ -199,7 +224,7 @@ function opsJson(txn: Txn): JsonObject["ops"] {
 }
 
 function commit(ctx: Context, state: StoreState, tx: string, txn: Txn, request: string): void {
-  if (state.config.isolation === "snapshot") {
+  if (snapshotReads(state)) {
     // First committer wins (Berenson et al. 1995, 4.2): a key another transaction committed since our snapshot aborts us.
     for (const key of Object.keys(txn.writes)) {
       const last = (state.versions[key] ?? []).at(-1);
@@ -219,7 +244,16 @@ function commit(ctx: Context, state: StoreState, tx: string, txn: Txn, request: 
     ctx.reply(request, { ok: true, tx, outcome: "COMMITTED" }, `${ctx.node} tells the client ${tx} committed.`);
     return;
   }
+  if (state.config.isolation === "serializable-snapshot") {
+    const why = ssiOnCommit(state, tx, txn);
+    if (why !== null) {
+      ctx.explain(`${ctx.node} looks for rw-antidependencies between ${tx} and the transactions concurrent with it.`);
+      abort(ctx, state, tx, txn, request, why);
+      return;
+    }
+  }
   state.clock += 1;
+  txn.committedAt = state.clock;
   for (const [key, value] of Object.entries(txn.writes)) {
     (state.versions[key] ??= []).push({ value, ts: state.clock, tx });
   }
