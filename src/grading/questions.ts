@@ -81,6 +81,8 @@ export const querySchema = z.union([
   z.object({ violated: z.object({ invariant: z.string() }).strict() }).strict(),
   z.object({ violation: z.object({ invariant: z.string() }).strict() }).strict(),
   z.object({ duration: z.object({ from: eventRefSchema, to: eventRefSchema }).strict() }).strict(),
+  /** An isolation run's history judged by the serializability checker: its verdict, or the anomaly types it found. */
+  z.object({ serializability: z.object({ field: z.enum(["verdict", "anomalies"]) }).strict() }).strict(),
 ]);
 export type Query = z.infer<typeof querySchema>;
 
