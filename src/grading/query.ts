@@ -1,3 +1,5 @@
+import { checkSerializability } from "../checkers/serializability";
+import { rwRegisterHistory, type IsolationConfig } from "../protocols/isolation";
 import { compareEvents } from "../sim/causality";
 import { canonicalJson, isJsonObject, type Json } from "../sim/json";
 import { eventMatches } from "../sim/predicate";
@@ -86,6 +88,7 @@ export function evaluate(query: Query, run: RunSubject): Answer {
       throw error;
     }
   }
+  if ("serializability" in query) return serializability(run, query.serializability.field);
   const from = resolve(events, query.duration.from);
   const to = resolve(events, query.duration.to);
   return { value: to.time - from.time, justification: [from.seq, to.seq] };
@@ -177,4 +180,26 @@ function lastOn(events: readonly TraceEvent[], node: string, seq: number): numbe
     if ((events[i] as TraceEvent).node === node) return [i];
   }
   return [];
+}
+
+/**
+ * The run's transactions (rwRegisterHistory) through the serializability checker: its
+ * verdict, or the anomaly types it found, sorted. Justified by the commit and abort events.
+ */
+function serializability(run: RunSubject, field: "verdict" | "anomalies"): Answer {
+  if (run.scenario.protocol !== "isolation") {
+    throw new QueryError(`expected a run of the isolation protocol, found ${run.scenario.protocol}`);
+  }
+  const events = run.result.events;
+  const history = rwRegisterHistory(run.scenario.config as IsolationConfig, events);
+  if (history === null) throw new QueryError("expected a run with at least one committed or aborted transaction");
+  const result = checkSerializability(history);
+  const justification = events
+    .filter(
+      (event) =>
+        event.kind === "STATE_CHANGE" && (event.data?.["fact"] === "commit" || event.data?.["fact"] === "abort"),
+    )
+    .map((event) => event.seq);
+  if (field === "verdict") return { value: result.verdict, justification };
+  return { value: [...new Set(result.anomalies.map((anomaly) => anomaly.type))].sort(), justification };
 }

@@ -84,6 +84,8 @@ export const querySchema = z.union([
   z.object({ duration: z.object({ from: eventRefSchema, to: eventRefSchema }).strict() }).strict(),
   /** The linearizability checker's verdict on the run's client operations (history-query.ts). */
   z.object({ linearizability: z.object({ field: z.enum(LINEARIZABILITY_FIELDS).optional() }).strict() }).strict(),
+  /** An isolation run's history judged by the serializability checker: its verdict, or the anomaly types it found. */
+  z.object({ serializability: z.object({ field: z.enum(["verdict", "anomalies"]) }).strict() }).strict(),
 ]);
 export type Query = z.infer<typeof querySchema>;
 

@@ -88,7 +88,7 @@ test("a bad config names the field", () => {
 const NODES = ["orch", "flight", "hotel", "payment", "car"];
 const CHAOS_ENDS_MS = 800;
 
-function plan(seed: number): { config: JsonObject; spec: SimulationSpec } {
+function plan(seed: number, mode: "orchestrated" | "choreographed"): { config: JsonObject; spec: SimulationSpec } {
   const rng = new Rng(seed, "saga-property");
   const sagas = rng.int(1, 3);
   const workload = Array.from({ length: sagas }, (_, i) => ({
@@ -122,6 +122,7 @@ function plan(seed: number): { config: JsonObject; spec: SimulationSpec } {
     faults.push({ trigger: { type: "at", at: CHAOS_ENDS_MS + 1 }, action: { do: "recover", node } });
   }
   const config: JsonObject = {
+    ...(mode === "choreographed" ? { mode } : {}),
     steps: ["flight", "hotel", "payment", "car"],
     stepTimeoutMs: rng.pick([150, 400]),
     ...(rng.chance(0.4) ? { fail: { [rng.pick(["hotel", "payment", "car"])]: "sold out" } } : {}),
@@ -140,22 +141,97 @@ function plan(seed: number): { config: JsonObject; spec: SimulationSpec } {
   };
 }
 
-test("with idempotent compensations, the saga invariants hold under duplication, loss, delay and crashes, and every saga ends (seeds 1..100)", () => {
-  for (let seed = 1; seed <= 100; seed++) {
-    const { config, spec } = plan(seed);
-    const reproduce = `seed=${seed}, config=${JSON.stringify(config)}, faults=${JSON.stringify(spec.faults)}`;
-    const parsed = saga.parseConfig(config, NODES);
-    assert.ok(parsed.ok, reproduce);
-    const result = new Simulation(saga, parsed.config, spec).run();
-    assert.deepEqual(
-      result.violations.map((v) => `${v.invariant}: ${v.message}`),
-      [],
-      reproduce,
-    );
-    assert.equal(result.stopReason, "quiescent", `${result.stopMessage}; ${reproduce}`);
-    const orch = result.nodes.find((n) => n.node === "orch")?.state?.["sagas"] as Record<string, JsonObject>;
-    for (const [id, record] of Object.entries(orch)) {
-      assert.ok(record["status"] === "COMMITTED" || record["status"] === "COMPENSATED", `${id}: ${reproduce}`);
+for (const mode of ["orchestrated", "choreographed"] as const) {
+  test(`${mode}: with idempotent compensations, the saga invariants hold under duplication, loss, delay and crashes, and every saga ends (seeds 1..100)`, () => {
+    let compensated = 0;
+    for (let seed = 1; seed <= 100; seed++) {
+      const { config, spec } = plan(seed, mode);
+      const reproduce = `seed=${seed}, config=${JSON.stringify(config)}, faults=${JSON.stringify(spec.faults)}`;
+      const parsed = saga.parseConfig(config, NODES);
+      assert.ok(parsed.ok, reproduce);
+      const result = new Simulation(saga, parsed.config, spec).run();
+      assert.deepEqual(
+        result.violations.map((v) => `${v.invariant}: ${v.message}`),
+        [],
+        reproduce,
+      );
+      assert.equal(result.stopReason, "quiescent", `${result.stopMessage}; ${reproduce}`);
+      const orch = result.nodes.find((n) => n.node === "orch")?.state?.["sagas"] as Record<string, JsonObject>;
+      for (const [id, record] of Object.entries(orch)) {
+        assert.ok(record["status"] === "COMMITTED" || record["status"] === "COMPENSATED", `${id}: ${reproduce}`);
+        if (record["status"] === "COMPENSATED") compensated += 1;
+      }
+      if (mode === "choreographed") {
+        // Liveness of the outbox: once the faults stop, every published event is acknowledged.
+        for (const node of result.nodes) assert.deepEqual(node.state?.["outbox"], [], `${node.node}: ${reproduce}`);
+      }
     }
-  }
+    // Not vacuous: some sagas were compensated, not all committed.
+    assert.ok(compensated > 5, `only ${compensated} sagas compensated`);
+  });
+}
+
+test("choreographed: each service compensates when the step after it fails, so the compensations run in reverse (section 1: Cj..C1)", () => {
+  const result = runScenario(load("saga-choreography-payment-fails"));
+  const undone = result.events
+    .filter((e) => e.kind === "STATE_CHANGE" && e.data?.["fact"] === "compensation")
+    .map((e) => e.node);
+  assert.deepEqual(undone, ["car", "hotel", "flight"]);
+  // No node sends a command: only events (and their acknowledgements) cross the network.
+  const types = new Set(
+    result.events.filter((e) => e.kind === "SEND").map((e) => (e.data?.["message"] as JsonObject)["type"]),
+  );
+  assert.deepEqual([...types].sort(), ["ACK", "STEP_BOOKED", "STEP_CANCELLED", "STEP_FAILED", "TRIP_REQUESTED"]);
+  const end = result.events.find((e) => e.data?.["fact"] === "end");
+  assert.equal(end?.node, "trip");
+  assert.deepEqual(end?.data?.["undone"], ["car", "hotel", "flight"]);
+  assert.equal(end?.data?.["status"], "COMPENSATED");
+});
+
+test("choreographed: a duplicated or re-sent event is recognised by the step's idempotency key and books once", () => {
+  const result = runScenario(load("saga-choreography"));
+  const duplicates = result.events.filter((e) => e.data?.["fact"] === "duplicate").map((e) => e.node);
+  assert.deepEqual([...new Set(duplicates)].sort(), ["hotel", "payment"]);
+  const steps = result.events.filter((e) => e.data?.["fact"] === "step");
+  assert.deepEqual(
+    steps.map((e) => e.node),
+    ["flight", "hotel", "car", "payment"],
+  );
+  assert.ok(steps.every((e) => e.data?.["ok"] === true));
+});
+
+test("choreographed: the teaching flag makes payment's refund non-idempotent, and a duplicated STEP_FAILED refunds twice", () => {
+  const scenario = load("saga-choreography");
+  const parsed = saga.parseConfig(
+    {
+      mode: "choreographed",
+      steps: ["flight", "hotel", "payment", "car"],
+      fail: { car: "no cars left" },
+      nonIdempotent: "payment",
+    },
+    scenario.spec.nodes,
+  );
+  assert.ok(parsed.ok);
+  const faults: FaultSpec[] = [
+    { trigger: { type: "at", at: 0 }, action: { do: "duplicate", from: "car", to: "payment", probability: 1 } },
+  ];
+  const spec: SimulationSpec = { ...scenario.spec, faults };
+  const result = new Simulation(saga, parsed.config, spec).run();
+  const refunds = result.events.filter((e) => e.data?.["fact"] === "compensation" && e.node === "payment");
+  assert.equal(refunds.length, 2);
+  assert.deepEqual(
+    result.violations.map((v) => v.invariant),
+    ["MoneyConserved"],
+  );
+  const violation = result.events.find((e) => e.kind === "VIOLATION");
+  assert.deepEqual(violation?.data?.["details"], { saga: "trip1", charged: 300, refunded: 600 });
+});
+
+test("a bad mode names the field", () => {
+  const bad = saga.parseConfig({ mode: "conducted" }, ["trip", "flight"]);
+  assert.ok(!bad.ok);
+  assert.deepEqual(
+    bad.problems.map((p) => p.path.join(".")),
+    ["mode"],
+  );
 });

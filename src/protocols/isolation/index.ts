@@ -5,7 +5,7 @@ import { initStore, storeOnClient } from "./store";
 import type { IsolationConfig, IsolationState } from "./types";
 
 export type * from "./types";
-export { rwRegisterHistory } from "./history";
+export { kvHistory, rwRegisterHistory } from "./history";
 
 /**
  * A multi-key transactional store on the first node, at the isolation level the
@@ -18,7 +18,7 @@ export { rwRegisterHistory } from "./history";
 export const isolation: Protocol<IsolationConfig, IsolationState> = {
   name: "isolation",
   description:
-    "A transactional key-value store with a chosen isolation level (read committed, snapshot isolation, or serializable by strict two-phase locking), to watch lost updates, read skew and write skew happen and be prevented.",
+    "A transactional key-value store with a chosen isolation level (read committed, snapshot isolation, serializable snapshot isolation, or serializable by strict two-phase locking), to watch lost updates, read skew and write skew happen and be prevented.",
   operations: ["read", "write", "commit", "abort"],
   parseConfig: (raw) => parseIsolationConfig(raw),
   init(ctx, config) {

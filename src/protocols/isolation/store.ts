@@ -1,6 +1,7 @@
 import { list } from "../../sim/english";
 import type { JsonObject } from "../../sim/json";
 import type { ClientRequest, Context } from "../../sim/types";
+import { ssiOnCommit, ssiOnRead } from "./ssi";
 import type { IsolationConfig, Op, StoreState, Txn, Value, Waiting } from "./types";
 
 /** The setup transaction that writes config.initial; it is T0 of the run's history. */
@@ -12,8 +13,20 @@ export function initStore(node: string, config: IsolationConfig): StoreState {
   return { role: "store", node, config, clock: 0, versions, txns: {}, queue: [] };
 }
 
-function newTxn(state: StoreState): Txn {
-  return { status: "ACTIVE", start: state.clock, ops: [], writes: {}, shared: [], exclusive: [], waiting: null };
+function newTxn(state: StoreState, asOf: number | null): Txn {
+  return {
+    status: "ACTIVE",
+    start: state.clock,
+    ops: [],
+    writes: {},
+    asOf,
+    committedAt: null,
+    inConflict: false,
+    outConflict: false,
+    shared: [],
+    exclusive: [],
+    waiting: null,
+  };
 }
 
 /** The value a transaction reads: its own write first, else the committed version its level lets it see. */
@@ -21,13 +34,18 @@ function visible(state: StoreState, txn: Txn, key: string): Value | null {
   const own = txn.writes[key];
   if (own !== undefined) return own;
   const versions = state.versions[key] ?? [];
-  // Snapshot isolation reads the last version committed before its snapshot (Berenson et al. 1995, 4.2).
-  const limit = state.config.isolation === "snapshot" ? txn.start : Infinity;
+  // Snapshot isolation reads the last version committed before its snapshot (Berenson et al. 1995, 4.2);
+  // a read-only transaction at a past timestamp reads the versions committed by then.
+  const limit = txn.asOf ?? (snapshotReads(state) ? txn.start : Infinity);
   for (let i = versions.length - 1; i >= 0; i--) {
     const version = versions[i];
     if (version !== undefined && version.ts <= limit) return version.value;
   }
   return null;
+}
+
+function snapshotReads(state: StoreState): boolean {
+  return state.config.isolation === "snapshot" || state.config.isolation === "serializable-snapshot";
 }
 
 /** Who holds a lock on key that conflicts with `kind` for tx (strict 2PL's compatibility: only S with S). */
@@ -68,9 +86,25 @@ export function storeOnClient(ctx: Context, state: StoreState, request: ClientRe
     );
     return;
   }
+  const asOf = request.args["asOf"];
   let txn = state.txns[tx];
+  if (asOf !== undefined) {
+    const why =
+      typeof asOf !== "number" || !Number.isInteger(asOf) || asOf < 0 || asOf > state.clock
+        ? `args.asOf must be a commit timestamp from 0 to ${state.clock}, got ${JSON.stringify(asOf)}`
+        : txn !== undefined
+          ? `args.asOf is only allowed on ${tx}'s first operation`
+          : request.op !== "read"
+            ? "args.asOf starts a read-only transaction, so its first operation must be a read"
+            : null;
+    if (why !== null) {
+      ctx.explain(`${ctx.node} cannot run ${request.op} for ${tx}: ${why}.`);
+      ctx.reply(request.id, { ok: false, tx, error: why }, `${ctx.node} refuses: ${why}.`);
+      return;
+    }
+  }
   if (txn === undefined) {
-    txn = newTxn(state);
+    txn = newTxn(state, typeof asOf === "number" ? asOf : null);
     state.txns[tx] = txn;
   }
   if (txn.status !== "ACTIVE" || txn.waiting !== null) {
@@ -102,6 +136,27 @@ export function storeOnClient(ctx: Context, state: StoreState, request: ClientRe
 }
 
 function access(ctx: Context, state: StoreState, tx: string, txn: Txn, want: Waiting): void {
+  if (txn.asOf !== null) {
+    if (want.kind === "write") {
+      const why = `${tx} is a read-only transaction at timestamp ${txn.asOf}, so it cannot write`;
+      ctx.explain(`${ctx.node} cannot let ${tx} write ${want.key}: ${why}.`);
+      ctx.reply(want.request, { ok: false, tx, error: why }, `${ctx.node} refuses: ${why}.`);
+      return;
+    }
+    // A read of committed versions no later than asOf: nothing can change them, so no lock is
+    // needed, and the transaction serializes at asOf (Bernstein, Hadzilacos & Goodman 1987,
+    // 5.5: read-only transactions read a committed snapshot beside two-phase locking).
+    perform(ctx, state, tx, txn, want);
+    return;
+  }
+  if (state.config.isolation === "serializable-snapshot" && want.kind === "read") {
+    const why = ssiOnRead(state, tx, txn, want.key);
+    if (why !== null) {
+      ctx.explain(`${ctx.node}: ${tx} wants to read ${want.key}, which a concurrent transaction writes.`);
+      abort(ctx, state, tx, txn, want.request, why);
+      return;
+    }
+  }
   if (state.config.isolation === "serializable") {
     const holders = blockers(state, tx, want.kind, want.key);
     if (holders.length > 0) {
@@ -141,7 +196,9 @@ function perform(ctx: Context, state: StoreState, tx: string, txn: Txn, want: Wa
     const value = visible(state, txn, want.key);
     const op: Op = ["r", want.key, value];
     txn.ops.push(op);
-    explain(`${ctx.node}: ${tx} reads ${want.key} = ${JSON.stringify(value)} (${state.config.isolation}).`);
+    explain(
+      `${ctx.node}: ${tx} reads ${want.key} = ${JSON.stringify(value)} (${txn.asOf === null ? state.config.isolation : `read-only, as of timestamp ${txn.asOf}`}).`,
+    );
     ctx.reply(
       want.request,
       { ok: true, tx, key: want.key, value },
@@ -167,7 +224,7 @@ function opsJson(txn: Txn): JsonObject["ops"] {
 }
 
 function commit(ctx: Context, state: StoreState, tx: string, txn: Txn, request: string): void {
-  if (state.config.isolation === "snapshot") {
+  if (snapshotReads(state)) {
     // First committer wins (Berenson et al. 1995, 4.2): a key another transaction committed since our snapshot aborts us.
     for (const key of Object.keys(txn.writes)) {
       const last = (state.versions[key] ?? []).at(-1);
@@ -177,7 +234,26 @@ function commit(ctx: Context, state: StoreState, tx: string, txn: Txn, request: 
       }
     }
   }
+  if (txn.asOf !== null) {
+    txn.status = "COMMITTED";
+    ctx.explain(`${ctx.node} commits the read-only ${tx}.`);
+    ctx.stateChange(
+      `${ctx.node} commits ${tx}, which read the versions committed by timestamp ${txn.asOf} and wrote nothing.`,
+      { fact: "commit", tx, ts: txn.asOf, asOf: txn.asOf, isolation: state.config.isolation, ops: opsJson(txn) },
+    );
+    ctx.reply(request, { ok: true, tx, outcome: "COMMITTED" }, `${ctx.node} tells the client ${tx} committed.`);
+    return;
+  }
+  if (state.config.isolation === "serializable-snapshot") {
+    const why = ssiOnCommit(state, tx, txn);
+    if (why !== null) {
+      ctx.explain(`${ctx.node} looks for rw-antidependencies between ${tx} and the transactions concurrent with it.`);
+      abort(ctx, state, tx, txn, request, why);
+      return;
+    }
+  }
   state.clock += 1;
+  txn.committedAt = state.clock;
   for (const [key, value] of Object.entries(txn.writes)) {
     (state.versions[key] ??= []).push({ value, ts: state.clock, tx });
   }

@@ -6,12 +6,15 @@
  *     installed at commit, last committer wins (lost update, read skew, write skew);
  *   snapshot: reads see the snapshot taken at the transaction's first operation;
  *     first committer wins on a write-write conflict (Berenson et al. 4.2; write skew);
+ *   serializable-snapshot: snapshot isolation that aborts a transaction completing a
+ *     "dangerous structure" of two consecutive rw-antidependencies (Cahill, Röhm &
+ *     Fekete 2008; ./ssi.ts);
  *   serializable: strict two-phase locking (Eswaran et al. 1976; Bernstein, Hadzilacos
  *     & Goodman 1987, 3.2): shared locks for reads and exclusive for writes, held to the
  *     end; a wait that would close a waits-for cycle aborts the requester.
  */
-export type Isolation = "read-committed" | "snapshot" | "serializable";
-export const ISOLATIONS: readonly Isolation[] = ["read-committed", "snapshot", "serializable"];
+export type Isolation = "read-committed" | "snapshot" | "serializable-snapshot" | "serializable";
+export const ISOLATIONS: readonly Isolation[] = ["read-committed", "snapshot", "serializable-snapshot", "serializable"];
 
 export type Value = number | string;
 
@@ -39,6 +42,17 @@ export interface Txn {
   start: number;
   ops: Op[];
   writes: Record<string, Value>;
+  /**
+   * A read-only transaction served at an older commit timestamp (args.asOf on its first
+   * operation), as a follower read or a cache would: it takes no locks and cannot write.
+   * null: an ordinary transaction.
+   */
+  asOf: number | null;
+  /** The commit timestamp (null until it commits). */
+  committedAt: number | null;
+  /** serializable-snapshot: some concurrent transaction has an rw-antidependency into / out of this one. */
+  inConflict: boolean;
+  outConflict: boolean;
   /** Keys locked shared / exclusive (serializable only). */
   shared: string[];
   exclusive: string[];

@@ -1,7 +1,8 @@
 import type { ConfigProblem, ConfigResult } from "../../sim/types";
-import type { SagaConfig } from "./types";
+import { SAGA_MODES, type SagaConfig, type SagaMode } from "./types";
 
 const KNOWN_FIELDS = [
+  "mode",
   "orchestrator",
   "steps",
   "payment",
@@ -33,6 +34,16 @@ export function parseSagaConfig(raw: unknown, nodes: readonly string[]): ConfigR
     return null;
   };
 
+  let mode: SagaMode = "orchestrated";
+  if (input["mode"] !== undefined) {
+    const found = SAGA_MODES.find((name) => name === input["mode"]);
+    if (found === undefined) {
+      problems.push({
+        path: ["mode"],
+        message: `expected ${SAGA_MODES.join(" or ")}, got ${JSON.stringify(input["mode"])}`,
+      });
+    } else mode = found;
+  }
   const orchestrator =
     input["orchestrator"] === undefined ? (nodes[0] ?? "") : (nodeName("orchestrator", input["orchestrator"]) ?? "");
   let steps = nodes.filter((node) => node !== orchestrator);
@@ -102,5 +113,8 @@ export function parseSagaConfig(raw: unknown, nodes: readonly string[]): ConfigR
   const stepTimeoutMs = integer("stepTimeoutMs", 500, 1);
   const balance = integer("balance", 1000, 0);
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, config: { orchestrator, steps, payment, fail, nonIdempotent, retryMs, stepTimeoutMs, balance } };
+  return {
+    ok: true,
+    config: { mode, orchestrator, steps, payment, fail, nonIdempotent, retryMs, stepTimeoutMs, balance },
+  };
 }

@@ -29,7 +29,10 @@ export function recoverService(ctx: Context, config: SagaConfig, durable: Durabl
   return state;
 }
 
-function save(ctx: Context, state: ServiceState): void {
+/** What a step's local transactions touch: the service's durable data and the saga's config. */
+type Local = Pick<ServiceState, "data" | "config">;
+
+function save(ctx: Context, state: Local): void {
   ctx.persist(SERVICE_KEY, state.data as unknown as Json);
 }
 
@@ -57,7 +60,7 @@ export function serviceOnMessage(ctx: Context, state: ServiceState, from: string
 }
 
 function onDo(ctx: Context, state: ServiceState, from: string, saga: string, key: string, amount: number): void {
-  const { data, config } = state;
+  const { data } = state;
   const seen = data.keys[key];
   if (seen !== undefined) {
     ctx.explain(`${ctx.node} has already applied ${key}; it changes nothing and repeats its answer (${seen}).`);
@@ -75,6 +78,35 @@ function onDo(ctx: Context, state: ServiceState, from: string, saga: string, key
     );
     return;
   }
+  const { ok, reason } = bookStep(
+    ctx,
+    state,
+    saga,
+    key,
+    amount,
+    `${ctx.node} is asked to do its step of ${saga} (key ${key}).`,
+  );
+  ctx.send(
+    from,
+    doneMessage(saga, key, ok, ok ? "BOOKED" : reason),
+    `${ctx.node} tells ${from}: ${ok ? "done" : "refused"}.`,
+  );
+}
+
+/**
+ * Step Ti as one local transaction: books (or charges, at the payment service) and
+ * remembers the key, persisted before anything is answered or published. `heard` is
+ * the sentence for the event that asked for it (a command, or another service's event).
+ */
+export function bookStep(
+  ctx: Context,
+  state: Local,
+  saga: string,
+  key: string,
+  amount: number,
+  heard: string,
+): { ok: boolean; reason: string } {
+  const { data, config } = state;
   const existing = data.bookings[saga];
   let ok: boolean;
   let reason: string;
@@ -108,7 +140,7 @@ function onDo(ctx: Context, state: ServiceState, from: string, saga: string, key
   data.keys[key] = status;
   save(ctx, state);
   const what = ctx.node === config.payment ? `charges ${amount} for ${saga}` : `books ${saga}`;
-  ctx.explain(`${ctx.node} is asked to do its step of ${saga} (key ${key}).`);
+  ctx.explain(heard);
   ctx.stateChange(
     ok
       ? `${ctx.node} ${what} in one local transaction and remembers the key ${key}.`
@@ -124,11 +156,7 @@ function onDo(ctx: Context, state: ServiceState, from: string, saga: string, key
       balance: data.balance,
     },
   );
-  ctx.send(
-    from,
-    doneMessage(saga, key, ok, ok ? "BOOKED" : reason),
-    `${ctx.node} tells ${from}: ${ok ? "done" : "refused"}.`,
-  );
+  return { ok, reason };
 }
 
 function onUndo(ctx: Context, state: ServiceState, from: string, saga: string, key: string): void {
@@ -146,6 +174,18 @@ function onUndo(ctx: Context, state: ServiceState, from: string, saga: string, k
     ctx.send(from, { type: "UNDONE", saga, key }, `${ctx.node} confirms again that ${saga} is compensated.`);
     return;
   }
+  compensateStep(ctx, state, saga, key, `${ctx.node} is asked to compensate its step of ${saga} (key ${key}).`);
+  ctx.send(from, { type: "UNDONE", saga, key }, `${ctx.node} tells ${from}: compensated.`);
+}
+
+/**
+ * Compensation Ci as one local transaction: cancels the booking (and refunds, at the
+ * payment service), persisted before anything is answered or published. With
+ * config.nonIdempotent naming this service it refunds again on a repeat (the teaching bug).
+ */
+export function compensateStep(ctx: Context, state: Local, saga: string, key: string, heard: string): void {
+  const { data, config } = state;
+  const idempotent = config.nonIdempotent !== ctx.node;
   const record = data.bookings[saga];
   let refund = 0;
   if (record === undefined) {
@@ -162,7 +202,7 @@ function onUndo(ctx: Context, state: ServiceState, from: string, saga: string, k
   }
   data.keys[key] = "CANCELLED";
   save(ctx, state);
-  ctx.explain(`${ctx.node} is asked to compensate its step of ${saga} (key ${key}).`);
+  ctx.explain(heard);
   const refunded = data.bookings[saga]?.refunded ?? 0;
   const charged = data.bookings[saga]?.charged ?? 0;
   const sentence =
@@ -182,7 +222,6 @@ function onUndo(ctx: Context, state: ServiceState, from: string, saga: string, k
     status: data.bookings[saga]?.status ?? "CANCELLED",
     balance: data.balance,
   });
-  ctx.send(from, { type: "UNDONE", saga, key }, `${ctx.node} tells ${from}: compensated.`);
 }
 
 function doneMessage(saga: string, key: string, ok: boolean, detail: string): Message {

@@ -1,3 +1,5 @@
+import type { Message } from "../../sim/types";
+
 /**
  * Types of the saga protocol (Garcia-Molina & Salem 1987, "Sagas", SIGMOD): a long
  * transaction T1..Tn split into local transactions, each with a compensating
@@ -9,7 +11,20 @@
 /** RUNNING: doing steps forward. COMPENSATING: undoing the done steps in reverse (backward recovery, section 5). */
 export type SagaStatus = "RUNNING" | "COMPENSATING" | "COMMITTED" | "COMPENSATED";
 
+/**
+ * orchestrated: one node commands each step and compensation. choreographed: no node
+ * commands anyone; each service reacts to its neighbours' events (Richardson 2018,
+ * "Microservices Patterns", 4.2: choreography-based sagas).
+ */
+export type SagaMode = "orchestrated" | "choreographed";
+export const SAGA_MODES: readonly SagaMode[] = ["orchestrated", "choreographed"];
+
 export interface SagaConfig {
+  readonly mode: SagaMode;
+  /**
+   * orchestrated: the orchestrator. choreographed: the trip service, where the trip is
+   * requested; it records the trip and hears how it ended, and commands nobody.
+   */
   readonly orchestrator: string;
   /** The services, in the order the saga books them. */
   readonly steps: readonly string[];
@@ -87,7 +102,39 @@ export interface BystanderState {
   node: string;
 }
 
-export type SagaState = OrchestratorState | ServiceState | BystanderState;
+/**
+ * Choreography: an event a service has published and not yet seen acknowledged. It is
+ * persisted in the same local transaction as the step it announces (a transactional
+ * outbox, Richardson 2018, 3.3.7) and re-sent until its consumer acknowledges it.
+ */
+export interface OutboxEntry {
+  readonly to: string;
+  readonly message: Message;
+}
+
+/** Choreography: a service's outbox, keyed by the event's idempotency key. */
+export type Outbox = Record<string, OutboxEntry>;
+
+/** Choreography: the trip service; its saga records live under SAGA_KEY_PREFIX as the orchestrator's do. */
+export interface TripState {
+  role: "trip";
+  node: string;
+  config: SagaConfig;
+  sagas: Record<string, SagaRecord>;
+  outbox: Outbox;
+}
+
+/** Choreography: a step's service, the orchestrated service's local transactions plus an outbox. */
+export interface ParticipantState {
+  role: "participant";
+  node: string;
+  config: SagaConfig;
+  data: ServiceDurable;
+  outbox: Outbox;
+}
+
+export type SagaState = OrchestratorState | ServiceState | BystanderState | TripState | ParticipantState;
 
 export const SAGA_KEY_PREFIX = "saga:";
 export const SERVICE_KEY = "service";
+export const OUTBOX_KEY = "outbox";
