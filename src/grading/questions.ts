@@ -81,6 +81,8 @@ export const querySchema = z.union([
   z.object({ violated: z.object({ invariant: z.string() }).strict() }).strict(),
   z.object({ violation: z.object({ invariant: z.string() }).strict() }).strict(),
   z.object({ duration: z.object({ from: eventRefSchema, to: eventRefSchema }).strict() }).strict(),
+  /** Real-time order (Herlihy & Wing's "precedes"): the first event's time is earlier than the second's. */
+  z.object({ precedes: z.tuple([eventRefSchema, eventRefSchema]) }).strict(),
 ]);
 export type Query = z.infer<typeof querySchema>;
 
