@@ -89,6 +89,14 @@ export function evaluate(query: Query, run: RunSubject): Answer {
     }
   }
   if ("serializability" in query) return serializability(run, query.serializability.field);
+  if ("precedes" in query) {
+    // Real time, not causality: a stale read is one that starts after a write was
+    // acknowledged (Herlihy & Wing 1990, §2: e0 precedes e1 when e0's response comes
+    // before e1's invocation), however the two are related by messages.
+    const first = resolve(events, query.precedes[0]);
+    const second = resolve(events, query.precedes[1]);
+    return { value: first.time < second.time, justification: [first.seq, second.seq] };
+  }
   const from = resolve(events, query.duration.from);
   const to = resolve(events, query.duration.to);
   return { value: to.time - from.time, justification: [from.seq, to.seq] };

@@ -86,6 +86,8 @@ export const querySchema = z.union([
   z.object({ linearizability: z.object({ field: z.enum(LINEARIZABILITY_FIELDS).optional() }).strict() }).strict(),
   /** An isolation run's history judged by the serializability checker: its verdict, or the anomaly types it found. */
   z.object({ serializability: z.object({ field: z.enum(["verdict", "anomalies"]) }).strict() }).strict(),
+  /** Real-time order (Herlihy & Wing's "precedes"): the first event's time is earlier than the second's. */
+  z.object({ precedes: z.tuple([eventRefSchema, eventRefSchema]) }).strict(),
 ]);
 export type Query = z.infer<typeof querySchema>;
 

@@ -403,7 +403,12 @@ test("config: problems name their path", () => {
   assert.deepEqual(paths({ type: "lww-set", timestamps: "hlc" }), ["timestamps"]);
   assert.deepEqual(paths({ type: "rga", mode: "delta" }), ["mode"], "the RGA has no delta-mutators here");
   assert.deepEqual(paths({ type: "or-set", mode: "gossip" }), ["mode"]);
-  assert.deepEqual(paths({ type: "or-set", mode: "state", gc: true }), ["gc"], "GC by stability collects the op log");
+  assert.deepEqual(
+    paths({ type: "lww-set", mode: "state", gc: true }),
+    ["gc"],
+    "outside op mode GC by stability collects only tombstones named by unique tags (the OR-Set's)",
+  );
+  assert.deepEqual(paths({ type: "or-set", mode: "state", gc: true }), []);
   assert.deepEqual(paths({ type: "rga", gossipMs: 3 }), ["gossipMs"]);
   assert.deepEqual(paths({ type: "rga", mode: "op", gossipIntervalMs: 10, gossipUntilMs: 500 }), []);
   assert.deepEqual(paths({ type: "or-set", mode: "delta" }), []);

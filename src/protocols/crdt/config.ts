@@ -18,7 +18,10 @@ export interface CrdtConfig {
   readonly gossipUntilMs: number | null;
   /** Where last-writer-wins timestamps come from: the node's physical clock (ctx.physicalClock()) or a Lamport counter. */
   readonly timestamps: "physical" | "lamport";
-  /** Op mode: collect op log entries (and op-mode tombstones) once causally stable (Baquero, Almeida & Shoker 2014). */
+  /**
+   * Collect metadata once causally stable (Baquero, Almeida & Shoker 2014): op mode, the
+   * op log; state and delta modes, the OR-Set's tombstones (stability.ts).
+   */
   readonly gc: boolean;
 }
 
@@ -77,10 +80,10 @@ export function parseCrdtConfig(raw: unknown, nodes: readonly string[]): ConfigR
       problems.push({ path: ["gc"], message: `expected true or false, got ${JSON.stringify(input["gc"])}` });
     } else {
       gc = input["gc"];
-      if (gc && mode !== "op") {
+      if (gc && mode !== "op" && DATA_TYPES[type].tombstoneGc === undefined) {
         problems.push({
           path: ["gc"],
-          message: `garbage collection by causal stability needs mode: op (it collects the op log), not ${mode}`,
+          message: `garbage collection by causal stability in ${mode} mode collects tombstones named by unique tags, which a ${type} does not have (or-set does); use mode: op, or gc: false`,
         });
       }
     }

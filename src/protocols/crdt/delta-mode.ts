@@ -12,6 +12,7 @@ import {
   vectorFrom,
   type CrdtReplicaState,
 } from "./replica-state";
+import { forgetCollected, learnDelivered } from "./stability";
 
 /**
  * Delta mode: delta-state CRDTs (Almeida, Shoker & Baquero, "Delta state replicated
@@ -96,7 +97,8 @@ export function onDelta(ctx: Context, state: CrdtReplicaState, from: string, mes
     ctx.explain(`${state.node} runs in ${state.config.mode} mode and ignores a delta.`);
     return;
   }
-  const incoming = state.type.decode(message["delta"] ?? null);
+  const incoming = forgetCollected(state, state.type.decode(message["delta"] ?? null));
+  learnDelivered(state, from, vectorFrom(message["delivered"]));
   const upTo = typeof message["upTo"] === "number" ? message["upTo"] : 0;
   const full = message["full"] === true;
   const before = state.payload;
@@ -132,7 +134,7 @@ export function onDelta(ctx: Context, state: CrdtReplicaState, from: string, mes
     ctx,
     state,
     from,
-    { type: "ACK", upTo },
+    state.config.gc ? { type: "ACK", upTo, delivered: { ...state.delivered } } : { type: "ACK", upTo },
     `${state.node} acknowledges ${from}'s deltas up to ${upTo} (Algorithm 2: ack(c)).`,
   );
 }
@@ -153,6 +155,7 @@ function dropAcknowledged(state: CrdtReplicaState): number {
 
 export function onDeltaAck(ctx: Context, state: CrdtReplicaState, from: string, message: Message): void {
   const upTo = typeof message["upTo"] === "number" ? message["upTo"] : 0;
+  learnDelivered(state, from, vectorFrom(message["delivered"]));
   state.acked[from] = Math.max(state.acked[from] ?? 0, upTo);
   const inSync = state.acked[from] >= state.deltaCounter;
   const stop = inSync ? markSynced(ctx, state, from) : "";

@@ -70,6 +70,13 @@ export interface CrdtReplicaState {
   stable: Record<string, number>;
   /** gc: true. Entries removed so far because they were causally stable. */
   collected: { log: number; tombstones: number };
+  /**
+   * gc: true in state and delta modes (stability.ts). The causal context: per replica,
+   * the highest tag counter ever seen here, collected tags included (durable).
+   */
+  seenTags: Record<string, number>;
+  /** Per tombstone key, the delivery vector when it was first held here: it includes the remove that made it (volatile). */
+  witness: Map<string, Record<string, number>>;
   // Delta mode only (Almeida, Shoker & Baquero 2018, Algorithm 2).
   /** c_i: the sequence number of the next delta-group (durable). */
   deltaCounter: number;
@@ -90,14 +97,24 @@ function digestOf(json: Json): string {
   return `${hashLabel(text).toString(16).padStart(8, "0")}.${text.length}`;
 }
 
+/** State and delta modes with gc: tombstones collected by causal stability (stability.ts). */
+export function collectsTombstones(state: CrdtReplicaState): boolean {
+  return state.config.gc && state.config.mode !== "op" && state.type.tombstoneGc !== undefined;
+}
+
 export function computeDigest(state: CrdtReplicaState): string {
-  if (state.config.mode === "op") return canonicalJson(state.delivered);
+  // With gc, two replicas that delivered the same updates hold the same payload but for
+  // the tombstones each has collected so far: the delivery vector alone says they agree.
+  if (state.config.mode === "op" || collectsTombstones(state)) return canonicalJson(state.delivered);
   return digestOf({ payload: state.type.encode(state.payload), delivered: { ...state.delivered } });
 }
 
 export function computeMetadata(state: CrdtReplicaState): CrdtMetadata {
   const base = state.type.metadata(state.payload);
-  const vectorEntries = base.vectorEntries + (state.config.mode === "op" ? Object.keys(state.delivered).length : 0);
+  const vectorEntries =
+    base.vectorEntries +
+    (state.config.mode === "op" ? Object.keys(state.delivered).length : 0) +
+    (collectsTombstones(state) ? Object.keys(state.delivered).length + Object.keys(state.seenTags).length : 0);
   const log = state.config.mode === "delta" ? state.deltas.size : state.log.length;
   return {
     tags: base.tags,
@@ -154,6 +171,10 @@ export function metadataJson(state: CrdtReplicaState): JsonObject {
 
 /** After the payload (or delivery vector) changed: persist, recount metadata, and make every peer out of sync. */
 export function changed(ctx: Context, state: CrdtReplicaState): void {
+  const gc = state.type.tombstoneGc;
+  if (gc !== undefined && collectsTombstones(state)) {
+    state.seenTags = maxVector(state.seenTags, gc.context(state.payload));
+  }
   const digest = computeDigest(state);
   recount(state);
   ctx.persist("payload", state.type.encode(state.payload));
@@ -168,6 +189,7 @@ export function changed(ctx: Context, state: CrdtReplicaState): void {
     ctx.persist("ownSeq", state.ownSeq);
   }
   if (state.config.mode === "delta") ctx.persist("deltaCounter", state.deltaCounter);
+  if (collectsTombstones(state)) ctx.persist("seenTags", { ...state.seenTags });
   if (digest === state.digest) return;
   state.digest = digest;
   state.synced.clear();

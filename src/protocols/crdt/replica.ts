@@ -9,6 +9,7 @@ import {
   GOSSIP_TIMER,
   armGossip,
   changed,
+  collectsTombstones,
   computeDigest,
   computeMetadata,
   markSynced,
@@ -61,6 +62,8 @@ function fresh(ctx: Context, config: CrdtConfig): CrdtReplicaState {
     knownDelivered: {},
     stable: {},
     collected: { log: 0, tombstones: 0 },
+    seenTags: {},
+    witness: new Map(),
     deltaCounter: 0,
     deltas: new Map(),
     acked: {},
@@ -91,8 +94,11 @@ export function recoverReplica(ctx: Context, config: CrdtConfig, durable: Durabl
     if (Array.isArray(log)) state.log = log.map(parseEnvelope).filter((e): e is OpEnvelope => e !== undefined);
     const ownSeq = durable.get("ownSeq");
     if (typeof ownSeq === "number") state.ownSeq = ownSeq;
-    state.stable = vectorFrom(durable.get("stable"));
   }
+  if (config.gc) state.stable = vectorFrom(durable.get("stable"));
+  // The causal context of collected tags; the tombstones' witnesses are volatile, and the
+  // next collection gives each the delivery vector it recovered with (it covers their removes).
+  if (config.gc) state.seenTags = vectorFrom(durable.get("seenTags"));
   const deltaCounter = durable.get("deltaCounter");
   if (typeof deltaCounter === "number") state.deltaCounter = deltaCounter;
   state.digest = computeDigest(state);
@@ -285,6 +291,7 @@ export function viewOf(state: CrdtReplicaState): JsonObject {
       frontier: { ...state.stable },
       collected: { log: state.collected.log, tombstones: state.collected.tombstones },
     };
+    if (collectsTombstones(state)) (view["stability"] as JsonObject)["seenTags"] = { ...state.seenTags };
   }
   if (state.config.mode === "delta") {
     view["deltas"] = { counter: state.deltaCounter, buffered: state.deltas.size, acked: { ...state.acked } };

@@ -1,6 +1,6 @@
 import type { Context } from "../../sim/types";
 import { list, plural } from "../../sim/english";
-import { recount, type CrdtReplicaState } from "./replica-state";
+import { collectsTombstones, recount, type CrdtReplicaState } from "./replica-state";
 
 /**
  * Garbage collection by causal stability (Baquero, Almeida & Shoker, "Making
@@ -18,6 +18,16 @@ import { recount, type CrdtReplicaState } from "./replica-state";
  * could still arrive, and the frontier waits. A replica that has crashed or is cut
  * off sends nothing, so what is known of it stops moving, and with it the frontier of
  * every replica: its peers keep their logs until they hear from it again.
+ *
+ * State and delta modes (gc: true, types with tombstoneGc: the OR-Set) apply the same
+ * frontier to tombstones. What a replica is known to have delivered comes from the
+ * delivery vector every STATE, DELTA and ACK carries. Each tombstone is witnessed by
+ * the delivery vector this replica had when it first held it, which includes the
+ * remove that made it; once the frontier covers that vector, every replica has
+ * delivered the remove, so none holds the tag alive any more, and the tombstone is
+ * dropped. A message sent before its sender delivered the remove may still arrive with
+ * the tag alive: the causal context (seenTags) recognises the tag as seen and
+ * collected, and the merge ignores it (forgetCollected).
  */
 
 /** Records that `replica` is known to have delivered (at least) `vector`. */
@@ -60,6 +70,7 @@ function frontier(state: CrdtReplicaState): Record<string, number> | undefined {
  * Returns whether anything was removed.
  */
 export function collectStable(ctx: Context, state: CrdtReplicaState): boolean {
+  if (collectsTombstones(state)) return collectTombstones(ctx, state);
   if (!state.config.gc || state.config.mode !== "op") return false;
   const next = frontier(state);
   if (next === undefined) return false;
@@ -97,4 +108,51 @@ export function collectStable(ctx: Context, state: CrdtReplicaState): boolean {
     },
   );
   return removedLog + removedTombstones > 0;
+}
+
+/** An incoming state or delta without the tags this replica has already collected (state and delta modes with gc). */
+export function forgetCollected(state: CrdtReplicaState, incoming: unknown): unknown {
+  const gc = state.type.tombstoneGc;
+  if (gc === undefined || !collectsTombstones(state)) return incoming;
+  return gc.forget(incoming, state.payload, state.seenTags).payload;
+}
+
+function covers(frontierVector: Readonly<Record<string, number>>, vector: Readonly<Record<string, number>>): boolean {
+  return Object.entries(vector).every(([origin, count]) => count <= (frontierVector[origin] ?? 0));
+}
+
+/** State and delta modes: advances the frontier and drops the tombstones whose removes it covers. */
+function collectTombstones(ctx: Context, state: CrdtReplicaState): boolean {
+  const gc = state.type.tombstoneGc;
+  if (gc === undefined) return false;
+  const keys = gc.keys(state.payload);
+  const held = new Set(keys);
+  for (const key of keys) if (!state.witness.has(key)) state.witness.set(key, { ...state.delivered });
+  for (const key of [...state.witness.keys()]) if (!held.has(key)) state.witness.delete(key);
+  const next = frontier(state);
+  if (next === undefined) return false;
+  const advanced = Object.entries(next).filter(([origin, count]) => count > (state.stable[origin] ?? 0));
+  for (const [origin, count] of advanced) state.stable[origin] = count;
+  if (advanced.length > 0) ctx.persist("stable", { ...state.stable });
+  const stableKeys = keys.filter((key) => covers(state.stable, state.witness.get(key) ?? state.delivered));
+  if (stableKeys.length === 0) return false;
+  state.payload = gc.drop(state.payload, new Set(stableKeys));
+  for (const key of stableKeys) state.witness.delete(key);
+  state.collected.tombstones += stableKeys.length;
+  recount(state);
+  ctx.persist("payload", state.type.encode(state.payload));
+  const frontierText = list(
+    Object.entries(state.stable).map(([origin, count]) => `${origin}'s updates up to ${count}`),
+  );
+  ctx.note(
+    `${state.node} knows that every replica has delivered ${frontierText}, which include the removes behind ${plural(stableKeys.length, "tombstone")}: no replica can still hold those tags alive, so it drops them (a message still in flight with one of them alive is recognised by its causal context and ignored); its metadata is ${plural(state.metadata.total, "entry")}.`,
+    {
+      stable: { ...state.stable },
+      removedLog: 0,
+      removedTombstones: stableKeys.length,
+      tombstones: stableKeys,
+      metadata: state.metadata.total,
+    },
+  );
+  return true;
 }

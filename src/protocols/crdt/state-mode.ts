@@ -3,6 +3,7 @@ import { plural } from "../../sim/english";
 import type { Context, Message } from "../../sim/types";
 import {
   changed,
+  collectsTombstones,
   markSynced,
   maxVector,
   reportValueChange,
@@ -11,7 +12,7 @@ import {
   vectorFrom,
   type CrdtReplicaState,
 } from "./replica-state";
-import { learnDelivered } from "./stability";
+import { forgetCollected, learnDelivered } from "./stability";
 
 /**
  * State mode (CvRDT, RR-7506 §2.2.1): a replica whose payload some peer has not yet
@@ -42,7 +43,8 @@ export function onState(ctx: Context, state: CrdtReplicaState, from: string, mes
     ctx.explain(`${state.node} runs in ${state.config.mode} mode and ignores a whole-state message.`);
     return;
   }
-  const incoming = state.type.decode(message["state"] ?? null);
+  const incoming = forgetCollected(state, state.type.decode(message["state"] ?? null));
+  learnDelivered(state, from, vectorFrom(message["delivered"]));
   const before = state.payload;
   const beforeValue = state.type.value(before);
   const merged = state.type.merge(before, incoming);
@@ -67,7 +69,10 @@ export function onState(ctx: Context, state: CrdtReplicaState, from: string, mes
     ctx,
     state,
     from,
-    { type: "ACK", digest: incomingDigest },
+    // With gc, the acker's own vector: what it has delivered, for the stability frontier.
+    state.config.gc
+      ? { type: "ACK", digest: incomingDigest, delivered: { ...state.delivered } }
+      : { type: "ACK", digest: incomingDigest },
     `${state.node} acknowledges ${from}'s state: it now holds at least everything ${from} sent.`,
   );
   // Push back whenever this replica holds more than what arrived, even if `from` was in sync
@@ -91,7 +96,8 @@ export function onDigestAck(ctx: Context, state: CrdtReplicaState, from: string,
   // Op mode with gc: the acker's delivery vector, taken as it acknowledged (it may hold ops of
   // its own this replica has not delivered, so ours would not do: Baquero et al.'s stability
   // needs every op concurrent with a stable one to be delivered here first).
-  if (state.config.mode === "op") learnDelivered(state, from, vectorFrom(message["delivered"]));
+  if (state.config.mode === "op" || collectsTombstones(state))
+    learnDelivered(state, from, vectorFrom(message["delivered"]));
   const stop = markSynced(ctx, state, from);
   ctx.explain(`${from} acknowledges ${state.node}'s current state: ${from} is in sync with ${state.node}.${stop}`, {
     stale: false,

@@ -131,6 +131,13 @@ export interface CrdtType<Payload, Op extends JsonObject> {
    * here keeps a tombstone in op mode except the RGA.
    */
   collect?(payload: Payload, isStable: (origin: string, seq: number) => boolean): { payload: Payload; removed: number };
+  /**
+   * State and delta modes with gc (stability.ts): the payload's tombstones, each named
+   * by a key, and what is needed to collect them safely. Only types whose tombstones
+   * name unique tags (the OR-Set) have it: a collected tombstone must never come back
+   * with an old message, and a tag counter per replica says which tags were seen.
+   */
+  readonly tombstoneGc?: TombstoneGc<Payload>;
   /** The value a client reads. */
   value(payload: Payload): Json;
   /** For sets: every element the payload knows of, present or removed (the view's `contains` map). */
@@ -188,4 +195,29 @@ export function list(items: readonly string[]): string {
 
 export function unknownOp(type: CrdtTypeName, op: string, updates: readonly string[]): { ok: false; error: string } {
   return { ok: false, error: `a ${type} has no operation "${op}"; it accepts ${[...updates, "read"].join(", ")}` };
+}
+
+/**
+ * Collecting a state-based type's tombstones by causal stability (Baquero, Almeida &
+ * Shoker 2014, applied to whole states and deltas): once every
+ * replica has delivered the remove that made a tombstone, no replica holds the tag alive
+ * any more, so the tombstone is only needed against old messages still in flight. A
+ * causal context (per replica, the highest tag counter seen) stands in for them: a tag
+ * it covers that the payload no longer holds was collected, and an old message's copy
+ * is ignored (the compact causal context of Bieniusa et al., "An optimized
+ * conflict-free replicated set", 2012).
+ */
+export interface TombstoneGc<Payload> {
+  /** Every tombstone, by a key unique within the payload. */
+  keys(payload: Payload): string[];
+  /** The payload without the tombstones named. */
+  drop(payload: Payload, keys: ReadonlySet<string>): Payload;
+  /** Per replica, the highest tag counter the payload holds (live or tombstone). */
+  context(payload: Payload): Record<string, number>;
+  /** `incoming` without the tags that `seen` covers but `local` no longer holds (collected here). */
+  forget(
+    incoming: Payload,
+    local: Payload,
+    seen: Readonly<Record<string, number>>,
+  ): { payload: Payload; ignored: number };
 }

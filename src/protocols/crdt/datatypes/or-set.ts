@@ -9,6 +9,7 @@ import {
   unknownOp,
   type CrdtType,
   type Prepared,
+  type TombstoneGc,
 } from "./common";
 
 /**
@@ -101,6 +102,66 @@ function decodeTags(json: JsonObject[string] | undefined, what: string): Record<
   return out;
 }
 
+/** "n1#7" -> ["n1", 7]; undefined for a tag not made by uniqueTag(). */
+function tagParts(tag: string): [string, number] | undefined {
+  const at = tag.lastIndexOf("#");
+  const counter = Number(tag.slice(at + 1));
+  return at <= 0 || !Number.isInteger(counter) ? undefined : [tag.slice(0, at), counter];
+}
+
+/**
+ * The state-based OR-Set's tombstones collected by causal stability (common.ts,
+ * TombstoneGc). Tags are "replica#counter" with the counter of uniqueTag(), which
+ * every replica's payload holds as a prefix per replica (a state or delta-interval
+ * carries all earlier updates of its origin), so the highest counter seen per replica
+ * is a causal context: a tag at or below it that the payload no longer holds was
+ * removed and collected here.
+ */
+const orSetGc: TombstoneGc<OrSetPayload> = {
+  // A tag is unique to one add of one element, so it names its tombstone.
+  keys: (payload) => sortedKeys(payload.tombstones).flatMap((element) => [...(payload.tombstones[element] ?? [])]),
+  drop(payload, keys) {
+    const tombstones: Record<string, readonly string[]> = {};
+    for (const element of sortedKeys(payload.tombstones)) {
+      const kept = (payload.tombstones[element] ?? []).filter((tag) => !keys.has(tag));
+      if (kept.length > 0) tombstones[element] = kept;
+    }
+    return { live: payload.live, tombstones };
+  },
+  context(payload) {
+    const seen: Record<string, number> = {};
+    for (const record of [payload.live, payload.tombstones])
+      for (const tags of Object.values(record))
+        for (const tag of tags) {
+          const parts = tagParts(tag);
+          if (parts !== undefined && parts[1] > (seen[parts[0]] ?? 0)) seen[parts[0]] = parts[1];
+        }
+    return seen;
+  },
+  forget(incoming, local, seen) {
+    let ignored = 0;
+    const keep =
+      (element: string) =>
+      (tag: string): boolean => {
+        const parts = tagParts(tag);
+        const covered = parts !== undefined && parts[1] <= (seen[parts[0]] ?? 0);
+        const held = (local.live[element] ?? []).includes(tag) || (local.tombstones[element] ?? []).includes(tag);
+        if (covered && !held) ignored += 1;
+        return !covered || held;
+      };
+    const filter = (record: Readonly<Record<string, readonly string[]>>): Record<string, readonly string[]> => {
+      const out: Record<string, readonly string[]> = {};
+      for (const element of sortedKeys(record)) {
+        const kept = (record[element] ?? []).filter(keep(element));
+        if (kept.length > 0) out[element] = kept;
+      }
+      return out;
+    };
+    const payload = { live: filter(incoming.live), tombstones: filter(incoming.tombstones) };
+    return { payload, ignored };
+  },
+};
+
 export const orSet: CrdtType<OrSetPayload, OrSetOp> = {
   name: "or-set",
   citation: "RR-7506 §3.3.5, Spec 15 (OR-Set, op-based); state-based form with tombstones",
@@ -148,6 +209,7 @@ export const orSet: CrdtType<OrSetPayload, OrSetOp> = {
   // Almeida et al. 2018, Fig. 3 (AWORSet) in spirit: the delta of an add or remove is
   // the update applied to the empty payload, the one tag, stamp or element it adds.
   delta: (_before, op) => orSet.apply(orSet.empty(), op, "state"),
+  tombstoneGc: orSetGc,
   merge(a, b) {
     const live: Record<string, readonly string[]> = {};
     const tombstones: Record<string, readonly string[]> = {};
