@@ -1,5 +1,7 @@
 import type { Db } from "./database";
 import { GRADING_MIGRATION } from "./grading";
+import { contentHash } from "./scenarios";
+import { DISK_MIGRATION } from "./sources";
 
 /** One step of the schema's history. Once released a migration is never edited: add a new one. */
 export interface Migration {
@@ -97,6 +99,11 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "grading: students, tokens, assignments, submissions; run owners",
     up: GRADING_MIGRATION,
   },
+  {
+    version: 4,
+    name: "disk: scenario sources stored once by content hash; the runs submissions link to",
+    up: DISK_MIGRATION,
+  },
 ];
 
 export interface MigrationReport {
@@ -118,6 +125,8 @@ export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): 
       throw new Error(`migrations must be numbered 1, 2, 3, ... in order; found ${migration.version} at ${index + 1}`);
     }
   });
+  // Migrations that hash stored text (4: sources by content hash) call this.
+  db.function("faultline_sha256", { deterministic: true }, (text: unknown) => contentHash(String(text)));
   db.exec(
     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT",
   );

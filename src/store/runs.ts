@@ -1,4 +1,5 @@
 import type { Db } from "./database";
+import { SourceTable } from "./sources";
 
 export type StoredRunStatus = "RUNNING" | "COMPLETED" | "FAILED";
 
@@ -89,16 +90,22 @@ export class RunTable {
   private readonly countAll;
   private readonly countByScenario;
 
-  constructor(db: Db) {
+  private readonly sources: SourceTable;
+
+  constructor(private readonly db: Db) {
+    this.sources = new SourceTable(db);
     this.insertStatement = db.prepare(
-      `INSERT INTO runs (id, scenario_id, seed, status, event_count, pace, created_at, scenario_source, scenario_file)
-       VALUES (@id, @scenarioId, @seed, 'RUNNING', 0, @pace, @createdAt, @scenarioSource, @scenarioFile)`,
+      `INSERT INTO runs (id, scenario_id, seed, status, event_count, pace, created_at, source_hash, scenario_file)
+       VALUES (@id, @scenarioId, @seed, 'RUNNING', 0, @pace, @createdAt, @sourceHash, @scenarioFile)`,
     );
     this.getStatement = db.prepare<[string], RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`);
     this.sourceStatement = db.prepare<
       [string],
       { scenario_source: string; scenario_file: string | null; seed: number; final_nodes: string | null }
-    >("SELECT scenario_source, scenario_file, seed, final_nodes FROM runs WHERE id = ?");
+    >(
+      `SELECT s.text AS scenario_source, r.scenario_file, r.seed, r.final_nodes
+       FROM runs r JOIN sources s ON s.hash = r.source_hash WHERE r.id = ?`,
+    );
     this.eventCountStatement = db.prepare<[number, string]>(
       "UPDATE runs SET event_count = ? WHERE id = ? AND status = 'RUNNING'",
     );
@@ -125,8 +132,10 @@ export class RunTable {
     this.countByScenario = db.prepare<[string], { n: number }>("SELECT count(*) AS n FROM runs WHERE scenario_id = ?");
   }
 
+  /** Inserts a RUNNING run; its scenario source is stored once by content hash (sources.ts). */
   insert(run: NewRun): StoredRun {
-    this.insertStatement.run(run);
+    const { scenarioSource, ...row } = run;
+    this.db.transaction(() => this.insertStatement.run({ ...row, sourceHash: this.sources.put(scenarioSource) }))();
     return this.get(run.id) as StoredRun;
   }
 
