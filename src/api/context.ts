@@ -1,11 +1,12 @@
 import type { GradingService, Identity } from "../grading";
-import type { RunService, ScenarioService } from "../runs";
+import type { DiskService, RunService, ScenarioService } from "../runs";
 
 /** What createServices returns: everything the resolvers reach the world through. */
 export interface ApiServices {
   readonly scenarios: ScenarioService;
   readonly runs: RunService;
   readonly grading: GradingService;
+  readonly disk: DiskService;
   identify(authorization: string | undefined): Identity;
   close(): Promise<void>;
 }

@@ -2,6 +2,7 @@ import "reflect-metadata";
 import { createPubSub } from "@graphql-yoga/subscription";
 import { type GraphQLSchema, lexicographicSortSchema, printSchema } from "graphql";
 import { buildSchema } from "type-graphql";
+import { DiskResolver } from "./resolvers/disk";
 import { ExploreResolver } from "./resolvers/explore";
 import { LinearizabilityResolver } from "./resolvers/linearizability";
 import { AssignmentItemResolver, FeedbackResolver, GradingResolver } from "./resolvers/grading";
@@ -31,6 +32,7 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
       AssignmentItemResolver,
       FeedbackResolver,
       ExploreResolver,
+      DiskResolver,
     ],
     // type-graphql 2.0.0-rc.4 insists on a pubSub whenever the schema has a
     // subscription, even one with its own `subscribe` (runEvents follows the run

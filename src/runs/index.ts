@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { GradingService, type Identity } from "../grading";
 import { openStore } from "../store";
+import { DiskService, retentionFromEnv } from "./disk";
 import { WorkerRunService } from "./runs";
 import { CatalogScenarioService } from "./scenarios";
 import type { RunService, ScenarioService } from "./types";
@@ -16,6 +17,14 @@ export {
   type RunServiceOptions,
 } from "./runs";
 export { CatalogScenarioService } from "./scenarios";
+export {
+  DEFAULT_FAILED_TRACE_MINUTES,
+  DEFAULT_RETENTION_INTERVAL_MINUTES,
+  DiskService,
+  RETENTION_VARIABLES,
+  retentionFromEnv,
+  type RetentionSettings,
+} from "./disk";
 export * from "./types";
 export { ARGUMENT_RANGES, MAX_EVENTS_PAGE, MAX_PACE_MS, MAX_RUNS_PAGE, type Maybe } from "./validate";
 
@@ -45,6 +54,8 @@ export interface Services {
   readonly runs: RunService;
   /** Students, assignments and submissions (src/grading). */
   readonly grading: GradingService;
+  /** Deleting runs and the periodic retention pass (disk.ts). */
+  readonly disk: DiskService;
   /** Who holds this Authorization header: anonymous without one; a refused token is remembered, not thrown. */
   identify(authorization: string | undefined): Identity;
   /** Stops every run (they become FAILED, with their seed), ends every follower, closes the database. */
@@ -58,16 +69,17 @@ export interface Services {
  */
 export function createServices(options: CreateServicesOptions): Services {
   const report = options.report ?? ((line: string) => process.stderr.write(line + "\n"));
-  const { store, interruptedRuns } = openStore(options.dbPath);
+  const env = options.env ?? process.env;
+  const retention = retentionFromEnv(env);
+  const { store, interruptedRuns, reclaimedEvents } = openStore(options.dbPath);
   try {
     if (interruptedRuns > 0) {
       report(
         `faultline: ${interruptedRuns} run${interruptedRuns === 1 ? " was" : "s were"} still RUNNING when the last ` +
-          "server stopped; marked FAILED",
+          `server stopped; marked FAILED, and their partial traces (${reclaimedEvents} events) deleted`,
       );
     }
     const scenarios = new CatalogScenarioService(store, options.scenariosDir, report);
-    const env = options.env ?? process.env;
     const runs = new WorkerRunService({
       store,
       dbPath: options.dbPath,
@@ -88,7 +100,13 @@ export function createServices(options: CreateServicesOptions): Services {
         ? { role: "instructor" }
         : { role: "student", studentId: found.studentId as string };
     };
-    return { scenarios, runs, grading, identify, close: () => runs.close() };
+    const disk = new DiskService(store, retention, report);
+    disk.start();
+    const close = async (): Promise<void> => {
+      await disk.close();
+      await runs.close();
+    };
+    return { scenarios, runs, grading, disk, identify, close };
   } catch (error) {
     store.close();
     throw error;
