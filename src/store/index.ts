@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import type { Violation } from "../sim/types";
 import { openDatabase, WRITER_BUSY_TIMEOUT_MS, type Db } from "./database";
 import { DiskTables } from "./disk";
@@ -131,6 +132,25 @@ export function openStore(path: string): OpenedStore {
     let reclaimedEvents = 0;
     for (const runId of running) reclaimedEvents += store.disk.reclaimTrace(runId);
     return { store, migrations, interruptedRuns, reclaimedEvents };
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/**
+ * Opens an existing database for a command-line tool that may run beside a server on
+ * the same file: applies pending migrations (each in its own transaction) but, unlike
+ * openStore, leaves RUNNING runs alone, since they may be that server's.
+ */
+export function openStoreBeside(path: string): Store {
+  if (path !== ":memory:" && !existsSync(path)) {
+    throw new Error(`there is no database at ${path}: set DB_PATH, or start the server once to create it`);
+  }
+  const db = openDatabase(path);
+  try {
+    migrate(db);
+    return new Store(db);
   } catch (error) {
     db.close();
     throw error;

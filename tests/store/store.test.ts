@@ -260,7 +260,11 @@ test("a version 1 database is upgraded in place, keeping its data; migrations ru
   assert.equal(old?.traceHash, "b".repeat(64));
   assert.equal(store.runs.source("old")?.finalNodes, null, "the new columns are empty for old runs");
   assert.equal(store.runs.source("old")?.scenarioFile, null);
-  assert.equal(store.runs.source("old")?.scenarioSource, SOURCE, "migration 4 moves the source into sources, unchanged");
+  assert.equal(
+    store.runs.source("old")?.scenarioSource,
+    SOURCE,
+    "migration 4 moves the source into sources, unchanged",
+  );
   assert.deepEqual(store.events.page("old", { limit: 10, kinds: ["NOTE"] }), [
     { seq: 0, time: 0, node: "a", kind: "NOTE", summary: "hello.", lamport: 1, vclock: { a: 1 }, data: null },
   ]);
