@@ -1,7 +1,10 @@
-import { setImmediate as nextTurn } from "node:timers/promises";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import Piscina from "piscina";
 import { GradingError, type Identity } from "../grading";
 import { count } from "../sim/english";
-import { applyRetention, type ReclaimReport, type RetentionPolicy, type Store } from "../store";
+import type { DeleteOutcome, ReclaimReport, RetentionPolicy, Store } from "../store";
+import { runDiskTask, type DiskTask } from "./disk-worker";
 import { FaultlineError } from "./errors";
 import { badArgument, requiredName } from "./validate";
 
@@ -49,24 +52,37 @@ export function retentionFromEnv(env: Readonly<Record<string, string | undefined
   };
 }
 
-/** Thrown into a retention pass when the service closes: the pass stops between two runs. */
-class Closed extends Error {}
+/** The compiled task module, next to this file in dist/. */
+const DISK_WORKER_FILE = join(__dirname, "disk-worker.js");
 
 /**
- * Deleting runs (Mutation.deleteRun) and the periodic retention pass. The pass runs on
- * the API's thread but deletes one run per short transaction and yields to the event
- * loop between runs, so requests keep being answered while it works.
+ * Deleting runs (Mutation.deleteRun) and the periodic retention pass. Who may delete is
+ * decided here, on the API's thread; the deleting itself runs on one thread of its own
+ * (disk-worker.ts), one run per transaction, so requests are answered while a run of a
+ * million events is deleted. An in-memory database has no file a thread could open:
+ * it is deleted from here.
  */
 export class DiskService {
   private timer: NodeJS.Timeout | undefined;
   private pass: Promise<ReclaimReport | undefined> | undefined;
   private closed = false;
+  private readonly thread: Piscina<DiskTask, DeleteOutcome | ReclaimReport> | undefined;
 
   constructor(
     private readonly store: Store,
+    private readonly dbPath: string,
     private readonly settings: RetentionSettings,
     private readonly report: (line: string) => void = () => {},
-  ) {}
+  ) {
+    if (dbPath !== ":memory:") {
+      if (!existsSync(DISK_WORKER_FILE)) {
+        throw new Error(
+          `faultline: the disk worker ${DISK_WORKER_FILE} is missing; build with \`npm run build\` first`,
+        );
+      }
+      this.thread = new Piscina({ filename: DISK_WORKER_FILE, minThreads: 0, maxThreads: 1, idleTimeout: 30_000 });
+    }
+  }
 
   /**
    * Deletes a finished run with its events and violations. The run's owner (a student)
@@ -75,7 +91,7 @@ export class DiskService {
    * refused (cancelRun it first): deleting under a live writer and live subscribers
    * would end their streams without a word. A run a submission links to is refused.
    */
-  deleteRun(who: Identity, runIdArgument: string): boolean {
+  async deleteRun(who: Identity, runIdArgument: string): Promise<boolean> {
     const runId = requiredName("runId", runIdArgument);
     if (who.role === "anonymous") {
       throw new GradingError(
@@ -91,7 +107,7 @@ export class DiskService {
     if (who.role === "student" && owner !== who.studentId) {
       throw new GradingError("FORBIDDEN", `only the run's owner or an instructor may delete run ${runId}`);
     }
-    const outcome = this.store.disk.deleteRun(runId);
+    const outcome = (await this.task({ kind: "delete", dbPath: this.dbPath, runId })) as DeleteOutcome;
     if (outcome === "not-found") throw new FaultlineError("NOT_FOUND", `There is no run with id "${runId}".`);
     if (outcome === "running") {
       throw badArgument("runId", `names run ${runId}, which is RUNNING: cancel it (cancelRun) before deleting it.`);
@@ -121,19 +137,23 @@ export class DiskService {
     return this.pass;
   }
 
-  /** Stops the timer and lets a pass under way stop between two runs. */
+  /** Stops the timer and the thread (a pass under way is cut off between two runs' transactions). */
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer !== undefined) clearInterval(this.timer);
+    await this.thread?.destroy();
     await this.pass;
+  }
+
+  private task(task: DiskTask): Promise<DeleteOutcome | ReclaimReport> {
+    if (this.closed) return Promise.reject(new FaultlineError("INTERNAL", "The server is shutting down."));
+    return this.thread === undefined ? runDiskTask(this.store, task) : this.thread.run(task);
   }
 
   private async passOnce(now: Date): Promise<ReclaimReport | undefined> {
     try {
-      const done = await applyRetention(this.store.disk, this.settings.policy, now, async () => {
-        await nextTurn();
-        if (this.closed) throw new Closed();
-      });
+      const task: DiskTask = { kind: "pass", dbPath: this.dbPath, policy: this.settings.policy, nowMs: now.getTime() };
+      const done = (await this.task(task)) as ReclaimReport;
       if (done.runsDeleted + done.tracesReclaimed > 0) {
         this.report(
           `faultline: retention deleted ${count(done.runsDeleted, "run")} and reclaimed the partial traces of ` +
@@ -142,7 +162,7 @@ export class DiskService {
       }
       return done;
     } catch (error) {
-      if (error instanceof Closed) return undefined;
+      if (this.closed) return undefined;
       this.report(`faultline: a retention pass failed: ${error instanceof Error ? error.message : String(error)}`);
       return undefined;
     }

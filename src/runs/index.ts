@@ -100,7 +100,7 @@ export function createServices(options: CreateServicesOptions): Services {
         ? { role: "instructor" }
         : { role: "student", studentId: found.studentId as string };
     };
-    const disk = new DiskService(store, retention, report);
+    const disk = new DiskService(store, options.dbPath, retention, report);
     disk.start();
     const close = async (): Promise<void> => {
       await disk.close();

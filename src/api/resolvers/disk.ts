@@ -12,7 +12,7 @@ export class DiskResolver {
       "a submission links to.",
   })
   @UseMiddleware(mapServiceErrors)
-  deleteRun(@Ctx() ctx: ApiContext, @Arg("runId", () => ID) runId: string): boolean {
+  deleteRun(@Ctx() ctx: ApiContext, @Arg("runId", () => ID) runId: string): Promise<boolean> {
     return ctx.services.disk.deleteRun(ctx.identity, runId);
   }
 }
