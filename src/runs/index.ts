@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { GradingService, type Identity } from "../grading";
+import { plural } from "../sim/english";
 import { openStore } from "../store";
 import { DiskService, retentionFromEnv } from "./disk";
 import { WorkerRunService } from "./runs";
@@ -76,7 +77,8 @@ export function createServices(options: CreateServicesOptions): Services {
     if (interruptedRuns > 0) {
       report(
         `faultline: ${interruptedRuns} run${interruptedRuns === 1 ? " was" : "s were"} still RUNNING when the last ` +
-          `server stopped; marked FAILED, and their partial traces (${reclaimedEvents} events) deleted`,
+          `server stopped; marked FAILED, and ${interruptedRuns === 1 ? "its partial trace" : "their partial traces"} ` +
+          `(${plural(reclaimedEvents, "event")}) deleted`,
       );
     }
     const scenarios = new CatalogScenarioService(store, options.scenariosDir, report);

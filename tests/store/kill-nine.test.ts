@@ -118,7 +118,10 @@ test("kill -9 mid-persist: completed runs intact, the interrupted run FAILED and
 
   const second = await startServer(dbPath, dir);
   try {
-    assert.match(second.output(), /1 run was still RUNNING when the last server stopped; marked FAILED/);
+    assert.match(
+      second.output(),
+      /1 run was still RUNNING when the last server stopped; marked FAILED, and its partial trace \(\d+ events\) deleted/,
+    );
     const answer = await post<{ run: { status: string; error: string; eventCount: number; seed: number } }>(
       second.url,
       `query($id: ID!) { run(id: $id) { status error eventCount seed } }`,
