@@ -69,9 +69,10 @@ export function writeRaw(dir: string, rows: readonly EventRow[]): number {
     db.prepare(
       "INSERT INTO scenarios (id, title, topic, protocol, source, content_hash, loaded_at) VALUES (?, 'bench', 'transactions', 'p', '', ?, '')",
     ).run(SCENARIO_ID, "0".repeat(64));
-    db.prepare(
-      "INSERT INTO runs (id, scenario_id, seed, status, created_at, scenario_source) VALUES (?, ?, 1, 'RUNNING', '', '')",
-    ).run(RUN_ID, SCENARIO_ID);
+    db.prepare("INSERT INTO runs (id, scenario_id, seed, status, created_at) VALUES (?, ?, 1, 'RUNNING', '')").run(
+      RUN_ID,
+      SCENARIO_ID,
+    );
     const insert = db.prepare(
       "INSERT INTO events (run_id, seq, time, node, kind, summary, lamport, vclock, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     );

@@ -1,5 +1,5 @@
 import type { GradingService, Identity } from "../grading";
-import type { RunExplorer, RunService, ScenarioService } from "../runs";
+import type { DiskService, RunExplorer, RunService, ScenarioService } from "../runs";
 
 /** What createServices returns: everything the resolvers reach the world through. */
 export interface ApiServices {
@@ -7,6 +7,7 @@ export interface ApiServices {
   readonly runs: RunService;
   readonly explore: RunExplorer;
   readonly grading: GradingService;
+  readonly disk: DiskService;
   identify(authorization: string | undefined): Identity;
   close(): Promise<void>;
 }

@@ -2,6 +2,7 @@ import "reflect-metadata";
 import { createPubSub } from "@graphql-yoga/subscription";
 import { type GraphQLSchema, lexicographicSortSchema, printSchema } from "graphql";
 import { buildSchema } from "type-graphql";
+import { DiskResolver } from "./resolvers/disk";
 import { ExploreResolver, RunExploreResolver, TopicResolver } from "./resolvers/explore";
 import { InteractiveResolver } from "./resolvers/interactive";
 import { LinearizabilityResolver } from "./resolvers/linearizability";
@@ -41,6 +42,7 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
       InteractiveResolver,
       RunExploreResolver,
       TopicResolver,
+      DiskResolver,
     ],
     // type-graphql 2.0.0-rc.4 insists on a pubSub whenever the schema has a
     // subscription, even one with its own `subscribe` (runEvents follows the run

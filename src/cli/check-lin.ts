@@ -1,8 +1,7 @@
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { checkLinearizability, HistoryError } from "../checkers/linearizability";
-import { integerFlag, UsageError, type ParsedArgs } from "./args";
-import type { Print } from "./commands";
+import type { Print } from "./options";
 
 /** The check-lin command's default time budget, and the most it may be given. */
 export const CHECK_LIN_DEFAULT_TIMEOUT_MS = 10_000;
@@ -15,15 +14,7 @@ const PREFIX_SHOWN = 40;
  * and prints the verdict with its explanation. Exit 0 linearizable, 1 not, 2 unknown
  * or bad input.
  */
-export function checkLinCommand(args: ParsedArgs, print: Print, printError: Print): number {
-  const file = args.positionals[0];
-  if (file === undefined) throw new UsageError("check-lin needs a history file: npm run cli -- check-lin FILE.json");
-  if (args.positionals[1] !== undefined)
-    throw new UsageError(`check-lin: unexpected argument "${args.positionals[1]}"`);
-  const timeoutMs = integerFlag(args, "timeout", 1) ?? CHECK_LIN_DEFAULT_TIMEOUT_MS;
-  if (timeoutMs > CHECK_LIN_MAX_TIMEOUT_MS) {
-    throw new UsageError(`flag --timeout is at most ${CHECK_LIN_MAX_TIMEOUT_MS} ms; got ${timeoutMs}`);
-  }
+export function checkLinCommand(file: string, timeoutMs: number, print: Print, printError: Print): number {
   let text: string;
   try {
     text = readFileSync(file, "utf8");

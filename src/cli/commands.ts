@@ -5,9 +5,11 @@ import { runScenario } from "../scenarios/runner";
 import { TOPICS, type Scenario } from "../scenarios/types";
 import { EVENT_KINDS, NETWORK_NODE, type EventKind } from "../sim/types";
 import type { SimulationResult } from "../sim/world";
-import { flagValue, integerFlag, UsageError, type ParsedArgs } from "./args";
+import { renderDiagramSvg } from "../explore/diagram";
 import { describeFault, describeWorkload } from "./describe";
 import { DIAGRAM_LEGEND, renderDiagram } from "./diagram";
+import { UsageError, type Print } from "./options";
+import { runWithProgress } from "./progress";
 import { formatTable } from "./table";
 
 /** The scenarios the CLI sees: the good ones, and a line for each file that could not be loaded. */
@@ -18,15 +20,13 @@ export interface Catalog {
   readonly problems: readonly ScenarioProblem[];
 }
 
-/** Where a command writes: one call per line. */
-export type Print = (line: string) => void;
+export type { Print };
 
-export function listCommand(catalog: Catalog, args: ParsedArgs, print: Print): void {
-  const topic = flagValue(args, "topic");
+export function listCommand(catalog: Catalog, options: { topic?: string }, print: Print): void {
+  const topic = options.topic;
   if (topic !== undefined && !(TOPICS as readonly string[]).includes(topic)) {
-    throw new UsageError(`flag --topic must be one of ${TOPICS.join(", ")}; got "${topic}"`);
+    throw new UsageError(`option --topic must be one of ${TOPICS.join(", ")}; got "${topic}"`);
   }
-  noExtraPositionals(args, 0, "list");
   const shown = catalog.scenarios
     .filter((scenario) => topic === undefined || scenario.topic === topic)
     .slice()
@@ -56,8 +56,8 @@ export function listCommand(catalog: Catalog, args: ParsedArgs, print: Print): v
   }
 }
 
-export function showCommand(catalog: Catalog, args: ParsedArgs, print: Print): void {
-  const scenario = findScenario(catalog, args, "show");
+export function showCommand(catalog: Catalog, id: string, print: Print): void {
+  const scenario = findScenario(catalog, id);
   const spec = scenario.spec;
   print(scenario.title);
   print("=".repeat(scenario.title.length));
@@ -95,16 +95,23 @@ export function showCommand(catalog: Catalog, args: ParsedArgs, print: Print): v
   print(`Run it: npm run cli -- run ${scenario.id}    Draw it: npm run cli -- diagram ${scenario.id}`);
 }
 
-export function runCommand(catalog: Catalog, args: ParsedArgs, print: Print): void {
-  const scenario = findScenario(catalog, args, "run");
-  const seed = integerFlag(args, "seed", 0);
-  const node = flagValue(args, "node");
+export interface RunOptions {
+  readonly seed?: number;
+  readonly node?: string;
+  /** --kind values as given (each may be a comma-separated list). */
+  readonly kind?: readonly string[];
+}
+
+export function runCommand(catalog: Catalog, id: string, options: RunOptions, print: Print): void {
+  const scenario = findScenario(catalog, id);
+  const seed = options.seed;
+  const node = options.node;
   if (node !== undefined && node !== NETWORK_NODE && !scenario.spec.nodes.includes(node)) {
     throw new UsageError(
-      `flag --node: scenario ${scenario.id} has no node named "${node}" (its nodes: ${[...scenario.spec.nodes, NETWORK_NODE].join(", ")})`,
+      `option --node: scenario ${scenario.id} has no node named "${node}" (its nodes: ${[...scenario.spec.nodes, NETWORK_NODE].join(", ")})`,
     );
   }
-  const kinds = kindFilter(args);
+  const kinds = kindFilter(options.kind);
   const result = execute(scenario, seed);
   const shown = result.events.filter(
     (event) => (node === undefined || event.node === node) && (kinds === undefined || kinds.has(event.kind)),
@@ -127,10 +134,30 @@ export function runCommand(catalog: Catalog, args: ParsedArgs, print: Print): vo
   footer(scenario, result, seed, "run", print, filtered ? shown.length : undefined);
 }
 
-export function diagramCommand(catalog: Catalog, args: ParsedArgs, print: Print): void {
-  const scenario = findScenario(catalog, args, "diagram");
-  const seed = integerFlag(args, "seed", 0);
+export interface DiagramOptions {
+  readonly seed?: number;
+  /** Print an SVG space-time diagram (src/explore/diagram.ts) instead of the text one. */
+  readonly svg?: boolean;
+  readonly from?: number;
+  readonly to?: number;
+}
+
+export function diagramCommand(catalog: Catalog, id: string, options: DiagramOptions, print: Print): void {
+  const scenario = findScenario(catalog, id);
+  const seed = options.seed;
   const result = execute(scenario, seed);
+  if (options.svg === true) {
+    print(
+      renderDiagramSvg(scenario.spec.nodes, result.events, {
+        ...(options.from === undefined ? {} : { fromSeq: options.from }),
+        ...(options.to === undefined ? {} : { toSeq: options.to }),
+      }).trimEnd(),
+    );
+    return;
+  }
+  if (options.from !== undefined || options.to !== undefined) {
+    throw new UsageError("options --from and --to window the SVG diagram: use them with --svg");
+  }
   print(`${scenario.title} (${scenario.id}, seed ${seed ?? scenario.spec.seed})`);
   for (const line of DIAGRAM_LEGEND) print(line);
   print("");
@@ -139,8 +166,11 @@ export function diagramCommand(catalog: Catalog, args: ParsedArgs, print: Print)
   footer(scenario, result, seed, "diagram", print, undefined);
 }
 
-function execute(scenario: Scenario, seed: number | undefined): SimulationResult {
-  return runScenario(scenario, seed === undefined ? {} : { seed });
+/** Runs a scenario in-process, with a progress bar on stderr when it is a terminal and the run is long. */
+export function execute(scenario: Scenario, seed: number | undefined): SimulationResult {
+  return runWithProgress(scenario.spec.limits.maxEvents, (onStep) =>
+    runScenario(scenario, seed === undefined ? { onStep } : { seed, onStep }),
+  );
 }
 
 function footer(
@@ -166,24 +196,20 @@ function footer(
   print(`reproduce with: npm run cli -- ${command} ${scenario.id} --seed ${seed ?? scenario.spec.seed}`);
 }
 
-function kindFilter(args: ParsedArgs): Set<EventKind> | undefined {
-  const raw = args.flags.get("kind");
+function kindFilter(raw: readonly string[] | undefined): Set<EventKind> | undefined {
   if (raw === undefined) return undefined;
   const kinds = new Set<EventKind>();
   for (const value of raw.flatMap((item) => item.split(","))) {
     const kind = value.trim().toUpperCase();
     if (!(EVENT_KINDS as readonly string[]).includes(kind)) {
-      throw new UsageError(`flag --kind: "${value}" is not an event kind (one of ${EVENT_KINDS.join(", ")})`);
+      throw new UsageError(`option --kind: "${value}" is not an event kind (one of ${EVENT_KINDS.join(", ")})`);
     }
     kinds.add(kind as EventKind);
   }
   return kinds;
 }
 
-function findScenario(catalog: Catalog, args: ParsedArgs, command: string): Scenario {
-  const id = args.positionals[0];
-  if (id === undefined) throw new UsageError(`${command} needs a scenario id: npm run cli -- ${command} <scenario-id>`);
-  noExtraPositionals(args, 1, command);
+export function findScenario(catalog: Catalog, id: string): Scenario {
   const scenario = catalog.scenarios.find((candidate) => candidate.id === id);
   if (scenario !== undefined) return scenario;
   const broken = catalog.problems.filter((problem) => fileStem(problem.file) === id);
@@ -198,9 +224,4 @@ function findScenario(catalog: Catalog, args: ParsedArgs, command: string): Scen
 function fileStem(file: string): string {
   const base = file.split(/[\\/]/).pop() ?? "";
   return base.replace(/\.ya?ml$/, "");
-}
-
-function noExtraPositionals(args: ParsedArgs, allowed: number, command: string): void {
-  const extra = args.positionals[allowed];
-  if (extra !== undefined) throw new UsageError(`${command}: unexpected argument "${extra}"`);
 }

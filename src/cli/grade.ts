@@ -13,8 +13,8 @@ import {
   resolveItems,
   withDefaults,
 } from "../grading";
-import { flagValue, integerFlag, UsageError, type ParsedArgs } from "./args";
-import type { Catalog, Print } from "./commands";
+import type { Catalog } from "./commands";
+import { UsageError, type Print } from "./options";
 
 export const GRADE_FORMATS = ["gradescope", "prairielearn"] as const;
 
@@ -22,15 +22,17 @@ export const GRADE_FORMATS = ["gradescope", "prairielearn"] as const;
  * `grade --assignment FILE --answers FILE --out results.json [--format gradescope|prairielearn] [--seed N]`:
  * grades offline, where courses already grade, on the scenarios' default seeds (or --seed).
  */
-export function gradeCommand(catalog: Catalog, args: ParsedArgs, print: Print): void {
-  const assignmentFile = required(args, "assignment");
-  const answersFile = required(args, "answers");
-  const out = required(args, "out");
-  const format = flagValue(args, "format") ?? "gradescope";
-  if (!(GRADE_FORMATS as readonly string[]).includes(format)) {
-    throw new UsageError(`flag --format must be one of ${GRADE_FORMATS.join(", ")}; got "${format}"`);
-  }
-  const seed = integerFlag(args, "seed", 0);
+export interface GradeOptions {
+  readonly assignment: string;
+  readonly answers: string;
+  readonly out: string;
+  /** One of GRADE_FORMATS (commander checks the choice). */
+  readonly format: string;
+  readonly seed?: number;
+}
+
+export function gradeCommand(catalog: Catalog, options: GradeOptions, print: Print): void {
+  const { assignment: assignmentFile, answers: answersFile, out, format, seed } = options;
   const settings = withDefaults(readYaml(assignmentFile, assignmentSchema));
   const answers = readJson(answersFile, answersFileSchema).answers;
   try {
@@ -48,12 +50,6 @@ export function gradeCommand(catalog: Catalog, args: ParsedArgs, print: Print): 
     if (error instanceof AnswersError) throw new UsageError(`${answersFile}: ${error.message}`);
     throw error;
   }
-}
-
-function required(args: ParsedArgs, name: string): string {
-  const value = flagValue(args, name);
-  if (value === undefined) throw new UsageError(`flag --${name} is required`);
-  return value;
 }
 
 function readText(file: string): string {

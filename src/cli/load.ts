@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
 import { loadGradedCatalog } from "../grading/catalog";
-import { UsageError } from "./args";
+import { UsageError } from "./options";
 import type { Catalog } from "./commands";
 
 /**

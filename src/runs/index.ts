@@ -1,7 +1,9 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { GradingPool, GradingService, inProcessGrader, type Identity } from "../grading";
+import { plural } from "../sim/english";
 import { openStore } from "../store";
+import { DiskService, retentionFromEnv } from "./disk";
 import { RunExplorer } from "./explore";
 import { WorkerRunService } from "./runs";
 import { CatalogScenarioService } from "./scenarios";
@@ -25,6 +27,14 @@ export {
   type TimelineQuery,
   type TypedEvent,
 } from "./explore";
+export {
+  DEFAULT_FAILED_TRACE_MINUTES,
+  DEFAULT_RETENTION_INTERVAL_MINUTES,
+  DiskService,
+  RETENTION_VARIABLES,
+  retentionFromEnv,
+  type RetentionSettings,
+} from "./disk";
 export * from "./types";
 export { ARGUMENT_RANGES, MAX_EVENTS_PAGE, MAX_PACE_MS, MAX_RUNS_PAGE, type Maybe } from "./validate";
 
@@ -58,6 +68,8 @@ export interface Services {
   readonly explore: RunExplorer;
   /** Students, assignments and submissions (src/grading). */
   readonly grading: GradingService;
+  /** Deleting runs and the periodic retention pass (disk.ts). */
+  readonly disk: DiskService;
   /** Who holds this Authorization header: anonymous without one; a refused token is remembered, not thrown. */
   identify(authorization: string | undefined): Identity;
   /** Stops every run (they become FAILED, with their seed), ends every follower, closes the database. */
@@ -71,16 +83,18 @@ export interface Services {
  */
 export function createServices(options: CreateServicesOptions): Services {
   const report = options.report ?? ((line: string) => process.stderr.write(line + "\n"));
-  const { store, interruptedRuns } = openStore(options.dbPath);
+  const env = options.env ?? process.env;
+  const retention = retentionFromEnv(env);
+  const { store, interruptedRuns, reclaimedEvents } = openStore(options.dbPath);
   try {
     if (interruptedRuns > 0) {
       report(
         `faultline: ${interruptedRuns} run${interruptedRuns === 1 ? " was" : "s were"} still RUNNING when the last ` +
-          "server stopped; marked FAILED",
+          `server stopped; marked FAILED, and ${interruptedRuns === 1 ? "its partial trace" : "their partial traces"} ` +
+          `(${plural(reclaimedEvents, "event")}) deleted`,
       );
     }
     const scenarios = new CatalogScenarioService(store, options.scenariosDir, report);
-    const env = options.env ?? process.env;
     const runs = new WorkerRunService({
       store,
       dbPath: options.dbPath,
@@ -116,15 +130,18 @@ export function createServices(options: CreateServicesOptions): Services {
         ? { role: "instructor" }
         : { role: "student", studentId: found.studentId as string };
     };
+    const disk = new DiskService(store, options.dbPath, retention, report);
+    disk.start();
     const close = async (): Promise<void> => {
       try {
         await grading.close();
+        await disk.close();
       } finally {
         await runs.close();
       }
     };
     const explore = new RunExplorer(store, scenarios, runs);
-    return { scenarios, runs, explore, grading, identify, close };
+    return { scenarios, runs, explore, grading, disk, identify, close };
   } catch (error) {
     store.close();
     throw error;

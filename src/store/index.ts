@@ -1,5 +1,7 @@
+import { existsSync } from "node:fs";
 import type { Violation } from "../sim/types";
 import { openDatabase, WRITER_BUSY_TIMEOUT_MS, type Db } from "./database";
+import { DiskTables } from "./disk";
 import { EventTable, type EventRow } from "./events";
 import { GradingTables } from "./grading";
 import { migrate, MIGRATIONS, schemaVersion, type MigrationReport } from "./migrations";
@@ -9,6 +11,16 @@ import { VerdictTable } from "./verdicts";
 import { ViolationTable } from "./violations";
 
 export { EVENT_BATCH_ROWS, fromEventRow, toEventRow, type EventRow, type EventPageQuery } from "./events";
+export {
+  applyRetention,
+  RETENTION_BATCH_RUNS,
+  vacuum,
+  type DeleteOutcome,
+  type DiskStats,
+  type ReclaimReport,
+  type RetentionPolicy,
+  type VacuumReport,
+} from "./disk";
 export { MIGRATIONS, migrate, schemaVersion, type Migration, type MigrationReport } from "./migrations";
 export type { NewRun, RunCompletion, RunOwnerFilter, StoredRun, StoredRunSource, StoredRunStatus } from "./runs";
 export type { ScenarioInput, StoredScenario } from "./scenarios";
@@ -39,8 +51,11 @@ export class Store {
   readonly violations: ViolationTable;
   readonly grading: GradingTables;
   readonly verdicts: VerdictTable;
+  /** Deleting runs, retention and disk statistics (disk.ts). */
+  readonly disk: DiskTables;
 
   constructor(readonly db: Db) {
+    this.disk = new DiskTables(db);
     this.grading = new GradingTables(db);
     this.scenarios = new ScenarioTable(db);
     this.runs = new RunTable(db);
@@ -101,20 +116,45 @@ export interface OpenedStore {
   readonly migrations: MigrationReport;
   /** How many runs were found RUNNING (their process had died) and marked FAILED. */
   readonly interruptedRuns: number;
+  /** Trace rows of those interrupted runs deleted (their partial traces, which nothing can complete). */
+  readonly reclaimedEvents: number;
 }
 
 /**
  * Opens the database as its owner (the API server or the CLI): applies pending
  * migrations, then marks every run still RUNNING as FAILED, since the process that
- * ran it is gone and a partial trace must never be served as a finished run.
+ * ran it is gone and a partial trace must never be served as a finished run; their
+ * partial traces are deleted (the run rows stay, with their error and seed).
  */
 export function openStore(path: string): OpenedStore {
   const db = openDatabase(path);
   try {
     const migrations = migrate(db);
     const store = new Store(db);
+    const running = store.db.prepare("SELECT id FROM runs WHERE status = 'RUNNING'").pluck().all() as string[];
     const interruptedRuns = store.runs.failAllRunning(INTERRUPTED_RUN_ERROR);
-    return { store, migrations, interruptedRuns };
+    let reclaimedEvents = 0;
+    for (const runId of running) reclaimedEvents += store.disk.reclaimTrace(runId);
+    return { store, migrations, interruptedRuns, reclaimedEvents };
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/**
+ * Opens an existing database for a command-line tool that may run beside a server on
+ * the same file: applies pending migrations (each in its own transaction) but, unlike
+ * openStore, leaves RUNNING runs alone, since they may be that server's.
+ */
+export function openStoreBeside(path: string): Store {
+  if (path !== ":memory:" && !existsSync(path)) {
+    throw new Error(`there is no database at ${path}: set DB_PATH, or start the server once to create it`);
+  }
+  const db = openDatabase(path);
+  try {
+    migrate(db);
+    return new Store(db);
   } catch (error) {
     db.close();
     throw error;

@@ -1,6 +1,8 @@
 import type { Db } from "./database";
 import { GRADING_MIGRATION } from "./grading";
 import { VERDICTS_MIGRATION } from "./verdicts";
+import { contentHash } from "./scenarios";
+import { DISK_MIGRATION } from "./sources";
 
 /** One step of the schema's history. Once released a migration is never edited: add a new one. */
 export interface Migration {
@@ -118,6 +120,11 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "history verdicts on runs: linearizability and serializability",
     up: VERDICTS_MIGRATION,
   },
+  {
+    version: 6,
+    name: "disk: scenario sources stored once by content hash; the runs submissions link to",
+    up: DISK_MIGRATION,
+  },
 ];
 
 export interface MigrationReport {
@@ -139,6 +146,8 @@ export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): 
       throw new Error(`migrations must be numbered 1, 2, 3, ... in order; found ${migration.version} at ${index + 1}`);
     }
   });
+  // Migrations that hash stored text (4: sources by content hash) call this.
+  db.function("faultline_sha256", { deterministic: true }, (text: unknown) => contentHash(String(text)));
   db.exec(
     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT",
   );

@@ -1,4 +1,5 @@
 import type { Db } from "./database";
+import { SourceTable } from "./sources";
 
 export type StoredRunStatus = "RUNNING" | "COMPLETED" | "FAILED";
 
@@ -117,11 +118,14 @@ export class RunTable {
   private readonly scheduleStatement;
   private readonly paceStatement;
 
-  constructor(db: Db) {
+  private readonly sources: SourceTable;
+
+  constructor(private readonly db: Db) {
+    this.sources = new SourceTable(db);
     this.insertStatement = db.prepare(
-      `INSERT INTO runs (id, scenario_id, seed, status, event_count, pace, created_at, scenario_source, scenario_file,
+      `INSERT INTO runs (id, scenario_id, seed, status, event_count, pace, created_at, source_hash, scenario_file,
          schedule, parent_id, forked_at)
-       VALUES (@id, @scenarioId, @seed, 'RUNNING', 0, @pace, @createdAt, @scenarioSource, @scenarioFile,
+       VALUES (@id, @scenarioId, @seed, 'RUNNING', 0, @pace, @createdAt, @sourceHash, @scenarioFile,
          @schedule, @parentId, @forkedAt)`,
     );
     this.getStatement = db.prepare<[string], RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`);
@@ -134,7 +138,10 @@ export class RunTable {
         final_nodes: string | null;
         schedule: string;
       }
-    >("SELECT scenario_source, scenario_file, seed, final_nodes, schedule FROM runs WHERE id = ?");
+    >(
+      `SELECT s.text AS scenario_source, r.scenario_file, r.seed, r.final_nodes, r.schedule
+       FROM runs r JOIN sources s ON s.hash = r.source_hash WHERE r.id = ?`,
+    );
     this.paceStatement = db.prepare<[number, string]>("UPDATE runs SET pace = ? WHERE id = ? AND status = 'RUNNING'");
     this.scheduleStatement = db.prepare<[string, string]>(
       "UPDATE runs SET schedule = ? WHERE id = ? AND status = 'RUNNING'",
@@ -168,8 +175,18 @@ export class RunTable {
     );
   }
 
+  /** Inserts a RUNNING run; its scenario source is stored once by content hash (sources.ts). */
   insert(run: NewRun): StoredRun {
-    this.insertStatement.run({ schedule: "[]", parentId: null, forkedAt: null, ...run });
+    const { scenarioSource, ...row } = run;
+    this.db.transaction(() =>
+      this.insertStatement.run({
+        schedule: "[]",
+        parentId: null,
+        forkedAt: null,
+        ...row,
+        sourceHash: this.sources.put(scenarioSource),
+      }),
+    )();
     return this.get(run.id) as StoredRun;
   }
 

@@ -201,49 +201,83 @@ test("mistakes exit with code 2 and a message that names what was wrong", () => 
 
   const flag = cli(["run", CRASH_ID, "--sed", "3"]);
   assert.equal(flag.status, 2);
-  assert.match(flag.stderr, /unknown flag --sed/);
+  assert.match(flag.stderr, /unknown option '--sed'/);
+  assert.match(flag.stderr, /Did you mean --seed\?/);
 
   const seed = cli(["run", CRASH_ID, "--seed", "many"]);
   assert.equal(seed.status, 2);
-  assert.match(seed.stderr, /--seed needs an integer/);
+  assert.match(seed.stderr, /option '--seed <n>' argument 'many' is invalid\. It needs an integer/);
 
   const missing = cli(["run", CRASH_ID, "--seed"]);
   assert.equal(missing.status, 2);
-  assert.match(missing.stderr, /--seed needs a value/);
+  assert.match(missing.stderr, /option '--seed <n>' argument missing/);
 
   const kind = cli(["run", CRASH_ID, "--kind", "SENT"]);
   assert.equal(kind.status, 2);
-  assert.match(kind.stderr, /--kind: "SENT" is not an event kind/);
+  assert.match(kind.stderr, /option --kind: "SENT" is not an event kind/);
 
   const node = cli(["run", CRASH_ID, "--node", "p9"]);
   assert.equal(node.status, 2);
-  assert.match(node.stderr, /--node: .*no node named "p9"/);
+  assert.match(node.stderr, /option --node: .*no node named "p9"/);
 
   const command = cli(["launch"]);
   assert.equal(command.status, 2);
-  assert.match(command.stderr, /unknown command "launch"/);
+  assert.match(command.stderr, /unknown command 'launch'/);
 
   const noId = cli(["show"]);
   assert.equal(noId.status, 2);
-  assert.match(noId.stderr, /show needs a scenario id/);
+  assert.match(noId.stderr, /missing required argument 'scenario-id'/);
 
   const noDir = cli(["list"], { SCENARIOS_DIR: join(tmpdir(), "faultline-no-such-dir") });
   assert.equal(noDir.status, 2);
   assert.match(noDir.stderr, /faultline-no-such-dir does not exist/);
 });
 
-test("--help prints the usage of every command with exit code 0", () => {
-  for (const args of [["--help"], ["-h"], ["run", "--help"]]) {
+test("--help prints the usage of every command with exit code 0; each command has its own --help", () => {
+  for (const args of [["--help"], ["-h"], ["help"]]) {
     const result = cli(args);
     assert.equal(result.status, 0, result.stderr);
-    for (const command of ["list", "show", "run", "diagram"]) {
+    for (const command of [
+      "list",
+      "show",
+      "run",
+      "diagram",
+      "export",
+      "import",
+      "grade",
+      "check-lin",
+      "check-ser",
+      "token",
+      "db",
+    ]) {
       assert.match(result.stdout, new RegExp(`^  ${command} `, "m"), `usage of ${command} (${args.join(" ")})`);
     }
     assert.match(result.stdout, /SCENARIOS_DIR/);
+    assert.match(result.stdout, /DB_PATH/);
+  }
+  const commands = [
+    ["list", "--topic"],
+    ["show", "<scenario-id>"],
+    ["run", "--kind"],
+    ["diagram", "--svg"],
+    ["export", "--format"],
+    ["import", "<file>"],
+    ["grade", "--assignment"],
+    ["check-lin", "--timeout"],
+    ["check-ser", "--timeout-ms"],
+    ["token create", "--role"],
+    ["db stats", "stats"],
+    ["db vacuum", "--keep-runs-per-scenario"],
+  ] as const;
+  for (const [command, mentions] of commands) {
+    const result = cli([...command.split(" "), "--help"]);
+    assert.equal(result.status, 0, `${command} --help: ${result.stderr}`);
+    assert.match(result.stdout, new RegExp(`^Usage: npm run cli -- ${command}`, "m"), command);
+    assert.ok(result.stdout.includes(mentions), `${command} --help mentions ${mentions}`);
   }
   const bare = cli([]);
   assert.equal(bare.status, 2, "no command at all is a usage error");
-  assert.match(bare.stderr, /usage: npm run cli --/);
+  assert.match(bare.stderr, /Usage: npm run cli --/);
 });
 
 test("show prints the title, summary, objectives, nodes and faults of a scenario", () => {

@@ -113,7 +113,9 @@ test("a replay that cannot run is an INTERNAL error with the seed, and the store
   const { services, dbPath } = servicesFor(t);
   const run = await services.runs.startRun({ scenarioId: "2pc-happy-path", seed: 8 });
   const db = openDatabase(dbPath);
-  db.prepare("UPDATE runs SET scenario_source = 'id: [unclosed' WHERE id = ?").run(run.id);
+  db.prepare("UPDATE sources SET text = 'id: [unclosed' WHERE hash = (SELECT source_hash FROM runs WHERE id = ?)").run(
+    run.id,
+  );
   db.close();
   await assert.rejects(
     services.runs.nodesAt(run.id, 3),

@@ -260,6 +260,11 @@ test("a version 1 database is upgraded in place, keeping its data; migrations ru
   assert.equal(old?.traceHash, "b".repeat(64));
   assert.equal(store.runs.source("old")?.finalNodes, null, "the new columns are empty for old runs");
   assert.equal(store.runs.source("old")?.scenarioFile, null);
+  assert.equal(
+    store.runs.source("old")?.scenarioSource,
+    SOURCE,
+    "migration 4 moves the source into sources, unchanged",
+  );
   assert.deepEqual(store.events.page("old", { limit: 10, kinds: ["NOTE"] }), [
     { seq: 0, time: 0, node: "a", kind: "NOTE", summary: "hello.", lamport: 1, vclock: { a: 1 }, data: null },
   ]);
@@ -315,7 +320,9 @@ test("runs left RUNNING by a dead process are FAILED on reopen, with their seed;
   assert.equal(run?.error, `${INTERRUPTED_RUN_ERROR} (reproduce with seed=42)`);
   assert.ok(run?.finishedAt);
   assert.equal(run?.traceHash, null, "an interrupted run has no trace hash");
-  assert.equal(run?.eventCount, 7, "the partial trace is kept for inspection");
+  assert.equal(run?.eventCount, 0, "the partial trace, which nothing can complete, is reclaimed (issue 13)");
+  assert.equal(store.events.count("half-way"), 0);
+  assert.equal(store.events.count("done"), 2);
   assert.equal(store.runs.get("done")?.status, "COMPLETED");
   assert.equal(store.runs.get("done")?.error, null);
 });
