@@ -1,3 +1,4 @@
+import { InterventionQueue, MAX_INTERVENTIONS, type Intervention } from "../sim/interventions";
 import { z } from "zod";
 import { formatProblem, parseScenario, type ProtocolLookup } from "../scenarios/loader";
 import { runScenario } from "../scenarios/runner";
@@ -21,6 +22,8 @@ export const EXPORT_VERSION = 1;
 export interface ExportInput {
   readonly scenario: Scenario;
   readonly seed: number;
+  /** The run's schedule beyond the scenario's faults (injected faults, a fork's switch); [] for most runs. */
+  readonly interventions?: readonly Intervention[];
   readonly events: readonly TraceEvent[];
   readonly traceHash: string;
 }
@@ -42,6 +45,7 @@ export function exportRun(format: ExportFormat, input: ExportInput): string {
           scenario: { id: input.scenario.id, file: input.scenario.file, source: input.scenario.source },
           seed: input.seed,
           schedule: input.scenario.spec.faults,
+          interventions: input.interventions ?? [],
           traceHash: input.traceHash,
           events: input.events,
         }) + "\n"
@@ -93,6 +97,24 @@ const exportSchema = z.object({
   scenario: z.object({ id: z.string(), file: z.string(), source: z.string() }),
   seed: z.number().int(),
   schedule: z.unknown(),
+  // The run's interventions (src/sim/interventions.ts): checked in shape here, and in effect by the trace hash.
+  interventions: z
+    .array(
+      z.union([
+        z.object({
+          type: z.literal("apply"),
+          afterSeq: z.number().int().min(-1),
+          action: z.record(z.string(), z.unknown()),
+        }),
+        z.object({
+          type: z.literal("replace"),
+          afterSeq: z.number().int().min(-1),
+          faults: z.array(z.record(z.string(), z.unknown())),
+        }),
+      ]),
+    )
+    .max(MAX_INTERVENTIONS)
+    .optional(),
   traceHash: z.string(),
   events: z.array(eventSchema),
 });
@@ -100,6 +122,7 @@ const exportSchema = z.object({
 export interface ImportedRun {
   readonly scenario: Scenario;
   readonly seed: number;
+  readonly interventions: readonly Intervention[];
   readonly result: SimulationResult;
 }
 
@@ -134,7 +157,7 @@ export function importRun(text: string, protocols: ProtocolLookup = PROTOCOLS): 
   const scenario = loaded.scenario;
   if (canonicalJson(data.schedule as Json) !== canonicalJson(scenario.spec.faults as unknown as Json)) {
     throw new Error(
-      "importRun: the schedule differs from the scenario's own faults; runs with injected faults cannot be imported yet",
+      "importRun: the schedule differs from the scenario's own faults: an export lists the scenario's faults as its schedule and any later change under interventions",
     );
   }
   const declared = hashEvents(data.events as unknown as TraceEvent[]);
@@ -143,11 +166,21 @@ export function importRun(text: string, protocols: ProtocolLookup = PROTOCOLS): 
       `importRun: the events hash to ${declared}, not to the declared traceHash ${data.traceHash}: they were changed`,
     );
   }
-  const result = runScenario(scenario, { seed: data.seed });
+  const interventions = (data.interventions ?? []) as unknown as Intervention[];
+  if (
+    interventions.some(
+      (item, index) => index > 0 && item.afterSeq < (interventions[index - 1] as Intervention).afterSeq,
+    )
+  ) {
+    throw new Error(
+      "importRun: interventions must be listed in the order they take effect (afterSeq never decreasing)",
+    );
+  }
+  const result = runScenario(scenario, { seed: data.seed, interventions: new InterventionQueue(interventions) });
   if (result.traceHash !== data.traceHash) {
     throw new Error(
       `importRun: re-running ${scenario.id} with seed ${data.seed} gives trace hash ${result.traceHash}, not ${data.traceHash}: the run is not reproducible here`,
     );
   }
-  return { scenario, seed: data.seed, result };
+  return { scenario, seed: data.seed, interventions, result };
 }

@@ -1,3 +1,4 @@
+import { InterventionQueue, type Intervention } from "../sim/interventions";
 import { runScenario } from "../scenarios/runner";
 import type { Scenario } from "../scenarios/types";
 import type { JsonObject } from "../sim/json";
@@ -46,6 +47,8 @@ export interface TimelineOptions {
   /** A frame every this many seqs (default 1); toSeq always gets one. */
   readonly every?: number;
   readonly seed?: number;
+  /** The run's schedule (faults injected while paused, a fork's switch): a replay without it is another run. */
+  readonly interventions?: readonly Intervention[];
 }
 
 export interface Timeline {
@@ -135,6 +138,7 @@ export function buildTimeline(scenario: Scenario, options: TimelineOptions = {})
   let lastReader: StepReader | undefined;
   const result = runScenario(scenario, {
     ...(options.seed === undefined ? {} : { seed: options.seed }),
+    interventions: new InterventionQueue(options.interventions ?? []),
     stopAtSeq: to,
     onStep: (lastSeq, reader) => {
       lastReader = reader;

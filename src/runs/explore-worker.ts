@@ -1,3 +1,4 @@
+import type { Intervention } from "../sim/interventions";
 import { importRun } from "../explore/export";
 import { buildTimeline, type TimelineFrame } from "../explore/timeline";
 import { parseScenario } from "../scenarios/loader";
@@ -21,6 +22,7 @@ export interface TimelineTask {
   readonly fromSeq: number;
   readonly toSeq: number;
   readonly every: number;
+  readonly interventions: readonly Intervention[];
 }
 
 export interface TimelineResult {
@@ -45,6 +47,7 @@ export interface ImportResult {
   readonly traceHash: string;
   readonly stopReason: string;
   readonly nodes: readonly NodeView[];
+  readonly interventions: readonly Intervention[];
 }
 
 export type ExploreTask = TimelineTask | ImportTask;
@@ -66,6 +69,7 @@ export function runExploreTask(task: ExploreTask): TimelineResult | ImportResult
       traceHash: imported.result.traceHash,
       stopReason: imported.result.stopReason,
       nodes: imported.result.nodes,
+      interventions: imported.interventions,
     };
   }
   const parsed = parseScenario(task.source, task.file);
@@ -77,6 +81,7 @@ export function runExploreTask(task: ExploreTask): TimelineResult | ImportResult
     fromSeq: task.fromSeq,
     toSeq: task.toSeq,
     every: task.every,
+    interventions: task.interventions,
   });
   const last = timeline.events[task.toSeq];
   return { frames: timeline.frames, lastLine: last === undefined ? null : canonicalEventLine(last) };

@@ -1,3 +1,4 @@
+import type { Intervention } from "../sim/interventions";
 import { randomUUID } from "node:crypto";
 import { MAX_DIAGRAM_EVENTS, renderDiagramSvg } from "../explore/diagram";
 import {
@@ -156,6 +157,7 @@ export class RunExplorer {
       fromSeq,
       toSeq,
       every,
+      interventions: JSON.parse(source.schedule) as Intervention[],
     });
     const stored = this.store.events.get(runId, toSeq);
     if (stored === undefined || result.lastLine !== canonicalEventLine(stored)) {
@@ -209,7 +211,8 @@ export class RunExplorer {
     }
     const events = this.readRange(runId, 0, run.eventCount - 1);
     const scenario = this.scenarioOf(run);
-    return exportRun(format, { scenario, seed: run.seed, events, traceHash: run.traceHash });
+    const interventions = JSON.parse(this.requireSource(runId).schedule) as Intervention[];
+    return exportRun(format, { scenario, seed: run.seed, interventions, events, traceHash: run.traceHash });
   }
 
   /**
@@ -255,6 +258,7 @@ export class RunExplorer {
         scenarioSource: checked.source,
         scenarioFile: checked.file,
         createdAt: now,
+        schedule: JSON.stringify(checked.interventions),
       });
       this.store.completeRun(runId, 0, checked.rows, checked.violations, {
         eventCount: checked.rows.length,

@@ -42,7 +42,7 @@ async function mutate(name: string, args: string, variables: Record<string, unkn
 
 function variableTypes(variables: Record<string, unknown>): string {
   return Object.keys(variables)
-    .map((name) => `$${name}: ${name === "yaml" ? "String!" : name === "faults" ? "JSON" : "JSON!"}`)
+    .map((name) => `$${name}: ${name === "yaml" || name === "data" ? "String!" : name === "faults" ? "JSON" : "JSON!"}`)
     .join(", ");
 }
 
@@ -358,5 +358,29 @@ describe("several interactive runs at once", () => {
     } finally {
       await Promise.all(clients.map((client) => client.dispose()));
     }
+  });
+});
+
+describe("a fork's schedule in every replay", () => {
+  test("a fork's timeline equals its nodes(atSeq), and its JSON export imports back to its trace hash", async () => {
+    const parent = await mutate("startRun", `scenarioId: "${CRASH}", seed: 9`);
+    // "What if the coordinator had not crashed?": the fork's trace depends on its schedule.
+    const spared = await mutate("forkRun", `runId: "${parent.id}", atSeq: 10, faults: $faults`, { faults: [] });
+    assert.notEqual(spared.traceHash, parent.traceHash);
+    const last = spared.eventCount - 1;
+    const fields = "node up role term state";
+    const seen = await query<{
+      run: { timeline: { frames: { seq: number; nodes: unknown[] }[] }; nodes: unknown[]; export: string };
+    }>(
+      api.server.url,
+      `{ run(id: "${spared.id}") {
+          timeline(fromSeq: ${last}, toSeq: ${last}) { frames { seq nodes { ${fields} } } }
+          nodes(atSeq: ${last}) { ${fields} }
+          export(format: JSON)
+        } }`,
+    );
+    assert.deepEqual(seen.run.timeline.frames[0]?.nodes, seen.run.nodes, "one replay, with the fork's schedule");
+    const imported = await mutate("importRun", "data: $data", { data: seen.run.export });
+    assert.equal(imported.traceHash, spared.traceHash, "seed + schedule reproduce the fork byte for byte");
   });
 });
