@@ -38,17 +38,19 @@ export function limitRefusal(
   });
 }
 
-/** The refusal's own extensions if this error (or the one it wraps) is one; Apollo re-codes validation errors. */
+/**
+ * The refusal's own extensions if this error (or one it wraps) is a refusal: the
+ * innermost wins, since Apollo wraps a validation error and re-codes it.
+ */
 export function refusalExtensions(error: unknown): RefusalExtensions | undefined {
-  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 4; depth++) {
-    if (current instanceof GraphQLError) {
-      const { code, limit, limitName } = current.extensions;
-      if (typeof code === "string" && typeof limit === "number" && typeof limitName === "string") {
-        const { http: _http, ...extensions } = current.extensions;
-        return extensions as RefusalExtensions;
-      }
-      current = current.originalError;
-    } else return undefined;
+  let found: RefusalExtensions | undefined;
+  for (let current: unknown = error, depth = 0; current instanceof GraphQLError && depth < 4; depth++) {
+    const { code, limit, limitName } = current.extensions;
+    if (typeof code === "string" && typeof limit === "number" && typeof limitName === "string") {
+      const { http: _http, ...extensions } = current.extensions;
+      found = extensions as RefusalExtensions;
+    }
+    current = current.originalError;
   }
-  return undefined;
+  return found;
 }
