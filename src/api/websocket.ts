@@ -10,10 +10,10 @@ import {
 } from "graphql";
 import type { Context } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
-import { WebSocketServer } from "ws";
+import { type WebSocket, WebSocketServer } from "ws";
 import type { Extra } from "graphql-ws/use/ws";
 import type { ApiContext } from "./context";
-import { formatWebSocketError } from "./errors";
+import { formatWebSocketError, logInternalError } from "./errors";
 import { type AllowedOrigins, type ApiGuard, clientKey } from "./limits";
 
 export interface WebSocketOptions {
@@ -86,6 +86,8 @@ export function serveWebSocket(options: WebSocketOptions): { dispose(): void | P
   const cleanup = useServer(
     {
       schema,
+      // A socket closed on an internal error gives no reason that could reveal internals.
+      isProd: true,
       onSubscribe,
       onComplete: (ctx, id) => guard.subscriptions.release(ctx, id),
       onClose: (ctx) => guard.subscriptions.releaseSocket(ctx),
@@ -99,5 +101,20 @@ export function serveWebSocket(options: WebSocketOptions): { dispose(): void | P
     },
     wsServer,
   );
+  wsServer.on("connection", answerSocketErrors);
   return cleanup;
+}
+
+/**
+ * A message over maxPayload is the client's doing: ws closes the socket with 1009
+ * itself. graphql-ws would log it as an internal error with a stack; only other socket
+ * errors are logged here, under an id.
+ */
+function answerSocketErrors(socket: WebSocket): void {
+  socket.removeAllListeners("error");
+  socket.on("error", (error: Error & { code?: string }) => {
+    if (error.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") return;
+    const errorId = logInternalError("a WebSocket failed", error);
+    socket.close(1011, `Internal server error (id ${errorId})`);
+  });
 }
