@@ -16,7 +16,7 @@ import { formatError } from "./errors";
 import { AllowedOrigins, ApiGuard, clientKey, DEFAULT_HOST, type Limits, limitsFromEnv } from "./limits";
 import { guardPlugin } from "./limits/apollo-plugin";
 import { guardFields } from "./limits/field-guards";
-import { bodyTooLargeHandler, rateLimitMiddleware } from "./limits/http";
+import { bodyErrorHandler, rateLimitMiddleware } from "./limits/http";
 import { packageDir, projectRoot } from "./paths";
 import { buildApiSchema } from "./schema";
 import { serveWebSocket } from "./websocket";
@@ -117,7 +117,7 @@ export async function serveServices(
         context(req.headers.authorization, clientKey(req.headers.authorization, req.socket.remoteAddress)),
     }),
   );
-  app.use(bodyTooLargeHandler(guard));
+  app.use(bodyErrorHandler(guard));
   app.use(answerHttpError);
 
   const actualPort = await listen(httpServer, port, host);

@@ -21,12 +21,24 @@ export function rateLimitMiddleware(guard: ApiGuard): RequestHandler {
   };
 }
 
-/** A body over FAULTLINE_MAX_BODY_BYTES (body-parser's 413): a refusal naming the limit, not a plain-text 413. */
-export function bodyTooLargeHandler(guard: ApiGuard): ErrorRequestHandler {
+/**
+ * The body's own faults, answered as GraphQL errors: a body over
+ * FAULTLINE_MAX_BODY_BYTES (body-parser's 413) is a refusal naming the limit, and a
+ * body that is not JSON a BAD_REQUEST saying so, where body-parser would answer in
+ * plain text.
+ */
+export function bodyErrorHandler(guard: ApiGuard): ErrorRequestHandler {
   return (error: unknown, _request, response, next) => {
     const type = typeof error === "object" && error !== null && "type" in error ? error.type : undefined;
-    if (type !== "entity.too.large" || response.headersSent) {
+    if (response.headersSent || (type !== "entity.too.large" && type !== "entity.parse.failed")) {
       next(error);
+      return;
+    }
+    if (type === "entity.parse.failed") {
+      const why = error instanceof Error ? `: ${error.message}` : "";
+      response.status(400).json({
+        errors: [{ message: `The request body is not valid JSON${why}`, extensions: { code: "BAD_REQUEST" } }],
+      });
       return;
     }
     const limit = guard.limits.maxBodyBytes;
