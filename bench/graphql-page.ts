@@ -198,7 +198,7 @@ export async function benchGraphqlPage(options: { calls: number; warmups: number
     const inProcess = await medianOf(options.calls, options.warmups, async () => {
       const response = await apollo!.executeOperation(
         { query: PAGE_QUERY, variables },
-        { contextValue: { services, identity: { role: "anonymous" } } },
+        { contextValue: { services, identity: { role: "anonymous" }, client: "bench" } },
       );
       if (response.body.kind !== "single") throw new Error("bench: expected a single result");
       return pageLength(response.body.singleResult);
@@ -222,7 +222,7 @@ export async function benchGraphqlPage(options: { calls: number; warmups: number
           schema: apiSchema,
           document,
           variableValues: variables,
-          contextValue: { services, identity: { role: "anonymous" } },
+          contextValue: { services, identity: { role: "anonymous" }, client: "bench" },
         }),
       ),
     );

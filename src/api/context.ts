@@ -17,4 +17,6 @@ export interface ApiContext {
   readonly services: ApiServices;
   /** Who asks: from the Authorization header (HTTP) or connectionParams.authorization (WebSocket). */
   readonly identity: Identity;
+  /** Who asks, for the per-client limits: a hash of the bearer token if one is sent, else the network address. */
+  readonly client: string;
 }

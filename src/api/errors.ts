@@ -1,8 +1,11 @@
+import { randomBytes } from "node:crypto";
 import { GradingError } from "../grading";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import type { MiddlewareFn } from "type-graphql";
 import { FaultlineError } from "../runs";
 import type { ApiContext } from "./context";
+import { LIMIT_CODE, RATE_LIMITED_CODE, refusalExtensions } from "./limits/refusal";
+import { tokenRefusal } from "./limits/query-shape";
 
 /** The extensions.code of an error we did not expect; its message is not shown to clients. */
 export const INTERNAL_CODE = "INTERNAL_SERVER_ERROR";
@@ -52,6 +55,8 @@ const knownCodes = new Set([
   "RUN_NOT_LIVE",
   "BUSY",
   "INTERNAL",
+  LIMIT_CODE,
+  RATE_LIMITED_CODE,
   // Apollo's and graphql-js's own request errors.
   "GRAPHQL_PARSE_FAILED",
   "GRAPHQL_VALIDATION_FAILED",
@@ -76,22 +81,51 @@ export function formatWebSocketError(error: GraphQLError, requestErrorCode: stri
 
 /**
  * The one error format of the API (HTTP and WebSocket): message, locations, path and
- * extensions.code, never a stack trace. An error we did not expect keeps its code
- * INTERNAL_SERVER_ERROR and loses its message, which may reveal internals; it is
- * logged on the server instead.
+ * extensions.code, never a stack trace. A refusal by a limit keeps its own code,
+ * limit and limitName (Apollo re-codes validation and parse errors; they are put
+ * back). An error we did not expect keeps its code INTERNAL_SERVER_ERROR and loses
+ * its message, which may reveal internals: it is logged on the server with an id,
+ * and the client sees only that id (extensions.errorId), to quote when reporting it.
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const refusal = refusalExtensions(error) ?? refusalExtensions(tokenRefusal(formatted.message));
+  if (refusal !== undefined) {
+    const message = refusalMessage(error) ?? tokenRefusal(formatted.message)?.message ?? formatted.message;
+    return { ...located(formatted), message, extensions: refusal };
+  }
   const code = typeof formatted.extensions?.code === "string" ? formatted.extensions.code : undefined;
   if (code !== undefined && knownCodes.has(code)) {
-    const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+    const { stacktrace: _stacktrace, http: _http, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
   }
   const original = error instanceof GraphQLError && error.originalError !== undefined ? error.originalError : error;
-  console.error("faultline: unexpected error in a GraphQL operation:", original);
+  const errorId = logInternalError("an unexpected error in a GraphQL operation", original);
   return {
-    message: "Internal server error",
+    message: `Internal server error (id ${errorId}): the server's log has the details under this id`,
+    ...located(formatted),
+    extensions: { code: INTERNAL_CODE, errorId },
+  };
+}
+
+/** Logs an error we did not expect under a new id, and returns the id: all a client is told. */
+export function logInternalError(what: string, error: unknown): string {
+  const errorId = randomBytes(6).toString("hex");
+  console.error(`faultline: internal error ${errorId}: ${what}:`, error);
+  return errorId;
+}
+
+function located(formatted: GraphQLFormattedError): Pick<GraphQLFormattedError, "locations" | "path"> {
+  return {
     ...(formatted.locations === undefined ? {} : { locations: formatted.locations }),
     ...(formatted.path === undefined ? {} : { path: formatted.path }),
-    extensions: { code: INTERNAL_CODE },
   };
+}
+
+/** The refusal's own message (Apollo keeps it, but a wrapper may not). */
+function refusalMessage(error: unknown): string | undefined {
+  for (let current: unknown = error, depth = 0; current instanceof GraphQLError && depth < 4; depth++) {
+    if (typeof current.extensions["limitName"] === "string") return current.message;
+    current = current.originalError;
+  }
+  return undefined;
 }

@@ -2,14 +2,19 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { createServer } from "./server";
 
-/** `npm start`: serves the API on PORT with the database at DB_PATH and the scenarios in SCENARIOS_DIR. */
+/**
+ * `npm start`: serves the API on HOST:PORT (127.0.0.1 unless HOST says otherwise) with
+ * the database at DB_PATH and the scenarios in SCENARIOS_DIR; CORS_ORIGINS and the
+ * FAULTLINE_MAX_* limits are read by the server (README, Serving safely).
+ */
 async function main(): Promise<void> {
   const port = parsePort(process.env["PORT"] ?? "4000");
   const dbPath = resolve(process.env["DB_PATH"] ?? "./data/faultline.db");
   const scenariosDir = resolve(process.env["SCENARIOS_DIR"] ?? "./scenarios");
   mkdirSync(dirname(dbPath), { recursive: true });
 
-  const server = await createServer({ port, dbPath, scenariosDir });
+  const host = process.env["HOST"]?.trim() || undefined;
+  const server = await createServer({ port, dbPath, scenariosDir, ...(host === undefined ? {} : { host }) });
   const problems = server.services.scenarios.problems();
   console.log(`faultline: ${server.services.scenarios.list().length} scenarios loaded from ${scenariosDir}`);
   for (const problem of problems) {

@@ -10,15 +10,18 @@ import {
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
 import express, { type NextFunction, type Request, type Response } from "express";
-import type { GraphQLSchema } from "graphql";
-import { useServer } from "graphql-ws/use/ws";
-import { WebSocketServer } from "ws";
+import type { GraphQLSchema, ParseOptions, ValidationRule } from "graphql";
 import type { ApiContext, ApiServices } from "./context";
-import { formatError, formatWebSocketError } from "./errors";
+import { formatError } from "./errors";
+import { AllowedOrigins, ApiGuard, clientKey, DEFAULT_HOST, type Limits, limitsFromEnv } from "./limits";
+import { guardPlugin } from "./limits/apollo-plugin";
+import { guardFields } from "./limits/field-guards";
+import { bodyErrorHandler, rateLimitMiddleware } from "./limits/http";
 import { diagramRoute } from "./routes/diagram";
 import { packageDir, projectRoot } from "./paths";
 import { mountGradebookCsv } from "./routes/gradebook";
 import { buildApiSchema } from "./schema";
+import { serveWebSocket } from "./websocket";
 import { createServices } from "../runs";
 
 /** Where the API is served: HTTP POST for queries and mutations, WebSocket (graphql-ws) for subscriptions. */
@@ -31,12 +34,21 @@ export interface ServerOptions {
   readonly port: number;
   readonly dbPath: string;
   readonly scenariosDir: string;
+  /** The interface to listen on (default 127.0.0.1: loopback only). */
+  readonly host?: string;
+  /** Limits on what clients control; the environment's (README, Limits) for those left out. */
+  readonly limits?: Partial<Limits>;
+  /** Browser origins allowed besides the server's own, comma-separated (default CORS_ORIGINS, else local dev origins). */
+  readonly corsOrigins?: string;
 }
 
+/** How the API is served, beside the services: where, and within which limits. */
+export type ServeOptions = Pick<ServerOptions, "host" | "limits" | "corsOrigins">;
+
 export interface RunningServer {
-  /** http://localhost:<port>/graphql */
+  /** http://<host>:<port>/graphql (localhost when listening on every interface) */
   readonly url: string;
-  /** ws://localhost:<port>/graphql */
+  /** ws://<host>:<port>/graphql */
   readonly wsUrl: string;
   readonly port: number;
   readonly services: ApiServices;
@@ -48,7 +60,7 @@ export interface RunningServer {
 export async function createServer(options: ServerOptions): Promise<RunningServer> {
   const services = await createServices({ dbPath: options.dbPath, scenariosDir: options.scenariosDir });
   try {
-    return await serveServices(services, options.port);
+    return await serveServices(services, options.port, options);
   } catch (error) {
     await services.close();
     throw error;
@@ -56,60 +68,72 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
 }
 
 /** Serves already-created services on a port; close() closes them too. */
-export async function serveServices(services: ApiServices, port: number): Promise<RunningServer> {
+export async function serveServices(
+  services: ApiServices,
+  port: number,
+  options: ServeOptions = {},
+): Promise<RunningServer> {
+  const host = options.host ?? DEFAULT_HOST;
+  const limits: Limits = { ...limitsFromEnv(process.env), ...options.limits };
+  const origins = new AllowedOrigins(options.corsOrigins ?? process.env["CORS_ORIGINS"]);
   const schema = await buildApiSchema();
+  const guard = new ApiGuard(limits, schema, services);
+  guardFields(schema, guard.runSlots);
   const app = express();
   const httpServer = createHttpServer(app);
-  const context = (authorization: unknown): ApiContext => ({
+  const context = (authorization: unknown, client: string): ApiContext => ({
     services,
     identity: services.identify(typeof authorization === "string" ? authorization : undefined),
+    client,
   });
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
-  const wsCleanup = useServer(
-    {
-      schema,
-      context: (ctx) => context(ctx.connectionParams?.["authorization"]),
-      // The same error format as over HTTP: codes, no stack traces, no internals.
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors === undefined
-          ? undefined
-          : { ...result, errors: result.errors.map((error) => formatWebSocketError(error, "BAD_USER_INPUT")) },
-      onError: (_ctx, _id, _payload, errors) =>
-        errors.map((error) => formatWebSocketError(error, "GRAPHQL_VALIDATION_FAILED")),
-    },
-    wsServer,
-  );
-
-  const apollo = createApolloServer(schema, [
-    ApolloServerPluginDrainHttpServer({ httpServer }),
-    {
-      async serverWillStart() {
-        return {
-          async drainServer() {
-            await wsCleanup.dispose();
-          },
-        };
+  let wsUrl = "";
+  const websocket = serveWebSocket({ httpServer, path: GRAPHQL_PATH, schema, guard, origins, context });
+  const apollo = createApolloServer(
+    schema,
+    [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await websocket.dispose();
+            },
+          };
+        },
       },
-    },
-  ]);
+      guardPlugin(guard, () => wsUrl),
+    ],
+    { validationRules: guard.rules, parseOptions: guard.parseOptions },
+  );
   await apollo.start();
 
   mountIde(app);
+  // The GET routes that read runs and grades take from the same per-client budget as /graphql.
+  app.use(["/runs", "/assignments"], rateLimitMiddleware(guard));
   mountGradebookCsv(app, services);
   app.use(diagramRoute(services));
   app.use(
     GRAPHQL_PATH,
-    express.json({ limit: "1mb" }),
-    expressMiddleware(apollo, { context: async ({ req }) => context(req.headers.authorization) }),
+    origins.httpMiddleware(),
+    rateLimitMiddleware(guard),
+    express.json({ limit: limits.maxBodyBytes }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) =>
+        context(req.headers.authorization, clientKey(req.headers.authorization, req.socket.remoteAddress)),
+    }),
   );
+  app.use(bodyErrorHandler(guard));
   app.use(answerHttpError);
 
-  const actualPort = await listen(httpServer, port);
+  const actualPort = await listen(httpServer, port, host);
+  origins.setOwn(host, actualPort);
+  const shownHost = host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
+  wsUrl = `ws://${shownHost}:${actualPort}${GRAPHQL_PATH}`;
   let closing: Promise<void> | undefined;
   return {
-    url: `http://localhost:${actualPort}${GRAPHQL_PATH}`,
-    wsUrl: `ws://localhost:${actualPort}${GRAPHQL_PATH}`,
+    url: `http://${shownHost}:${actualPort}${GRAPHQL_PATH}`,
+    wsUrl,
     port: actualPort,
     services,
     close() {
@@ -137,9 +161,12 @@ export async function serveServices(services: ApiServices, port: number): Promis
 export function createApolloServer(
   schema: GraphQLSchema,
   plugins: readonly ApolloServerPlugin<ApiContext>[] = [],
+  guard: { readonly validationRules?: readonly ValidationRule[]; readonly parseOptions?: ParseOptions } = {},
 ): ApolloServer<ApiContext> {
   return new ApolloServer<ApiContext>({
     schema,
+    validationRules: [...(guard.validationRules ?? [])],
+    parseOptions: guard.parseOptions ?? {},
     includeStacktraceInErrorResponses: false,
     // main.ts owns SIGINT/SIGTERM: it closes the services after Apollo, which Apollo's own handlers would not wait for.
     stopOnTerminationSignals: false,
@@ -207,10 +234,10 @@ function exposedMessage(error: unknown): string | undefined {
   return undefined;
 }
 
-function listen(server: Server, port: number): Promise<number> {
+function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, () => {
+    server.listen(port, host, () => {
       server.off("error", reject);
       resolve((server.address() as AddressInfo).port);
     });

@@ -2,6 +2,7 @@ import { Router, type Request, type Response } from "express";
 import { GraphQLError } from "graphql";
 import { FaultlineError } from "../../runs";
 import type { ApiServices } from "../context";
+import { clientKey } from "../limits/clients";
 import { loadRun } from "../load-run";
 
 const STATUS: Record<FaultlineError["code"], number> = {
@@ -40,7 +41,12 @@ export function diagramRoute(services: ApiServices): Router {
   const router = Router();
   router.get("/runs/:id/diagram.svg", (request: Request, response: Response) => {
     try {
-      const context = { services, identity: services.identify(request.headers.authorization) };
+      const authorization = request.headers.authorization;
+      const context = {
+        services,
+        identity: services.identify(authorization),
+        client: clientKey(authorization, request.socket.remoteAddress),
+      };
       const run = loadRun(context, String(request.params["id"]));
       const svg = services.explore.diagram(run.id, {
         fromSeq: intParameter(request, "fromSeq"),
