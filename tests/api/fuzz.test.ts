@@ -24,8 +24,8 @@ import { useServer } from "./server-fixture";
 // 1,000 requests generated from the schema (random fields, arguments, aliases and
 // variables, huge and wrong values), mixed with malformed bodies: every one answered
 // with a result or a clear error (a code on every error), never a 5xx, a stack trace
-// or an internal error, and the server answers afterwards. Reproduce a failure with
-// the seed fast-check prints.
+// or an internal error, and the server answers afterwards. The seed is fixed (CI
+// reproduces itself); FUZZ_SEED=N tries another, and a failure prints its seed and path.
 
 const api = useServer("faultline-fuzz-", join(projectRoot, "scenarios"), {
   limits: { rateLimit: 1_000_000, runsPerClient: 2 },
@@ -67,7 +67,7 @@ function selection(g: Gen, type: GraphQLObjectType, ids: readonly string[], vars
   const count = 1 + g(fc.nat, 3);
   const parts: string[] = [];
   for (let index = 0; index < count; index++) {
-    const field = g(fc.constantFrom, ...fields) as GraphQLField<unknown, unknown>;
+    const field = fields[g(fc.nat, fields.length - 1)] as GraphQLField<unknown, unknown>;
     parts.push(fieldText(g, field, ids, vars, depth, index));
   }
   return `{ ${parts.join(" ")} }`;
@@ -121,7 +121,7 @@ function operation(g: Gen, schema: GraphQLSchema, ids: readonly string[]): { bod
   const fields = Object.values(root.getFields());
   const parts: string[] = [];
   for (let index = 0; index < 1 + g(fc.nat, 2); index++) {
-    const field = g(fc.constantFrom, ...fields) as GraphQLField<unknown, unknown>;
+    const field = fields[g(fc.nat, fields.length - 1)] as GraphQLField<unknown, unknown>;
     const before = vars.size;
     parts.push(fieldText(g, field, ids, vars, 0, index));
     for (const argument of field.args) {
@@ -202,7 +202,8 @@ test("1,000 generated requests: a result or a clear error each, no 5xx, no stack
       ),
       {
         numRuns: Number(process.env["FUZZ_RUNS"] ?? 1000),
-        ...(process.env["FUZZ_SEED"] ? { seed: Number(process.env["FUZZ_SEED"]) } : {}),
+        // A fixed seed by default, so CI is reproducible; FUZZ_SEED explores others.
+        seed: Number(process.env["FUZZ_SEED"] ?? 20261127),
       },
     );
   } finally {
