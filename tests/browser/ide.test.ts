@@ -111,9 +111,20 @@ declare function setEditorText(selector: string, text: string): void;
 
 /** Runs one named operation of the tab: the execute button offers a menu when the tab holds several. */
 async function runOperation(page: Page, name: string): Promise<void> {
-  await page.locator(".graphiql-execute-button").click();
+  // GraphiQL parses an edited document a moment later: until it has, the button runs the
+  // tab's previous operation instead of offering the menu. Try again until the menu shows.
   const item = page.getByRole("menuitem", { name });
-  if ((await item.count()) > 0) await item.click();
+  for (let attempt = 0; attempt < 10; attempt += 1) {
+    await page.locator(".graphiql-execute-button").click();
+    try {
+      await item.waitFor({ state: "visible", timeout: 2_000 });
+      await item.click();
+      return;
+    } catch {
+      await page.keyboard.press("Escape");
+    }
+  }
+  throw new Error(`the execute button never offered the operation ${name}`);
 }
 
 /** Reads the response pane until it holds JSON that satisfies ready. */
