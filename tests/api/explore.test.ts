@@ -248,8 +248,16 @@ test("a JSON export imports back to a new run with the same trace hash; other fo
 
 test("topics in order with their scenarios; an unknown topic is an error naming the known ones", async () => {
   const { topics } = await query<{
-    topics: { id: string; title: string; prerequisites: string[]; scenarios: { id: string; topic: string }[] }[];
-  }>(api.server.url, `{ topics { id title summary prerequisites objectives scenarios { id topic } } }`);
+    topics: {
+      id: string;
+      title: string;
+      prerequisites: string[];
+      scenarios: { id: string; topic: string; topicInfo: { id: string } | null }[];
+    }[];
+  }>(
+    api.server.url,
+    `{ topics { id title summary prerequisites objectives scenarios { id topic topicInfo { id } } } }`,
+  );
   assert.ok(topics.length >= 5);
   const seen = new Set<string>();
   for (const topic of topics) {
@@ -257,7 +265,10 @@ test("topics in order with their scenarios; an unknown topic is an error naming 
       assert.ok(seen.has(prerequisite), `${prerequisite} comes before ${topic.id}`);
     seen.add(topic.id);
     assert.ok(topic.scenarios.length > 0);
-    for (const scenario of topic.scenarios) assert.equal(scenario.topic, topic.id);
+    for (const scenario of topic.scenarios) {
+      assert.equal(scenario.topic, topic.id);
+      assert.equal(scenario.topicInfo?.id, topic.id, "a scenario's topic as a typed object");
+    }
   }
   const unknown = await post<unknown>(api.server.url, `{ scenarios(topic: "astrology") { id } }`);
   assert.equal(unknown.errors?.[0]?.extensions?.["code"], "BAD_USER_INPUT");

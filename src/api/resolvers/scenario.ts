@@ -2,6 +2,8 @@ import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root, UseMiddleware 
 import type { Scenario as ScenarioRecord } from "../../scenarios/types";
 import type { ApiContext } from "../context";
 import { mapServiceErrors } from "../errors";
+import type { CourseTopic } from "../../explore/topics";
+import { Topic } from "../types/explore";
 import { Scenario, ScenarioProblem } from "../types/scenario";
 
 // Class-level, not global: a global middleware would wrap every plain field of every event too.
@@ -40,5 +42,15 @@ export class ScenarioResolver {
   @FieldResolver(() => Int)
   seed(@Root() scenario: ScenarioRecord): number {
     return scenario.spec.seed;
+  }
+
+  @FieldResolver(() => Topic, {
+    nullable: true,
+    description:
+      "The scenario's topic as a typed object (title, prerequisites, objectives, its place in the course: Query.topics); " +
+      "null for a scenario the course (scenarios/topics.yaml) does not list. `topic` stays its id.",
+  })
+  topicInfo(@Ctx() { services }: ApiContext, @Root() scenario: ScenarioRecord): CourseTopic | undefined {
+    return services.scenarios.topics().find((topic) => topic.id === scenario.topic);
   }
 }
