@@ -83,7 +83,13 @@ export async function benchTimeline(options: { calls: number; warmups: number })
     const scenariosDir = join(dir, "scenarios");
     mkdirSync(join(scenariosDir, "consensus"), { recursive: true });
     writeFileSync(join(scenariosDir, "consensus", `${SCENARIO_ID}.yaml`), timelineScenarioYaml(20));
-    server = await createServer({ port: 0, dbPath: join(dir, "bench.db"), scenariosDir });
+    // The row measures speed, not the price limit: 100 frames with every field cost about 20,000 points, the default ceiling.
+    server = await createServer({
+      port: 0,
+      dbPath: join(dir, "bench.db"),
+      scenariosDir,
+      limits: { maxCost: 1_000_000 },
+    });
     const url = server.url;
     const started = (await post(url, `mutation { startRun(scenarioId: "${SCENARIO_ID}") { id eventCount } }`, {})) as {
       startRun: { id: string; eventCount: number };
