@@ -1,4 +1,4 @@
-import { openTraceWriter, type Store } from "../store";
+import { traceWriterFor } from "../store";
 import { performGradingTask, scenarioParser, type GradeResult, type GradingTask } from "./task";
 
 /**
@@ -9,16 +9,6 @@ import { performGradingTask, scenarioParser, type GradeResult, type GradingTask 
  */
 
 const scenarioOf = scenarioParser();
-const writers = new Map<string, Store>();
-
-function writerFor(dbPath: string): Store {
-  let store = writers.get(dbPath);
-  if (store === undefined || !store.db.open) {
-    store = openTraceWriter(dbPath);
-    writers.set(dbPath, store);
-  }
-  return store;
-}
 
 export interface PooledGradingTask {
   readonly dbPath: string;
@@ -27,5 +17,5 @@ export interface PooledGradingTask {
 
 /** piscina calls this for every task. */
 export default function gradingTask({ dbPath, task }: PooledGradingTask): GradeResult | string {
-  return performGradingTask(task, writerFor(dbPath), scenarioOf);
+  return performGradingTask(task, traceWriterFor(dbPath), scenarioOf);
 }

@@ -6,7 +6,7 @@ import type { Scenario } from "../scenarios/types";
 import { InterventionQueue, type Intervention } from "../sim/interventions";
 import type { TraceEvent } from "../sim/types";
 import type { NodeView } from "../sim/world";
-import { openTraceWriter, toEventRow, type EventRow, type Store, type StoredVerdicts } from "../store";
+import { toEventRow, traceWriterFor, type EventRow, type StoredVerdicts } from "../store";
 import { computeStoredVerdicts, VerdictCollector } from "./verdicts";
 import type { ControlMessage } from "./control-protocol";
 import { Pacer, Stop, STOP_REQUESTED } from "./pacer";
@@ -94,8 +94,6 @@ export { STOP_REQUESTED };
 /** Parsed scenarios by file and source: a warm thread parses a scenario's YAML once, not once per run. */
 const parsed = new Map<string, Scenario>();
 const MAX_PARSED = 64;
-/** This thread's connection per database file, opened on its first run and kept. */
-const writers = new Map<string, Store>();
 
 function parse(task: { readonly source: string; readonly file: string }): Scenario {
   const key = `${task.file}\u0000${task.source}`;
@@ -110,15 +108,6 @@ function parse(task: { readonly source: string; readonly file: string }): Scenar
   return result.scenario;
 }
 
-function writerFor(dbPath: string): Store {
-  let store = writers.get(dbPath);
-  if (store === undefined || !store.db.open) {
-    store = openTraceWriter(dbPath);
-    writers.set(dbPath, store);
-  }
-  return store;
-}
-
 function run(task: RunTask): RunOutcome {
   const control = new Int32Array(task.control);
   const post = (message: RunMessage): void => task.port.postMessage(message);
@@ -127,7 +116,7 @@ function run(task: RunTask): RunOutcome {
   post({ type: "started" });
   try {
     if (stopRequested()) throw new Stop("stopped", "stopped before it began");
-    const store = writerFor(task.dbPath);
+    const store = traceWriterFor(task.dbPath);
     const scenario = parse(task);
     let nextSeq = 0;
     let batch: EventRow[] = [];
@@ -212,6 +201,6 @@ export default function runTask(
   task: WorkerTask,
 ): RunOutcome | ReplayResult | TimelineResult | ImportResult | StoredVerdicts {
   if (isExploreTask(task)) return runExploreTask(task);
-  if (task.kind === "verdicts") return computeStoredVerdicts(writerFor(task.dbPath), parse(task), task.runId);
+  if (task.kind === "verdicts") return computeStoredVerdicts(traceWriterFor(task.dbPath), parse(task), task.runId);
   return task.kind === "run" ? run(task) : replay(task);
 }

@@ -161,6 +161,22 @@ export function openStoreBeside(path: string): Store {
   }
 }
 
+/** This thread's trace writers, by database file. */
+const threadWriters = new Map<string, Store>();
+
+/**
+ * This thread's trace writer for a database file (openTraceWriter), opened on first use
+ * and kept for the thread's next tasks: the run and grading workers' connection.
+ */
+export function traceWriterFor(dbPath: string): Store {
+  let store = threadWriters.get(dbPath);
+  if (store === undefined || !store.db.open) {
+    store = openTraceWriter(dbPath);
+    threadWriters.set(dbPath, store);
+  }
+  return store;
+}
+
 /** Opens another connection to an already migrated database, for a worker that writes one run's trace. */
 export function openTraceWriter(path: string): Store {
   const db = openDatabase(path, WRITER_BUSY_TIMEOUT_MS);

@@ -2,6 +2,7 @@ import type { Json } from "../../sim/json";
 import { list, plural } from "../../sim/english";
 import type { ClientRequest, Context, Durable, Message } from "../../sim/types";
 import { bookStep, compensateStep, initService } from "./service";
+import { startSaga } from "./start";
 import {
   OUTBOX_KEY,
   SAGA_KEY_PREFIX,
@@ -123,25 +124,9 @@ export function recoverChoreographed(ctx: Context, config: SagaConfig, durable: 
 }
 
 export function tripOnClient(ctx: Context, state: TripState, request: ClientRequest): void {
-  const id = typeof request.args["saga"] === "string" ? request.args["saga"] : request.id;
-  const amount = typeof request.args["amount"] === "number" ? request.args["amount"] : 100;
-  if (state.sagas[id] !== undefined) {
-    ctx.explain(`${ctx.node} already has a trip named ${id}.`);
-    ctx.reply(request.id, { ok: false, error: `saga ${id} already exists` }, `${ctx.node} refuses a second ${id}.`);
-    return;
-  }
-  const record: SagaRecord = {
-    status: "RUNNING",
-    amount,
-    request: request.id,
-    next: 0,
-    done: [],
-    toUndo: [],
-    undone: [],
-    reason: null,
-    stepSince: ctx.now,
-  };
-  state.sagas[id] = record;
+  const started = startSaga(ctx, state.sagas, request, "has a trip");
+  if (started === undefined) return;
+  const { id, amount, record } = started;
   ctx.persist(`${SAGA_KEY_PREFIX}${id}`, record as unknown as Json);
   const first = state.config.steps[0] as string;
   ctx.explain(

@@ -1,6 +1,7 @@
 import type { Json } from "../../sim/json";
 import { list, plural } from "../../sim/english";
 import type { ClientRequest, Context, Durable, Message, TimerFired } from "../../sim/types";
+import { startSaga } from "./start";
 import { SAGA_KEY_PREFIX, type OrchestratorState, type SagaConfig, type SagaRecord } from "./types";
 
 /**
@@ -79,25 +80,9 @@ function sendCurrent(ctx: Context, state: OrchestratorState, id: string, record:
 }
 
 export function orchestratorOnClient(ctx: Context, state: OrchestratorState, request: ClientRequest): void {
-  const id = typeof request.args["saga"] === "string" ? request.args["saga"] : request.id;
-  const amount = typeof request.args["amount"] === "number" ? request.args["amount"] : 100;
-  if (state.sagas[id] !== undefined) {
-    ctx.explain(`${ctx.node} already runs a saga named ${id}.`);
-    ctx.reply(request.id, { ok: false, error: `saga ${id} already exists` }, `${ctx.node} refuses a second ${id}.`);
-    return;
-  }
-  const record: SagaRecord = {
-    status: "RUNNING",
-    amount,
-    request: request.id,
-    next: 0,
-    done: [],
-    toUndo: [],
-    undone: [],
-    reason: null,
-    stepSince: ctx.now,
-  };
-  state.sagas[id] = record;
+  const started = startSaga(ctx, state.sagas, request, "runs a saga");
+  if (started === undefined) return;
+  const { id, amount, record } = started;
   log(ctx, id, record);
   ctx.explain(
     `${ctx.node} begins the saga ${id}: ${plural(state.config.steps.length, "step")}, ${list([...state.config.steps])}, for ${amount}.`,
