@@ -3,6 +3,7 @@ import { loadavg, availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { projectRoot } from "../src/api/paths";
+import { BENCH_LIMITS } from "./server-limits";
 import { createServer, type RunningServer } from "../src/api/server";
 import {
   checkScenarioQuestions,
@@ -55,7 +56,7 @@ export async function benchGrading(options: GradingBenchOptions): Promise<BenchR
   let server: RunningServer | undefined;
   let ceilingStore: Store | undefined;
   try {
-    server = await createServer({ port: 0, dbPath, scenariosDir: SCENARIOS_DIR });
+    server = await createServer({ port: 0, dbPath, scenariosDir: SCENARIOS_DIR, limits: BENCH_LIMITS });
     const url = server.url;
     const instructor = withStore(dbPath, (store) => store.grading.createToken("instructor", null));
     const assignment = await call<{ createAssignment: { id: string } }>(

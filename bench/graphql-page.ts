@@ -20,6 +20,7 @@ import {
 } from "graphql";
 import type { ApiContext } from "../src/api/context";
 import { buildApiSchema } from "../src/api/schema";
+import { BENCH_LIMITS } from "./server-limits";
 import { createApolloServer, createServer, type RunningServer } from "../src/api/server";
 import { EVENT_KINDS, type TraceEvent } from "../src/sim/types";
 import { collectGarbage, type BenchRow } from "./measure";
@@ -177,7 +178,7 @@ export async function benchGraphqlPage(options: { calls: number; warmups: number
     const scenariosDir = join(dir, "scenarios");
     mkdirSync(join(scenariosDir, "transactions"), { recursive: true });
     writeFileSync(join(scenariosDir, "transactions", `${SCENARIO_ID}.yaml`), benchScenarioYaml(PAGE_SIZE + 50));
-    server = await createServer({ port: 0, dbPath: join(dir, "bench.db"), scenariosDir });
+    server = await createServer({ port: 0, dbPath: join(dir, "bench.db"), scenariosDir, limits: BENCH_LIMITS });
     const run = await server.services.runs.startRun({ scenarioId: SCENARIO_ID });
     if (run.status !== "COMPLETED" || run.eventCount <= PAGE_SIZE) {
       throw new Error(`bench: the page run is ${run.status} with ${run.eventCount} events (${run.error ?? ""})`);

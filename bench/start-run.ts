@@ -4,6 +4,7 @@ import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { projectRoot } from "../src/api/paths";
+import { BENCH_LIMITS } from "./server-limits";
 import { createServer, type RunningServer } from "../src/api/server";
 import { parseScenario } from "../src/scenarios/loader";
 import { runScenario } from "../src/scenarios/runner";
@@ -38,7 +39,12 @@ export async function benchStartRun(options: StartRunOptions): Promise<BenchRow[
   let server: RunningServer | undefined;
   let store: Store | undefined;
   try {
-    server = await createServer({ port: 0, dbPath: join(dir, "bench.db"), scenariosDir: SCENARIOS_DIR });
+    server = await createServer({
+      port: 0,
+      dbPath: join(dir, "bench.db"),
+      scenariosDir: SCENARIOS_DIR,
+      limits: BENCH_LIMITS,
+    });
     const url = server.url;
     const scenario = loadScenario();
     const startOne = async (): Promise<void> => {

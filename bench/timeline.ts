@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { BENCH_LIMITS } from "./server-limits";
 import { createServer, type RunningServer } from "../src/api/server";
 import { collectGarbage, type BenchRow } from "./measure";
 
@@ -83,12 +84,12 @@ export async function benchTimeline(options: { calls: number; warmups: number })
     const scenariosDir = join(dir, "scenarios");
     mkdirSync(join(scenariosDir, "consensus"), { recursive: true });
     writeFileSync(join(scenariosDir, "consensus", `${SCENARIO_ID}.yaml`), timelineScenarioYaml(20));
-    // The row measures speed, not the price limit: 100 frames with every field cost about 20,000 points, the default ceiling.
+    // The row measures speed, not the limits (100 frames with every field cost about 20,000 points, the default ceiling).
     server = await createServer({
       port: 0,
       dbPath: join(dir, "bench.db"),
       scenariosDir,
-      limits: { maxCost: 1_000_000 },
+      limits: BENCH_LIMITS,
     });
     const url = server.url;
     const started = (await post(url, `mutation { startRun(scenarioId: "${SCENARIO_ID}") { id eventCount } }`, {})) as {
