@@ -1,7 +1,7 @@
 import type { Json } from "../../sim/json";
 import { list, plural } from "../../sim/english";
 import type { ClientRequest, Context, Durable, Message } from "../../sim/types";
-import { bookStep, compensateStep, initService } from "./service";
+import { bookStep, compensateStep, initService, noteRepeatedKey } from "./service";
 import { startSaga } from "./start";
 import {
   OUTBOX_KEY,
@@ -217,13 +217,7 @@ function onForward(ctx: Context, state: ParticipantState, from: string, message:
   const seen = state.data.keys[key];
   if (seen !== undefined) {
     ctx.explain(`${ctx.node} has already applied ${key} (${seen}); this ${message.type} from ${from} is a repeat.`);
-    ctx.note(`${ctx.node} recognises the idempotency key ${key} and does not book ${saga} again.`, {
-      fact: "duplicate",
-      saga,
-      key,
-      step: "do",
-      applied: false,
-    });
+    noteRepeatedKey(ctx, saga, key, "do");
     acknowledge(ctx, from, message);
     return;
   }
@@ -253,13 +247,7 @@ function onBackward(ctx: Context, state: ParticipantState, from: string, message
   const idempotent = state.config.nonIdempotent !== state.node;
   if (idempotent && state.data.keys[key] !== undefined) {
     ctx.explain(`${ctx.node} has already compensated ${saga} under key ${key}; this ${message.type} is a repeat.`);
-    ctx.note(`${ctx.node} recognises the idempotency key ${key} and does not compensate ${saga} twice.`, {
-      fact: "duplicate",
-      saga,
-      key,
-      step: "undo",
-      applied: false,
-    });
+    noteRepeatedKey(ctx, saga, key, "undo");
     acknowledge(ctx, from, message);
     return;
   }

@@ -64,13 +64,7 @@ function onDo(ctx: Context, state: ServiceState, from: string, saga: string, key
   const seen = data.keys[key];
   if (seen !== undefined) {
     ctx.explain(`${ctx.node} has already applied ${key}; it changes nothing and repeats its answer (${seen}).`);
-    ctx.note(`${ctx.node} recognises the idempotency key ${key} and does not book ${saga} again.`, {
-      fact: "duplicate",
-      saga,
-      key,
-      step: "do",
-      applied: false,
-    });
+    noteRepeatedKey(ctx, saga, key, "do");
     ctx.send(
       from,
       doneMessage(saga, key, seen === "BOOKED", data.bookings[saga]?.status ?? seen),
@@ -164,13 +158,7 @@ function onUndo(ctx: Context, state: ServiceState, from: string, saga: string, k
   const idempotent = config.nonIdempotent !== ctx.node;
   if (idempotent && data.keys[key] !== undefined) {
     ctx.explain(`${ctx.node} has already compensated ${saga} under key ${key}; it changes nothing and confirms again.`);
-    ctx.note(`${ctx.node} recognises the idempotency key ${key} and does not compensate ${saga} twice.`, {
-      fact: "duplicate",
-      saga,
-      key,
-      step: "undo",
-      applied: false,
-    });
+    noteRepeatedKey(ctx, saga, key, "undo");
     ctx.send(from, { type: "UNDONE", saga, key }, `${ctx.node} confirms again that ${saga} is compensated.`);
     return;
   }
@@ -226,4 +214,19 @@ export function compensateStep(ctx: Context, state: Local, saga: string, key: st
 
 function doneMessage(saga: string, key: string, ok: boolean, detail: string): Message {
   return ok ? { type: "DONE", saga, key } : { type: "REFUSED", saga, key, reason: detail };
+}
+
+/**
+ * A step or compensation whose idempotency key was already applied: noted (data
+ * `duplicate`) and not applied again. Both saga modes' services take repeats this way.
+ */
+export function noteRepeatedKey(ctx: Context, saga: string, key: string, step: "do" | "undo"): void {
+  const what = step === "do" ? `book ${saga} again` : `compensate ${saga} twice`;
+  ctx.note(`${ctx.node} recognises the idempotency key ${key} and does not ${what}.`, {
+    fact: "duplicate",
+    saga,
+    key,
+    step,
+    applied: false,
+  });
 }
