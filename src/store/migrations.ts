@@ -125,6 +125,16 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "disk: scenario sources stored once by content hash; the runs submissions link to",
     up: DISK_MIGRATION,
   },
+  {
+    version: 7,
+    name: "settings shared by every process on the store (the personal-seed secret)",
+    up: `
+      CREATE TABLE settings (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export interface MigrationReport {

@@ -48,6 +48,8 @@ export interface NewRun {
   readonly schedule?: string;
   readonly parentId?: string | null;
   readonly forkedAt?: number | null;
+  /** The student who owns the run (grading's variant runs, a student's forks); default nobody. */
+  readonly ownerStudentId?: string | null;
 }
 
 export interface RunCompletion {
@@ -124,9 +126,9 @@ export class RunTable {
     this.sources = new SourceTable(db);
     this.insertStatement = db.prepare(
       `INSERT INTO runs (id, scenario_id, seed, status, event_count, pace, created_at, source_hash, scenario_file,
-         schedule, parent_id, forked_at)
+         schedule, parent_id, forked_at, owner_student_id)
        VALUES (@id, @scenarioId, @seed, 'RUNNING', 0, @pace, @createdAt, @sourceHash, @scenarioFile,
-         @schedule, @parentId, @forkedAt)`,
+         @schedule, @parentId, @forkedAt, @ownerStudentId)`,
     );
     this.getStatement = db.prepare<[string], RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`);
     this.sourceStatement = db.prepare<
@@ -183,11 +185,27 @@ export class RunTable {
         schedule: "[]",
         parentId: null,
         forkedAt: null,
+        ownerStudentId: null,
         ...row,
         sourceHash: this.sources.put(scenarioSource),
       }),
     )();
     return this.get(run.id) as StoredRun;
+  }
+
+  /**
+   * Deletes the stored trace of a RUNNING run and sets its event count to 0, so that a
+   * worker taking over its job (the durable queue's retry) writes it again from seq 0:
+   * the trace is a pure function of scenario, seed and schedule, so the same rows come back.
+   * Returns the rows deleted, or -1 when the run is not RUNNING (it is left alone).
+   */
+  resetTrace(id: string): number {
+    return this.db
+      .transaction((): number => {
+        if (this.eventCountStatement.run(0, id).changes !== 1) return -1;
+        return this.db.prepare("DELETE FROM events WHERE run_id = ?").run(id).changes;
+      })
+      .immediate();
   }
 
   get(id: string): StoredRun | undefined {
