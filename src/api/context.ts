@@ -8,7 +8,7 @@ export interface ApiServices {
   readonly explore: RunExplorer;
   readonly grading: GradingService;
   readonly disk: DiskService;
-  identify(authorization: string | undefined): Identity;
+  identify(authorization: string | undefined): Promise<Identity>;
   close(): Promise<void>;
 }
 

@@ -8,8 +8,8 @@ import { readableRun } from "./readable-run";
  * fork, divergesAt): a run that does not exist is NOT_FOUND, and a student's run is
  * refused to anyone but them and instructors (issue 9's owner check, readableRun).
  */
-export function loadRun(context: ApiContext, id: string): RunRecord {
-  const run = readableRun(context, id);
+export async function loadRun(context: ApiContext, id: string): Promise<RunRecord> {
+  const run = await readableRun(context, id);
   if (run === undefined) throw new FaultlineError("NOT_FOUND", `There is no run with id "${id}".`);
   return run;
 }

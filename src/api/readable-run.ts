@@ -12,16 +12,16 @@ import { toGraphQLError } from "./errors";
  */
 
 /** The run, or undefined when there is none; throws when the asker may not read it. */
-export function readableRun(ctx: ApiContext, runId: string): RunRecord | undefined {
-  const run = ctx.services.runs.getRun(runId);
-  if (run !== undefined) assertRunReadable(ctx, runId);
+export async function readableRun(ctx: ApiContext, runId: string): Promise<RunRecord | undefined> {
+  const run = await ctx.services.runs.getRun(runId);
+  if (run !== undefined) await assertRunReadable(ctx, runId);
   return run;
 }
 
 /** Throws the refusal (a GraphQL error with extensions.code) when the asker may not read the run. */
-export function assertRunReadable(ctx: ApiContext, runId: string): void {
+export async function assertRunReadable(ctx: ApiContext, runId: string): Promise<void> {
   try {
-    ctx.services.grading.assertCanReadRun(ctx.identity, runId);
+    await ctx.services.grading.assertCanReadRun(ctx.identity, runId);
   } catch (error) {
     throw toGraphQLError(error);
   }

@@ -81,9 +81,9 @@ export async function serveServices(
   guardFields(schema, guard.runSlots);
   const app = express();
   const httpServer = createHttpServer(app);
-  const context = (authorization: unknown, client: string): ApiContext => ({
+  const context = async (authorization: unknown, client: string): Promise<ApiContext> => ({
     services,
-    identity: services.identify(typeof authorization === "string" ? authorization : undefined),
+    identity: await services.identify(typeof authorization === "string" ? authorization : undefined),
     client,
   });
 

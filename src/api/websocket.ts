@@ -22,7 +22,7 @@ export interface WebSocketOptions {
   readonly schema: GraphQLSchema;
   readonly guard: ApiGuard;
   readonly origins: AllowedOrigins;
-  readonly context: (authorization: unknown, client: string) => ApiContext;
+  readonly context: (authorization: unknown, client: string) => Promise<ApiContext>;
 }
 
 type SocketContext = Context<Record<string, unknown> | undefined, Extra>;
@@ -68,7 +68,7 @@ export function serveWebSocket(options: WebSocketOptions): { dispose(): void | P
       return [new GraphQLError("Unable to identify the operation to run: name one with operationName.")];
     }
     const variables = payload.variables ?? undefined;
-    const tooCostly = guard.costRefusal(document, variables, payload.operationName);
+    const tooCostly = await guard.costRefusal(document, variables, payload.operationName);
     if (tooCostly !== undefined) return [tooCostly];
     if (operation.operation === "subscription") {
       const refused = guard.subscriptions.reserve(ctx, client, id);
@@ -79,7 +79,7 @@ export function serveWebSocket(options: WebSocketOptions): { dispose(): void | P
       document,
       operationName: payload.operationName ?? null,
       variableValues: variables ?? null,
-      contextValue: options.context(ctx.connectionParams?.["authorization"], client),
+      contextValue: await options.context(ctx.connectionParams?.["authorization"], client),
     };
   };
 

@@ -1,32 +1,42 @@
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { retentionFromEnv } from "../runs";
-import { openStoreBeside, vacuum, type Role, type Store } from "../store";
+import { vacuum, type Role } from "../store";
+import type { FaultlineStore } from "../store/contract";
+import { isPostgresUrl, openFaultlineStore } from "../store/open";
 import { UsageError, type Print } from "./options";
 
-/** The database the commands below open: DB_PATH, as for `npm start`. */
+/** The store the commands below open: DATABASE_URL when it is set, else the SQLite file DB_PATH, as for `npm start`. */
 export function databasePath(env: NodeJS.ProcessEnv): string {
+  const url = env["DATABASE_URL"]?.trim();
+  if (url !== undefined && url !== "") return url;
   return resolve(env["DB_PATH"] ?? "./data/faultline.db");
 }
 
-/** Opens the database beside a server that may be running (openStoreBeside), for one piece of work. */
-export function withStore<T>(dbPath: string, work: (store: Store) => T): T {
-  let store: Store;
+/** Whether the store a locator names is there to open (a PostgreSQL URL is, until connecting says otherwise). */
+export function storeExists(locator: string): boolean {
+  return isPostgresUrl(locator) || locator === ":memory:" || existsSync(locator);
+}
+
+/** Opens the store beside a server that may be running ("beside": it touches no run), for one piece of work. */
+export async function withStore<T>(locator: string, work: (store: FaultlineStore) => Promise<T> | T): Promise<T> {
+  let store: FaultlineStore;
   try {
-    store = openStoreBeside(dbPath);
+    store = (await openFaultlineStore(locator, "beside")).store;
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
   try {
-    return work(store);
+    return await work(store);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
 /** `db stats`: one line per table group, "name count", so scripts can read it. */
-export function dbStatsCommand(env: NodeJS.ProcessEnv, print: Print): void {
-  withStore(databasePath(env), (store) => {
-    const stats = store.disk.stats();
+export async function dbStatsCommand(env: NodeJS.ProcessEnv, print: Print): Promise<void> {
+  await withStore(databasePath(env), async (store) => {
+    const stats = await store.disk.stats();
     print(`runs ${stats.runs}`);
     print(`events ${stats.events}`);
     print(`violations ${stats.violations}`);
@@ -53,31 +63,23 @@ export async function dbVacuumCommand(env: NodeJS.ProcessEnv, options: VacuumOpt
     ...(options.keepRunsDays === undefined ? {} : { keepRunsDays: options.keepRunsDays }),
     ...(options.failedTraceMinutes === undefined ? {} : { failedTraceMinutes: options.failedTraceMinutes }),
   };
-  let store: Store;
-  try {
-    store = openStoreBeside(databasePath(env));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  try {
-    const report = await vacuum(store.disk, store.db, policy, new Date());
+  await withStore(databasePath(env), async (store) => {
+    const report = await vacuum(store.disk, policy, new Date());
     print(`runs_deleted ${report.runsDeleted}`);
     print(`traces_reclaimed ${report.tracesReclaimed}`);
     print(`events_deleted ${report.eventsDeleted}`);
     print(`sources_deleted ${report.sourcesDeleted}`);
     print(`bytes_before ${report.bytesBefore}`);
     print(`bytes_after ${report.bytesAfter}`);
-  } finally {
-    store.close();
-  }
+  });
 }
 
 /** `token create --role instructor|student [--student ID]`: prints the new token, the only time it is shown. */
-export function tokenCreateCommand(
+export async function tokenCreateCommand(
   env: NodeJS.ProcessEnv,
   options: { readonly role: string; readonly student?: string; readonly expires?: string },
   print: Print,
-): void {
+): Promise<void> {
   const role = options.role as Role;
   if (role === "student" && options.student === undefined) {
     throw new UsageError("a student token needs --student <student-id> (createStudent gives one)");
@@ -91,11 +93,11 @@ export function tokenCreateCommand(
     if (Number.isNaN(at)) throw new UsageError(`option --expires needs an ISO 8601 date; got "${options.expires}"`);
     expiresAt = new Date(at).toISOString();
   }
-  withStore(databasePath(env), (store) => {
+  await withStore(databasePath(env), async (store) => {
     const studentId = options.student ?? null;
-    if (studentId !== null && store.grading.student(studentId) === undefined) {
+    if (studentId !== null && (await store.grading.student(studentId)) === undefined) {
       throw new UsageError(`option --student: there is no student with id "${studentId}"`);
     }
-    print(store.grading.createToken(role, studentId, expiresAt));
+    print(await store.grading.createToken(role, studentId, expiresAt));
   });
 }

@@ -1,12 +1,12 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { exportRun, importRun, MAX_IMPORT_BYTES, type ExportFormat } from "../explore/export";
 import { recordFinishedRun } from "../grading/record";
 import { formatProblem, parseScenario } from "../scenarios/loader";
 import type { Scenario } from "../scenarios/types";
 import type { TraceEvent } from "../sim/types";
-import type { Store } from "../store";
+import type { FaultlineStore } from "../store/contract";
 import { execute, findScenario, type Catalog } from "./commands";
-import { databasePath, withStore } from "./db";
+import { databasePath, storeExists, withStore } from "./db";
 import { UsageError, type Print } from "./options";
 
 /** The --format choices of `export`, as typed on a command line. */
@@ -28,17 +28,17 @@ export interface ExportOptions {
  * DB_PATH (by run id), or else a scenario of SCENARIOS_DIR run here (by scenario id, at
  * --seed or its own seed). JSON imports back to the same trace hash (`import`).
  */
-export function exportCommand(
+export async function exportCommand(
   env: NodeJS.ProcessEnv,
   target: string,
   options: ExportOptions,
   catalog: () => Catalog,
   write: (text: string) => void,
   print: Print,
-): void {
+): Promise<void> {
   const format = options.format.toUpperCase() as ExportFormat;
   const dbPath = databasePath(env);
-  const stored = existsSync(dbPath) ? withStore(dbPath, (store) => storedRun(store, target)) : undefined;
+  const stored = storeExists(dbPath) ? await withStore(dbPath, (store) => storedRun(store, target)) : undefined;
   if (stored !== undefined && options.seed !== undefined) {
     throw new UsageError(`option --seed is for scenarios: ${target} is a stored run, with seed ${stored.seed}`);
   }
@@ -64,12 +64,12 @@ export function exportCommand(
 }
 
 /** A COMPLETED run of the database, ready for exportRun; undefined when there is no run with that id. */
-function storedRun(
-  store: Store,
+async function storedRun(
+  store: FaultlineStore,
   runId: string,
-): { scenario: Scenario; seed: number; events: TraceEvent[]; traceHash: string } | undefined {
-  const run = store.runs.get(runId);
-  const source = store.runs.source(runId);
+): Promise<{ scenario: Scenario; seed: number; events: TraceEvent[]; traceHash: string } | undefined> {
+  const run = await store.runs.get(runId);
+  const source = await store.runs.source(runId);
   if (run === undefined || source === undefined) return undefined;
   if (run.status !== "COMPLETED" || run.traceHash === null) {
     throw new UsageError(`run ${runId} is ${run.status}: only a COMPLETED run can be exported`);
@@ -83,7 +83,7 @@ function storedRun(
   }
   const events: TraceEvent[] = [];
   for (let from = 0; ;) {
-    const page = store.events.range(runId, from, READ_PAGE_EVENTS);
+    const page = await store.events.range(runId, from, READ_PAGE_EVENTS);
     events.push(...page);
     const last = page[page.length - 1];
     if (last === undefined || page.length < READ_PAGE_EVENTS) break;
@@ -97,7 +97,12 @@ function storedRun(
  * stores it as a COMPLETED run in the database at DB_PATH; prints the new run's id. Its
  * scenario must be one the server serves (in the database, or in SCENARIOS_DIR).
  */
-export function importCommand(env: NodeJS.ProcessEnv, file: string, catalog: () => Catalog, print: Print): void {
+export async function importCommand(
+  env: NodeJS.ProcessEnv,
+  file: string,
+  catalog: () => Catalog,
+  print: Print,
+): Promise<void> {
   let text: string;
   try {
     const size = statSync(file).size;
@@ -117,14 +122,14 @@ export function importCommand(env: NodeJS.ProcessEnv, file: string, catalog: () 
   } catch (error) {
     throw new UsageError(`${file}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const runId = withStore(databasePath(env), (store) => {
+  const runId = await withStore(databasePath(env), async (store) => {
     const id = imported.scenario.id;
-    if (store.scenarios.get(id) === undefined) {
+    if ((await store.scenarios.get(id)) === undefined) {
       const served = catalog().scenarios.find((scenario) => scenario.id === id);
       if (served === undefined) {
         throw new UsageError(`${file} is a run of scenario "${id}", which neither the database nor SCENARIOS_DIR has`);
       }
-      store.scenarios.upsertAll([
+      await store.scenarios.upsertAll([
         { id, title: served.title, topic: served.topic, protocol: served.protocol, source: served.source },
       ]);
     }

@@ -1,4 +1,4 @@
-import { traceWriterFor } from "../store";
+import { writerStoreFor } from "../store/open";
 import { performGradingTask, scenarioParser, type GradeResult, type GradingTask } from "./task";
 
 /**
@@ -16,6 +16,6 @@ export interface PooledGradingTask {
 }
 
 /** piscina calls this for every task. */
-export default function gradingTask({ dbPath, task }: PooledGradingTask): GradeResult | string {
-  return performGradingTask(task, traceWriterFor(dbPath), scenarioOf);
+export default async function gradingTask({ dbPath, task }: PooledGradingTask): Promise<GradeResult | string> {
+  return performGradingTask(task, await writerStoreFor(dbPath), scenarioOf);
 }

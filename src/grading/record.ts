@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Scenario } from "../scenarios/types";
-import type { Store } from "../store";
+import type { FaultlineStore } from "../store/contract";
 import { toEventRow } from "../store";
 import type { SimulationResult } from "../sim/world";
 
@@ -9,17 +9,17 @@ import type { SimulationResult } from "../sim/world";
  * run their schedule made), owned by that student, as a COMPLETED run that the API
  * serves like any other, in one transaction.
  */
-export function recordFinishedRun(
-  store: Store,
+export async function recordFinishedRun(
+  store: FaultlineStore,
   scenario: Scenario,
   seed: number,
   result: SimulationResult,
   ownerStudentId: string | null,
-): string {
+): Promise<string> {
   const id = `run-${randomUUID()}`;
   const now = new Date().toISOString();
-  store.db.transaction(() => {
-    store.runs.insert({
+  await store.insertCompletedRun(
+    {
       id,
       scenarioId: scenario.id,
       seed,
@@ -27,15 +27,17 @@ export function recordFinishedRun(
       scenarioSource: scenario.source,
       scenarioFile: scenario.file,
       createdAt: now,
-    });
-    if (ownerStudentId !== null) store.grading.setRunOwner(id, ownerStudentId);
-    store.completeRun(id, 0, result.events.map(toEventRow), result.violations, {
+    },
+    ownerStudentId,
+    result.events.map(toEventRow),
+    result.violations,
+    {
       eventCount: result.eventCount,
       traceHash: result.traceHash,
       stopReason: result.stopReason,
       finalNodes: JSON.stringify(result.nodes),
       finishedAt: now,
-    });
-  })();
+    },
+  );
   return id;
 }

@@ -2,7 +2,8 @@ import type { Json } from "../sim/json";
 import { checkScenarioQuestions } from "./keys";
 import { withoutKeys } from "./redact";
 import type { Scenario } from "../scenarios/types";
-import type { Store, StoredAssignment, StoredStudent, StoredSubmission } from "../store";
+import type { StoredAssignment, StoredStudent, StoredSubmission } from "../store";
+import type { FaultlineStore, GradebookRow } from "../store/contract";
 import { answerMap } from "./answers";
 import {
   assignmentSchema,
@@ -77,7 +78,7 @@ export interface GradingCatalog {
  */
 export class GradingService {
   constructor(
-    private readonly store: Store,
+    private readonly store: FaultlineStore,
     private readonly catalog: GradingCatalog,
     private readonly seedSecret: string,
     private readonly now: () => Date = () => new Date(),
@@ -85,17 +86,17 @@ export class GradingService {
     private readonly grader: Grader = inProcessGrader(store),
   ) {}
 
-  createStudent(who: Identity, name: string): { student: StoredStudent; token: string } {
+  async createStudent(who: Identity, name: string): Promise<{ student: StoredStudent; token: string }> {
     requireInstructor(who);
     const trimmed = name.trim();
     if (trimmed.length === 0 || trimmed.length > 200) {
       throw new GradingError("BAD_USER_INPUT", 'Argument "name" must be 1 to 200 characters');
     }
-    const student = this.store.grading.createStudent(trimmed);
-    return { student, token: this.store.grading.createToken("student", student.id) };
+    const student = await this.store.grading.createStudent(trimmed);
+    return { student, token: await this.store.grading.createToken("student", student.id) };
   }
 
-  createAssignment(who: Identity, input: unknown): AssignmentView {
+  async createAssignment(who: Identity, input: unknown): Promise<AssignmentView> {
     requireInstructor(who);
     const parsed = assignmentSchema.safeParse(input);
     if (!parsed.success) {
@@ -107,19 +108,19 @@ export class GradingService {
     }
     const settings = withDefaults(parsed.data);
     this.items(settings); // every id must resolve before anything is stored
-    const stored = this.store.grading.createAssignment(settings.title, JSON.stringify(settings));
+    const stored = await this.store.grading.createAssignment(settings.title, JSON.stringify(settings));
     return this.instructorView(stored.id, settings);
   }
 
   /** An assignment as the asker may see it; a student gets their own variant. */
   async assignment(who: Identity, id: string): Promise<AssignmentView | null> {
     requireSignedIn(who);
-    const stored = this.store.grading.assignment(id);
+    const stored = await this.store.grading.assignment(id);
     if (stored === undefined) return null;
     const settings = settingsOf(stored);
     if (who.role === "instructor") return this.instructorView(id, settings);
     const items = this.items(settings);
-    const submitted = this.store.grading.attempts(id, who.studentId) > 0;
+    const submitted = (await this.store.grading.attempts(id, who.studentId)) > 0;
     const visible = settings.showRunBeforeSubmit || submitted;
     const studentItems = await Promise.all(
       items.map(async (item) => {
@@ -160,12 +161,12 @@ export class GradingService {
       requireSignedIn(who);
       throw new GradingError("FORBIDDEN", "only a student submits answers (send a student's bearer token)");
     }
-    const stored = this.store.grading.assignment(assignmentId);
+    const stored = await this.store.grading.assignment(assignmentId);
     if (stored === undefined) throw new GradingError("NOT_FOUND", `no assignment "${assignmentId}"`);
     const settings = settingsOf(stored);
     if (
       settings.maxAttempts !== null &&
-      this.store.grading.attempts(assignmentId, who.studentId) >= settings.maxAttempts
+      (await this.store.grading.attempts(assignmentId, who.studentId)) >= settings.maxAttempts
     ) {
       throw new GradingError(
         "FORBIDDEN",
@@ -196,7 +197,7 @@ export class GradingService {
       answers: answers.map((answer) => ({ questionId: answer.questionId, value: answer.value })),
     });
     const released = keysReleased(settings, true, this.now());
-    const submission = this.store.grading.insertSubmission(
+    const submission = await this.store.grading.insertSubmission(
       {
         assignmentId,
         studentId: who.studentId,
@@ -217,36 +218,37 @@ export class GradingService {
     return this.view(submission, released);
   }
 
-  submission(who: Identity, id: string): SubmissionView | null {
+  async submission(who: Identity, id: string): Promise<SubmissionView | null> {
     requireSignedIn(who);
-    const stored = this.store.grading.submission(id);
+    const stored = await this.store.grading.submission(id);
     if (stored === undefined) return null;
     if (who.role === "student" && stored.studentId !== who.studentId) {
       throw new GradingError("FORBIDDEN", "a student may read only their own submissions");
     }
-    return this.view(stored, this.released(who, stored.assignmentId));
+    return this.view(stored, await this.released(who, stored.assignmentId));
   }
 
-  submissions(who: Identity, assignmentId: string, studentId: string | null): SubmissionView[] {
+  async submissions(who: Identity, assignmentId: string, studentId: string | null): Promise<SubmissionView[]> {
     requireSignedIn(who);
     if (who.role === "student" && studentId !== null && studentId !== who.studentId) {
       throw new GradingError("FORBIDDEN", "a student may read only their own submissions");
     }
     const student = who.role === "student" ? who.studentId : (studentId ?? undefined);
-    const released = this.released(who, assignmentId);
-    return this.store.grading.submissions(assignmentId, student).map((stored) => this.view(stored, released));
+    const released = await this.released(who, assignmentId);
+    const stored = await this.store.grading.submissions(assignmentId, student);
+    return Promise.all(stored.map((one) => this.view(one, released)));
   }
 
-  gradebook(who: Identity, assignmentId: string): ReturnType<Store["grading"]["gradebook"]> {
+  async gradebook(who: Identity, assignmentId: string): Promise<GradebookRow[]> {
     requireInstructor(who);
-    if (this.store.grading.assignment(assignmentId) === undefined)
+    if ((await this.store.grading.assignment(assignmentId)) === undefined)
       throw new GradingError("NOT_FOUND", `no assignment "${assignmentId}"`);
     return this.store.grading.gradebook(assignmentId);
   }
 
   /** The gradebook as CSV (student id, name, best, latest, attempts), for a spreadsheet. */
-  gradebookCsv(who: Identity, assignmentId: string): string {
-    const rows = this.gradebook(who, assignmentId);
+  async gradebookCsv(who: Identity, assignmentId: string): Promise<string> {
+    const rows = await this.gradebook(who, assignmentId);
     const quote = (text: string): string =>
       /[",\n\r]/.test(text) || /^[=+\-@]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
     return (
@@ -260,8 +262,8 @@ export class GradingService {
   }
 
   /** Whether the asker may read this run: anyone unless a student owns it. */
-  canReadRun(who: Identity, runId: string): boolean {
-    const owner = this.store.grading.runOwner(runId);
+  async canReadRun(who: Identity, runId: string): Promise<boolean> {
+    const owner = await this.store.grading.runOwner(runId);
     if (owner === null || who.role === "instructor") return true;
     return who.role === "student" && who.studentId === owner;
   }
@@ -271,8 +273,8 @@ export class GradingService {
    * UNAUTHENTICATED without a (valid) token, FORBIDDEN for anyone else. The one
    * check behind every door that takes a run id (the API's readableRun).
    */
-  assertCanReadRun(who: Identity, runId: string): void {
-    if (this.canReadRun(who, runId)) return;
+  async assertCanReadRun(who: Identity, runId: string): Promise<void> {
+    if (await this.canReadRun(who, runId)) return;
     if (who.role === "anonymous") {
       throw new GradingError(
         "UNAUTHENTICATED",
@@ -343,15 +345,15 @@ export class GradingService {
     return runId;
   }
 
-  private released(who: Identity, assignmentId: string): boolean {
+  private async released(who: Identity, assignmentId: string): Promise<boolean> {
     if (who.role === "instructor") return true;
-    const stored = this.store.grading.assignment(assignmentId);
+    const stored = await this.store.grading.assignment(assignmentId);
     if (stored === undefined) return false;
     return keysReleased(settingsOf(stored), true, this.now());
   }
 
-  private view(stored: StoredSubmission, released: boolean): SubmissionView {
-    const student = this.store.grading.student(stored.studentId) as StoredStudent;
+  private async view(stored: StoredSubmission, released: boolean): Promise<SubmissionView> {
+    const student = (await this.store.grading.student(stored.studentId)) as StoredStudent;
     const seeds = JSON.parse(stored.seeds) as Record<string, number>;
     const feedback = (JSON.parse(stored.feedback) as FeedbackView[]).map((one) => ({
       ...one,

@@ -2,7 +2,7 @@ import type { Json } from "../sim/json";
 import { parseScenario } from "../scenarios/loader";
 import { formatProblem } from "../scenarios/problems";
 import type { Scenario } from "../scenarios/types";
-import type { Store } from "../store";
+import type { FaultlineStore } from "../store/contract";
 import type { Question } from "./questions";
 import { recordFinishedRun } from "./record";
 import { grade, type Feedback } from "./score";
@@ -64,11 +64,11 @@ export type TaskResult<Task extends GradingTask> = Task extends GradeTask ? Grad
  * are stored with the feedback (the service masks them until release); every run a
  * schedule made is stored, owned by the student, and linked from its feedback.
  */
-export function performGradingTask(
+export async function performGradingTask(
   task: GradingTask,
-  store: Store,
+  store: FaultlineStore,
   scenarioOf: (source: string, file: string) => Scenario,
-): GradeResult | string {
+): Promise<GradeResult | string> {
   if (task.kind === "variant") {
     const scenario = scenarioOf(task.source, task.file);
     return recordFinishedRun(store, scenario, task.seed, subjectOf(scenario, task.seed).result, task.studentId);
@@ -82,15 +82,28 @@ export function performGradingTask(
   return {
     score: graded.score,
     maxScore: graded.maxScore,
-    feedback: graded.feedback.map((one) => stored(one, store, task.studentId)),
+    // One after another: each stores a run, and a pool of one connection would only queue them.
+    feedback: await sequence(graded.feedback, (one) => stored(one, store, task.studentId)),
   };
 }
 
-function stored(one: Feedback, store: Store, studentId: string): FeedbackView {
+async function sequence<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (const item of items) out.push(await work(item));
+  return out;
+}
+
+async function stored(one: Feedback, store: FaultlineStore, studentId: string): Promise<FeedbackView> {
   const runId =
     one.scheduleRun === null
       ? null
-      : recordFinishedRun(store, one.scheduleRun.scenario, one.scheduleRun.seed, one.scheduleRun.result, studentId);
+      : await recordFinishedRun(
+          store,
+          one.scheduleRun.scenario,
+          one.scheduleRun.seed,
+          one.scheduleRun.result,
+          studentId,
+        );
   return {
     questionId: one.questionId,
     correct: one.correct,
@@ -109,15 +122,11 @@ export interface Grader {
 }
 
 /** Grading on the caller's thread (the CLI, tests, an in-memory database that threads cannot share). */
-export function inProcessGrader(store: Store): Grader {
+export function inProcessGrader(store: FaultlineStore): Grader {
   const scenarioOf = scenarioParser();
   return {
-    run<Task extends GradingTask>(task: Task): Promise<TaskResult<Task>> {
-      try {
-        return Promise.resolve(performGradingTask(task, store, scenarioOf) as TaskResult<Task>);
-      } catch (error) {
-        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-      }
+    async run<Task extends GradingTask>(task: Task): Promise<TaskResult<Task>> {
+      return (await performGradingTask(task, store, scenarioOf)) as TaskResult<Task>;
     },
     close: () => Promise.resolve(),
   };

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import Piscina from "piscina";
 import { GradingError, type Identity } from "../grading";
 import { count } from "../sim/english";
-import type { DeleteOutcome, ReclaimReport, RetentionPolicy, Store } from "../store";
+import type { DeleteOutcome, ReclaimReport, RetentionPolicy } from "../store";
+import type { FaultlineStore } from "../store/contract";
 import { runDiskTask, type DiskTask } from "./disk-worker";
 import { FaultlineError } from "./errors";
 import { badArgument, requiredName } from "./validate";
@@ -69,7 +70,7 @@ export class DiskService {
   private readonly thread: Piscina<DiskTask, DeleteOutcome | ReclaimReport> | undefined;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: FaultlineStore,
     private readonly dbPath: string,
     private readonly settings: RetentionSettings,
     private readonly report: (line: string) => void = () => {},
@@ -101,8 +102,7 @@ export class DiskService {
           : "sign in to delete a run: only its owner or an instructor may",
       );
     }
-    const owner = this.store.grading.runOwner(runId);
-    const run = this.store.runs.get(runId);
+    const [owner, run] = await Promise.all([this.store.grading.runOwner(runId), this.store.runs.get(runId)]);
     if (run === undefined) throw new FaultlineError("NOT_FOUND", `There is no run with id "${runId}".`);
     if (who.role === "student" && owner !== who.studentId) {
       throw new GradingError("FORBIDDEN", `only the run's owner or an instructor may delete run ${runId}`);
@@ -113,7 +113,7 @@ export class DiskService {
       throw badArgument("runId", `names run ${runId}, which is RUNNING: cancel it (cancelRun) before deleting it.`);
     }
     if (outcome === "linked") {
-      const links = this.store.disk.linkedSubmissions(runId);
+      const links = await this.store.disk.linkedSubmissions(runId);
       throw badArgument(
         "runId",
         `names run ${runId}, which ${links === 1 ? "a submission links" : `${links} submissions link`} to: ` +
@@ -121,7 +121,7 @@ export class DiskService {
       );
     }
     if (outcome === "forked") {
-      const forks = this.store.disk.forks(runId);
+      const forks = await this.store.disk.forks(runId);
       throw badArgument(
         "runId",
         `names run ${runId}, which ${forks === 1 ? "a fork names" : `${forks} forks name`} as its parent: ` +

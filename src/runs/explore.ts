@@ -16,18 +16,23 @@ import { formatProblem } from "../scenarios/problems";
 import type { Scenario } from "../scenarios/types";
 import { NETWORK_NODE, type EventKind, type TraceEvent } from "../sim/types";
 import { canonicalEventLine } from "../sim/world";
-import type { Store, StoredRun } from "../store";
+import type { StoredRun, StoredRunSource } from "../store";
+import type { FaultlineStore } from "../store/contract";
 import { FaultlineError } from "./errors";
 import type { ImportResult, TimelineResult } from "./explore-worker";
 import type { WorkerRunService } from "./runs";
 import type { ScenarioService } from "./types";
 import { MAX_EVENTS_PAGE, optionalInt, requiredName, type Maybe } from "./validate";
 
-/** A trace event with its typed fields (src/explore/event-fields.ts). */
-export type TypedEvent = TraceEvent & TypedEventFields;
+/**
+ * A trace event with its typed fields (src/explore/event-fields.ts); `cause` may need the
+ * node's earlier events from the store, so it is a promise (GraphQL awaits it).
+ */
+export type TypedEvent = TraceEvent &
+  Omit<TypedEventFields, "cause"> & { readonly cause: Promise<TypedEventFields["cause"]> };
 
 /** The event's own fields, and the typed ones as getters that compute on first read. */
-function typedEvent(event: TraceEvent, earlierOf: (node: string) => readonly TraceEvent[]): TypedEvent {
+function typedEvent(event: TraceEvent, earlierOf: (node: string) => Promise<readonly TraceEvent[]>): TypedEvent {
   return {
     ...event,
     get message() {
@@ -37,7 +42,7 @@ function typedEvent(event: TraceEvent, earlierOf: (node: string) => readonly Tra
       return changesOf(event);
     },
     get cause() {
-      return causeOf(event, needsEarlierEvents(event) ? earlierOf(event.node) : []);
+      return (async () => causeOf(event, needsEarlierEvents(event) ? await earlierOf(event.node) : []))();
     },
   };
 }
@@ -89,7 +94,7 @@ export interface TimelineQuery {
  */
 export class RunExplorer {
   constructor(
-    private readonly store: Store,
+    private readonly store: FaultlineStore,
     private readonly scenarios: ScenarioService,
     private readonly runs: WorkerRunService,
   ) {}
@@ -101,15 +106,15 @@ export class RunExplorer {
    * over the page's seqs and CAUSE_LOOKBACK_SEQS before them.
    */
   typedEvents(runId: string, events: readonly TraceEvent[]): TypedEvent[] {
-    let earlier: Map<string, TraceEvent[]> | undefined;
-    const earlierOf = (node: string): readonly TraceEvent[] => {
+    let earlier: Promise<Map<string, TraceEvent[]>> | undefined;
+    const earlierOf = async (node: string): Promise<readonly TraceEvent[]> => {
       earlier ??= this.earlierEvents(runId, events);
-      return earlier.get(node) ?? [];
+      return (await earlier).get(node) ?? [];
     };
     return events.map((event) => typedEvent(event, earlierOf));
   }
 
-  private earlierEvents(runId: string, events: readonly TraceEvent[]): Map<string, TraceEvent[]> {
+  private async earlierEvents(runId: string, events: readonly TraceEvent[]): Promise<Map<string, TraceEvent[]>> {
     const spans = new Map<string, { from: number; to: number }>();
     for (const event of events) {
       if (!needsEarlierEvents(event)) continue;
@@ -120,14 +125,14 @@ export class RunExplorer {
     const earlier = new Map<string, TraceEvent[]>();
     for (const [node, span] of spans) {
       const after = Math.max(-1, span.from - CAUSE_LOOKBACK_SEQS - 1);
-      earlier.set(node, this.store.events.page(runId, { after, limit: span.to - after, node }));
+      earlier.set(node, await this.store.events.page(runId, { after, limit: span.to - after, node }));
     }
     return earlier;
   }
 
   /** Frames of the run from one replay on a worker thread, checked against the stored trace at toSeq. */
   async timeline(runId: string, query: TimelineQuery): Promise<readonly TimelineFrame[]> {
-    const run = this.requireRun(runId);
+    const run = await this.requireRun(runId);
     if (run.eventCount === 0) {
       throw new FaultlineError("BAD_USER_INPUT", `Run ${runId} has no events yet: there is no timeline to show.`);
     }
@@ -148,7 +153,7 @@ export class RunExplorer {
         MAX_TIMELINE_FRAMES,
       );
     }
-    const source = this.requireSource(runId);
+    const source = await this.requireSource(runId);
     const result = await this.runs.exploreTask<TimelineResult>({
       kind: "timeline",
       source: source.scenarioSource,
@@ -159,7 +164,7 @@ export class RunExplorer {
       every,
       interventions: JSON.parse(source.schedule) as Intervention[],
     });
-    const stored = this.store.events.get(runId, toSeq);
+    const stored = await this.store.events.get(runId, toSeq);
     if (stored === undefined || result.lastLine !== canonicalEventLine(stored)) {
       throw new FaultlineError(
         "INTERNAL",
@@ -171,8 +176,8 @@ export class RunExplorer {
   }
 
   /** The run's space-time diagram as SVG, a window of at most MAX_DIAGRAM_EVENTS seqs. */
-  diagram(runId: string, window: { fromSeq?: Maybe<number>; toSeq?: Maybe<number> }): string {
-    const run = this.requireRun(runId);
+  async diagram(runId: string, window: { fromSeq?: Maybe<number>; toSeq?: Maybe<number> }): Promise<string> {
+    const run = await this.requireRun(runId);
     const last = Math.max(run.eventCount - 1, 0);
     const fromSeq = optionalInt("fromSeq", window.fromSeq, { min: 0, max: last }) ?? 0;
     const toSeq =
@@ -187,13 +192,13 @@ export class RunExplorer {
         MAX_DIAGRAM_EVENTS,
       );
     }
-    const scenario = this.scenarioOf(run);
-    return renderDiagramSvg(scenario.spec.nodes, this.diagramEvents(runId, fromSeq, toSeq), { fromSeq, toSeq });
+    const scenario = await this.scenarioOf(run);
+    return renderDiagramSvg(scenario.spec.nodes, await this.diagramEvents(runId, fromSeq, toSeq), { fromSeq, toSeq });
   }
 
   /** A COMPLETED run in one of the export formats (src/explore/export.ts). */
-  export(runId: string, format: ExportFormat): string {
-    const run = this.requireRun(runId);
+  async export(runId: string, format: ExportFormat): Promise<string> {
+    const run = await this.requireRun(runId);
     if (run.status !== "COMPLETED" || run.traceHash === null) {
       throw new FaultlineError(
         "BAD_USER_INPUT",
@@ -209,9 +214,9 @@ export class RunExplorer {
         MAX_EXPORT_EVENTS,
       );
     }
-    const events = this.readRange(runId, 0, run.eventCount - 1);
-    const scenario = this.scenarioOf(run);
-    const interventions = JSON.parse(this.requireSource(runId).schedule) as Intervention[];
+    const events = await this.readRange(runId, 0, run.eventCount - 1);
+    const scenario = await this.scenarioOf(run);
+    const interventions = JSON.parse((await this.requireSource(runId)).schedule) as Intervention[];
     return exportRun(format, { scenario, seed: run.seed, interventions, events, traceHash: run.traceHash });
   }
 
@@ -249,8 +254,8 @@ export class RunExplorer {
     }
     const runId = randomUUID();
     const now = new Date().toISOString();
-    this.store.db.transaction(() => {
-      this.store.runs.insert({
+    await this.store.insertCompletedRun(
+      {
         id: runId,
         scenarioId: checked.scenarioId,
         seed: checked.seed,
@@ -259,15 +264,18 @@ export class RunExplorer {
         scenarioFile: checked.file,
         createdAt: now,
         schedule: JSON.stringify(checked.interventions),
-      });
-      this.store.completeRun(runId, 0, checked.rows, checked.violations, {
+      },
+      null,
+      checked.rows,
+      checked.violations,
+      {
         eventCount: checked.rows.length,
         traceHash: checked.traceHash,
         stopReason: checked.stopReason,
         finalNodes: JSON.stringify(checked.nodes),
         finishedAt: now,
-      });
-    })();
+      },
+    );
     return runId;
   }
 
@@ -278,12 +286,12 @@ export class RunExplorer {
    * end its messages (up to MAX_DIAGRAM_EVENTS more), the SENDs before it of messages
    * that arrive in it, and the crashes, recoveries, partitions and heals before it.
    */
-  private diagramEvents(runId: string, fromSeq: number, toSeq: number): TraceEvent[] {
-    const window = this.readRange(runId, fromSeq, toSeq + MAX_DIAGRAM_EVENTS);
+  private async diagramEvents(runId: string, fromSeq: number, toSeq: number): Promise<TraceEvent[]> {
+    const window = await this.readRange(runId, fromSeq, toSeq + MAX_DIAGRAM_EVENTS);
     const before: TraceEvent[] = [];
     const kinds: EventKind[] = ["CRASH", "RECOVER", "PARTITION", "HEAL"];
     for (let after = -1; ;) {
-      const page = this.store.events.page(runId, { after, limit: MAX_EVENTS_PAGE, kinds });
+      const page = await this.store.events.page(runId, { after, limit: MAX_EVENTS_PAGE, kinds });
       const inside = page.filter((event) => event.seq < fromSeq);
       before.push(...inside);
       const lastEvent = page[page.length - 1];
@@ -296,17 +304,17 @@ export class RunExplorer {
       if (typeof sendSeq === "number" && sendSeq < fromSeq && event.seq <= toSeq) sends.add(sendSeq);
     }
     for (const seq of sends) {
-      const send = this.store.events.get(runId, seq);
+      const send = await this.store.events.get(runId, seq);
       if (send !== undefined) before.push(send);
     }
     return [...before, ...window].sort((a, b) => a.seq - b.seq);
   }
 
   /** Stored events fromSeq..toSeq (as many as there are), a page at a time. */
-  private readRange(runId: string, fromSeq: number, toSeq: number): TraceEvent[] {
+  private async readRange(runId: string, fromSeq: number, toSeq: number): Promise<TraceEvent[]> {
     const events: TraceEvent[] = [];
     for (let from = fromSeq; from <= toSeq;) {
-      const page = this.store.events.range(runId, from, Math.min(MAX_EVENTS_PAGE, toSeq - from + 1));
+      const page = await this.store.events.range(runId, from, Math.min(MAX_EVENTS_PAGE, toSeq - from + 1));
       events.push(...page);
       const lastEvent = page[page.length - 1];
       if (lastEvent === undefined || page.length < Math.min(MAX_EVENTS_PAGE, toSeq - from + 1)) break;
@@ -316,8 +324,8 @@ export class RunExplorer {
   }
 
   /** The scenario as the run was made from it (its stored source), not as the catalog has it now. */
-  private scenarioOf(run: StoredRun): Scenario {
-    const source = this.requireSource(run.id);
+  private async scenarioOf(run: StoredRun): Promise<Scenario> {
+    const source = await this.requireSource(run.id);
     const parsed = parseScenario(source.scenarioSource, source.scenarioFile ?? `${run.scenarioId}.yaml`);
     if (!parsed.ok) {
       throw new FaultlineError(
@@ -328,15 +336,15 @@ export class RunExplorer {
     return parsed.scenario;
   }
 
-  private requireRun(runIdArgument: string): StoredRun {
+  private async requireRun(runIdArgument: string): Promise<StoredRun> {
     const runId = requiredName("runId", runIdArgument);
-    const run = this.store.runs.get(runId);
+    const run = await this.store.runs.get(runId);
     if (run === undefined) throw new FaultlineError("NOT_FOUND", `There is no run with id "${runId}".`);
     return run;
   }
 
-  private requireSource(runId: string): NonNullable<ReturnType<Store["runs"]["source"]>> {
-    const source = this.store.runs.source(runId);
+  private async requireSource(runId: string): Promise<StoredRunSource> {
+    const source = await this.store.runs.source(runId);
     if (source === undefined) throw new FaultlineError("NOT_FOUND", `There is no run with id "${runId}".`);
     return source;
   }

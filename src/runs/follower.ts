@@ -1,5 +1,6 @@
 import type { TraceEvent } from "../sim/types";
-import { fromEventRow, type EventRow, type Store } from "../store";
+import { fromEventRow, type EventRow } from "../store";
+import type { FaultlineStore } from "../store/contract";
 
 /** How many live events a follower holds for its reader before it lets them go and reads the store instead. */
 const MAX_FOLLOWER_BUFFER = 10_000;
@@ -53,7 +54,7 @@ export class Follower implements AsyncIterableIterator<TraceEvent> {
   private pulling: Promise<IteratorResult<TraceEvent>> = Promise.resolve({ done: true, value: undefined });
 
   constructor(
-    private readonly store: Store,
+    private readonly store: FaultlineStore,
     private readonly runId: string,
     fromSeq: number,
     private readonly live: LiveRun | undefined,
@@ -133,7 +134,7 @@ export class Follower implements AsyncIterableIterator<TraceEvent> {
       }
       const fromBuffer = this.takeBuffered();
       if (fromBuffer !== undefined) return { done: false, value: fromBuffer };
-      const stored = this.store.events.range(this.runId, this.nextSeq, FOLLOW_PAGE);
+      const stored = await this.store.events.range(this.runId, this.nextSeq, FOLLOW_PAGE);
       if (stored.length > 0) {
         this.page = stored;
         this.pageIndex = 0;
@@ -142,7 +143,7 @@ export class Follower implements AsyncIterableIterator<TraceEvent> {
       // Everything stored so far has been handed out.
       if (this.live === undefined) {
         // Not run by this process: ended, or run by another process that shares the file.
-        if (this.store.runs.get(this.runId)?.status !== "RUNNING") {
+        if ((await this.store.runs.get(this.runId))?.status !== "RUNNING") {
           this.finish();
           continue;
         }

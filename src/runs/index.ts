@@ -1,8 +1,8 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import { GradingPool, GradingService, inProcessGrader, type Identity } from "../grading";
 import { plural } from "../sim/english";
-import { openStore } from "../store";
+import { openFaultlineStore } from "../store/open";
+import type { FaultlineStore } from "../store/contract";
 import { DiskService, retentionFromEnv } from "./disk";
 import { RunExplorer } from "./explore";
 import { WorkerRunService } from "./runs";
@@ -39,7 +39,7 @@ export * from "./types";
 export { ARGUMENT_RANGES, MAX_EVENTS_PAGE, MAX_PACE_MS, MAX_RUNS_PAGE, type Maybe } from "./validate";
 
 export interface CreateServicesOptions {
-  /** The SQLite file (created with its folder if missing). */
+  /** The store: a SQLite file (created with its folder if missing), or a PostgreSQL URL (DATABASE_URL). */
   readonly dbPath: string;
   /** Where scenarios/<topic>/<id>.yaml files are read from, once, now. */
   readonly scenariosDir: string;
@@ -71,7 +71,7 @@ export interface Services {
   /** Deleting runs and the periodic retention pass (disk.ts). */
   readonly disk: DiskService;
   /** Who holds this Authorization header: anonymous without one; a refused token is remembered, not thrown. */
-  identify(authorization: string | undefined): Identity;
+  identify(authorization: string | undefined): Promise<Identity>;
   /** Stops every run (they become FAILED, with their seed), ends every follower, closes the database. */
   close(): Promise<void>;
 }
@@ -81,11 +81,11 @@ export interface Services {
  * runs a dead process left RUNNING as FAILED, loads the scenarios directory, and
  * starts the run service.
  */
-export function createServices(options: CreateServicesOptions): Services {
+export async function createServices(options: CreateServicesOptions): Promise<Services> {
   const report = options.report ?? ((line: string) => process.stderr.write(line + "\n"));
   const env = options.env ?? process.env;
   const retention = retentionFromEnv(env);
-  const { store, interruptedRuns, reclaimedEvents } = openStore(options.dbPath);
+  const { store, interruptedRuns, reclaimedEvents } = await openFaultlineStore(options.dbPath, "owner");
   try {
     if (interruptedRuns > 0) {
       report(
@@ -94,7 +94,8 @@ export function createServices(options: CreateServicesOptions): Services {
           `(${plural(reclaimedEvents, "event")}) deleted`,
       );
     }
-    const scenarios = new CatalogScenarioService(store, options.scenariosDir, report);
+    const scenarios = new CatalogScenarioService(options.scenariosDir, report);
+    await scenarios.saveTo(store);
     const runs = new WorkerRunService({
       store,
       dbPath: options.dbPath,
@@ -117,14 +118,14 @@ export function createServices(options: CreateServicesOptions): Services {
     const grading = new GradingService(
       store,
       { scenario: (id) => scenarios.get(id), questions: (id) => scenarios.questions(id) },
-      seedSecret(options.dbPath, env),
+      await seedSecret(store, options.dbPath, env),
       undefined,
       grader,
     );
-    const identify = (authorization: string | undefined): Identity => {
+    const identify = async (authorization: string | undefined): Promise<Identity> => {
       if (authorization === undefined || authorization === "") return { role: "anonymous" };
       const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-      const found = match ? store.grading.identify(match[1] as string) : undefined;
+      const found = match ? await store.grading.identify(match[1] as string) : undefined;
       if (found === undefined) return { role: "anonymous", rejected: true };
       return found.role === "instructor"
         ? { role: "instructor" }
@@ -143,7 +144,7 @@ export function createServices(options: CreateServicesOptions): Services {
     const explore = new RunExplorer(store, scenarios, runs);
     return { scenarios, runs, explore, grading, disk, identify, close };
   } catch (error) {
-    store.close();
+    await store.close();
     throw error;
   }
 }
@@ -160,14 +161,14 @@ function envInt(env: Readonly<Record<string, string | undefined>>, name: string,
 }
 
 /**
- * The key of personal seeds: FAULTLINE_SEED_SECRET, or a random secret kept beside the
- * database (created once), so that seeds stay the same across restarts.
+ * The key of personal seeds: FAULTLINE_SEED_SECRET; else, for a SQLite file, the secret
+ * kept beside it by earlier versions when there is one (so seeds stay what they were);
+ * else the store's shared secret, created once and the same for every process on it.
  */
-function seedSecret(dbPath: string, env: NodeJS.ProcessEnv): string {
+async function seedSecret(store: FaultlineStore, dbPath: string, env: NodeJS.ProcessEnv): Promise<string> {
   const fromEnv = env["FAULTLINE_SEED_SECRET"];
   if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
-  if (dbPath === ":memory:") return randomBytes(32).toString("hex");
   const file = `${dbPath}.seed-secret`;
-  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString("hex"), { mode: 0o600, flag: "wx" });
-  return readFileSync(file, "utf8").trim();
+  if (store.kind === "sqlite" && existsSync(file)) return readFileSync(file, "utf8").trim();
+  return store.sharedSecret("seed-secret");
 }

@@ -5,7 +5,8 @@ import type { Scenario } from "../scenarios/types";
 import { MAX_INTERVENTIONS, type Intervention } from "../sim/interventions";
 import { canonicalEventLine } from "../sim/trace";
 import type { TraceEvent } from "../sim/types";
-import type { Store, StoredRun } from "../store";
+import type { StoredRun, StoredRunSource } from "../store";
+import type { FaultlineStore } from "../store/contract";
 import { contentHash } from "../store/scenarios";
 import type { RunControl } from "./control";
 import { FaultlineError } from "./errors";
@@ -35,12 +36,12 @@ export interface LaunchInput {
 
 /** What the interactive doors need of the run engine (WorkerRunService). */
 export interface Engine {
-  readonly store: Store;
+  readonly store: FaultlineStore;
   readonly scenarios: ScenarioService;
-  requireRun(runId: string): StoredRun;
+  requireRun(runId: string): Promise<StoredRun>;
   control(runId: string): RunControl | undefined;
   launch(input: LaunchInput): Promise<RunRecord>;
-  record(runId: string): RunRecord;
+  record(runId: string): Promise<RunRecord>;
 }
 
 /**
@@ -57,34 +58,34 @@ export class InteractiveRuns {
   constructor(private readonly engine: Engine) {}
 
   async pause(runId: string): Promise<RunRecord> {
-    const control = this.liveControl(runId, "paused");
+    const control = await this.liveControl(runId, "paused");
     await control.pause();
     return this.engine.record(runId);
   }
 
-  resume(runId: string): RunRecord {
-    this.pausedControl(runId, "resumed").resume();
+  async resume(runId: string): Promise<RunRecord> {
+    (await this.pausedControl(runId, "resumed")).resume();
     return this.engine.record(runId);
   }
 
   async step(runId: string, eventsArgument: number): Promise<RunRecord> {
     const events = requiredInt("events", eventsArgument, { min: 1, max: MAX_STEP_EVENTS });
-    const control = this.pausedControl(runId, "stepped");
-    await control.step(events, this.engine.requireRun(runId).eventCount);
+    const control = await this.pausedControl(runId, "stepped");
+    await control.step(events, (await this.engine.requireRun(runId)).eventCount);
     return this.engine.record(runId);
   }
 
-  setPace(runId: string, paceArgument: number): RunRecord {
+  async setPace(runId: string, paceArgument: number): Promise<RunRecord> {
     const pace = requiredInt("pace", paceArgument, ARGUMENT_RANGES.pace);
-    this.liveControl(runId, "re-paced").setPace(pace);
-    this.engine.store.runs.setPace(runId, pace);
+    (await this.liveControl(runId, "re-paced")).setPace(pace);
+    await this.engine.store.runs.setPace(runId, pace);
     return this.engine.record(runId);
   }
 
   /** A fault in the scenario files' syntax, without at:/when: (it applies now), into a paused run. */
   async inject(runId: string, fault: unknown): Promise<RunRecord> {
-    const control = this.pausedControl(runId, "given a fault");
-    const scenario = this.scenarioOfRun(runId);
+    const control = await this.pausedControl(runId, "given a fault");
+    const scenario = await this.scenarioOfRun(runId);
     const [parsed] = this.parseFaultArgument("fault", fault, scenario, false, "now");
     const answer = await control.inject((parsed as LooseFault).action);
     if ("refused" in answer) {
@@ -98,17 +99,17 @@ export class InteractiveRuns {
    * (the scenario's syntax; one without at:/when: applies at the fork point), or, when
    * faults is absent, the parent's own schedule (then it reproduces the parent).
    */
-  fork(runId: string, atSeqArgument: number, faults: unknown, paceArgument: Maybe<number>): Promise<RunRecord> {
-    const parent = this.engine.requireRun(runId);
+  async fork(runId: string, atSeqArgument: number, faults: unknown, paceArgument: Maybe<number>): Promise<RunRecord> {
+    const parent = await this.engine.requireRun(runId);
     const atSeq = requiredInt("atSeq", atSeqArgument, { min: 0, max: parent.eventCount });
     const pace = optionalInt("pace", paceArgument, ARGUMENT_RANGES.pace) ?? null;
-    const source = this.requireSource(runId);
+    const source = await this.requireSource(runId);
     const inherited = JSON.parse(source.schedule) as Intervention[];
     let interventions: Intervention[];
     if (faults === undefined || faults === null) {
       interventions = inherited;
     } else {
-      const parsed = this.parseFaultArgument("faults", faults, this.scenarioOfRun(runId), true, "optional");
+      const parsed = this.parseFaultArgument("faults", faults, await this.scenarioOfRun(runId), true, "optional");
       const switchAt = atSeq - 1;
       // Parent interventions whose events all come before atSeq stay; the switch comes after event atSeq-1.
       interventions = [
@@ -143,12 +144,12 @@ export class InteractiveRuns {
       interventions,
       parentId: parent.id,
       forkedAt: atSeq,
-      ownerStudentId: this.engine.store.grading.runOwner(parent.id),
+      ownerStudentId: await this.engine.store.grading.runOwner(parent.id),
     });
   }
 
   /** Runs a scenario sent as YAML: checked like a file of the catalogue, stored with its source under an ad-hoc id. */
-  runScenario(yaml: string, seedArgument: Maybe<number>, paceArgument: Maybe<number>): Promise<RunRecord> {
+  async runScenario(yaml: string, seedArgument: Maybe<number>, paceArgument: Maybe<number>): Promise<RunRecord> {
     const seed = optionalInt("seed", seedArgument, ARGUMENT_RANGES.seed);
     const pace = optionalInt("pace", paceArgument, ARGUMENT_RANGES.pace) ?? null;
     if (typeof yaml !== "string") throw badArgument("yaml", "must be the scenario's YAML text.");
@@ -159,7 +160,7 @@ export class InteractiveRuns {
     if (!loaded.ok) throw scenarioProblems("yaml", loaded.problems);
     const scenario = loaded.scenario;
     const id = adhocScenarioId(yaml);
-    this.engine.store.scenarios.insertAdhoc({
+    await this.engine.store.scenarios.insertAdhoc({
       id,
       title: scenario.title,
       topic: scenario.topic,
@@ -177,14 +178,16 @@ export class InteractiveRuns {
   }
 
   /** The first seq at which the two runs' stored traces differ; null when they are the same. */
-  divergesAt(runId: string, otherId: string): number | null {
-    const run = this.engine.requireRun(runId);
-    const other = this.engine.requireRun(otherId);
+  async divergesAt(runId: string, otherId: string): Promise<number | null> {
+    const run = await this.engine.requireRun(runId);
+    const other = await this.engine.requireRun(otherId);
     if (run.traceHash !== null && run.traceHash === other.traceHash) return null;
     const events = this.engine.store.events;
     for (let from = 0; ; from += MAX_EVENTS_PAGE) {
-      const mine = events.range(run.id, from, MAX_EVENTS_PAGE);
-      const theirs = events.range(other.id, from, MAX_EVENTS_PAGE);
+      const [mine, theirs] = await Promise.all([
+        events.range(run.id, from, MAX_EVENTS_PAGE),
+        events.range(other.id, from, MAX_EVENTS_PAGE),
+      ]);
       const shared = Math.min(mine.length, theirs.length);
       for (let i = 0; i < shared; i++) {
         if (canonicalEventLine(mine[i] as TraceEvent) !== canonicalEventLine(theirs[i] as TraceEvent)) {
@@ -197,15 +200,15 @@ export class InteractiveRuns {
   }
 
   /** The run's interventions (its schedule beside scenario and seed). */
-  schedule(runId: string): readonly Intervention[] {
-    return JSON.parse(this.requireSource(runId).schedule) as Intervention[];
+  async schedule(runId: string): Promise<readonly Intervention[]> {
+    return JSON.parse((await this.requireSource(runId)).schedule) as Intervention[];
   }
 
   /** The scenario a run was made from: the catalogue's when it still has that exact source, else its stored source. */
-  scenarioOfRun(runId: string): Scenario {
-    const run = this.engine.requireRun(runId);
+  async scenarioOfRun(runId: string): Promise<Scenario> {
+    const run = await this.engine.requireRun(runId);
     const catalogued = this.engine.scenarios.get(run.scenarioId);
-    const source = this.requireSource(runId);
+    const source = await this.requireSource(runId);
     if (catalogued !== undefined && catalogued.source === source.scenarioSource) return catalogued;
     const key = contentHash(source.scenarioSource);
     let scenario = this.parsed.get(key);
@@ -227,8 +230,8 @@ export class InteractiveRuns {
 
   // ------------------------------------------------------------------ internals
 
-  private liveControl(runId: string, what: string): RunControl {
-    const run = this.engine.requireRun(runId);
+  private async liveControl(runId: string, what: string): Promise<RunControl> {
+    const run = await this.engine.requireRun(runId);
     const control = this.engine.control(run.id);
     if (run.status !== "RUNNING" || control === undefined) {
       const why =
@@ -245,16 +248,16 @@ export class InteractiveRuns {
     return control;
   }
 
-  private pausedControl(runId: string, what: string): RunControl {
-    const control = this.liveControl(runId, what);
+  private async pausedControl(runId: string, what: string): Promise<RunControl> {
+    const control = await this.liveControl(runId, what);
     if (!control.paused) {
       throw new FaultlineError("RUN_NOT_LIVE", `Run ${runId} cannot be ${what}: it is not paused (pauseRun first).`);
     }
     return control;
   }
 
-  private requireSource(runId: string): NonNullable<ReturnType<Store["runs"]["source"]>> {
-    const source = this.engine.store.runs.source(runId);
+  private async requireSource(runId: string): Promise<StoredRunSource> {
+    const source = await this.engine.store.runs.source(runId);
     if (source === undefined) throw new FaultlineError("NOT_FOUND", `There is no run with id "${runId}".`);
     return source;
   }

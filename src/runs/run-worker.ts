@@ -6,7 +6,9 @@ import type { Scenario } from "../scenarios/types";
 import { InterventionQueue, type Intervention } from "../sim/interventions";
 import type { TraceEvent } from "../sim/types";
 import type { NodeView } from "../sim/world";
-import { toEventRow, traceWriterFor, type EventRow, type StoredVerdicts } from "../store";
+import { toEventRow, type EventRow, type StoredVerdicts } from "../store";
+import { writerStoreFor } from "../store/open";
+import { ownerSink, threadSink } from "./trace-sink";
 import { computeStoredVerdicts, VerdictCollector } from "./verdicts";
 import type { ControlMessage } from "./control-protocol";
 import { Pacer, Stop, STOP_REQUESTED } from "./pacer";
@@ -31,7 +33,13 @@ import {
 
 export interface RunTask {
   readonly kind: "run";
+  /** The store's locator (a SQLite file or a PostgreSQL URL). */
   readonly dbPath: string;
+  /**
+   * Where the trace goes (./trace-sink.ts): absent, this thread's own SQLite connection to
+   * dbPath; set, handed to the owning thread through this port and answer slot.
+   */
+  readonly sink?: { readonly port: MessagePort; readonly slot: SharedArrayBuffer };
   readonly runId: string;
   readonly source: string;
   readonly file: string;
@@ -116,7 +124,8 @@ function run(task: RunTask): RunOutcome {
   post({ type: "started" });
   try {
     if (stopRequested()) throw new Stop("stopped", "stopped before it began");
-    const store = traceWriterFor(task.dbPath);
+    const sink =
+      task.sink === undefined ? threadSink(task.dbPath) : ownerSink(task.sink.port, new Int32Array(task.sink.slot));
     const scenario = parse(task);
     let nextSeq = 0;
     let batch: EventRow[] = [];
@@ -128,7 +137,7 @@ function run(task: RunTask): RunOutcome {
             port: task.port,
             post,
             interventions,
-            saveSchedule: () => store.runs.setSchedule(task.runId, JSON.stringify(interventions.list())),
+            saveSchedule: () => sink.setSchedule(task.runId, JSON.stringify(interventions.list())),
             maxWallMs: task.maxWallMs,
           });
     const onEvent =
@@ -137,7 +146,7 @@ function run(task: RunTask): RunOutcome {
             batch.push(toEventRow(event));
             if (batch.length >= task.batchRows) {
               if (stopRequested()) throw new Stop("stopped", "stopped");
-              nextSeq = store.appendEvents(task.runId, nextSeq, batch);
+              nextSeq = sink.append(task.runId, nextSeq, batch);
               post({ type: "events", rows: batch });
               batch = [];
             }
@@ -145,7 +154,7 @@ function run(task: RunTask): RunOutcome {
         : (event: TraceEvent): void => {
             (pacer as Pacer).release(event.seq);
             const row = toEventRow(event);
-            nextSeq = store.appendEvents(task.runId, nextSeq, [row]);
+            nextSeq = sink.append(task.runId, nextSeq, [row]);
             post({ type: "events", rows: [row] });
           };
     const verdicts = new VerdictCollector(scenario);
@@ -159,7 +168,7 @@ function run(task: RunTask): RunOutcome {
       interventions,
     });
     if (stopRequested()) throw new Stop("stopped", "stopped");
-    store.completeRun(task.runId, nextSeq, batch, result.violations, {
+    sink.complete(task.runId, nextSeq, batch, result.violations, {
       ...verdicts.finish(),
       eventCount: result.eventCount,
       traceHash: result.traceHash,
@@ -174,6 +183,7 @@ function run(task: RunTask): RunOutcome {
     return { type: "failed", reason: "error", message: describeError(error) };
   } finally {
     task.port.close();
+    task.sink?.port.close();
   }
 }
 
@@ -197,10 +207,11 @@ function describeError(error: unknown): string {
 }
 
 /** piscina calls this for every task. A replay that throws rejects the task; a run always resolves with its outcome. */
-export default function runTask(
+export default async function runTask(
   task: WorkerTask,
-): RunOutcome | ReplayResult | TimelineResult | ImportResult | StoredVerdicts {
+): Promise<RunOutcome | ReplayResult | TimelineResult | ImportResult | StoredVerdicts> {
   if (isExploreTask(task)) return runExploreTask(task);
-  if (task.kind === "verdicts") return computeStoredVerdicts(traceWriterFor(task.dbPath), parse(task), task.runId);
+  if (task.kind === "verdicts")
+    return computeStoredVerdicts(await writerStoreFor(task.dbPath), parse(task), task.runId);
   return task.kind === "run" ? run(task) : replay(task);
 }

@@ -4,7 +4,8 @@ import { MessageChannel } from "node:worker_threads";
 import { compareEvents, type Ordering } from "../sim/causality";
 import { NETWORK_NODE, type TraceEvent, type Violation } from "../sim/types";
 import { canonicalEventLine, type NodeView } from "../sim/world";
-import { EVENT_BATCH_ROWS, type RunOwnerFilter, type Store, type StoredRun } from "../store";
+import { EVENT_BATCH_ROWS, type RunOwnerFilter, type StoredRun } from "../store";
+import type { FaultlineStore } from "../store/contract";
 import { FaultlineError } from "./errors";
 import { CONTROL, newControl, wake } from "./control-protocol";
 import { RunControl } from "./control";
@@ -38,8 +39,8 @@ import {
 export { MAX_EVENTS_PAGE, MAX_PACE_MS, MAX_RUNS_PAGE } from "./validate";
 
 export interface RunServiceOptions {
-  readonly store: Store;
-  /** The database file, which each worker thread opens for itself. */
+  readonly store: FaultlineStore;
+  /** The store's locator (a SQLite file or a PostgreSQL URL), which each worker thread opens for itself. */
   readonly dbPath: string;
   readonly scenarios: ScenarioService;
   /** Warm threads for unpaced runs and replays (default: os.availableParallelism()). */
@@ -85,7 +86,7 @@ interface Execution {
  * retry. The main thread only reads the database and relays what workers announce.
  */
 export class WorkerRunService implements RunService {
-  private readonly store: Store;
+  private readonly store: FaultlineStore;
   private readonly dbPath: string;
   private readonly scenarios: ScenarioService;
   private readonly runPool: TaskPool;
@@ -167,7 +168,7 @@ export class WorkerRunService implements RunService {
     return this.interactive.pause(runId);
   }
 
-  resumeRun(runId: string): RunRecord {
+  resumeRun(runId: string): Promise<RunRecord> {
     this.assertOpen();
     return this.interactive.resume(runId);
   }
@@ -177,7 +178,7 @@ export class WorkerRunService implements RunService {
     return this.interactive.step(runId, events);
   }
 
-  setPace(runId: string, pace: number): RunRecord {
+  setPace(runId: string, pace: number): Promise<RunRecord> {
     this.assertOpen();
     return this.interactive.setPace(runId, pace);
   }
@@ -197,15 +198,15 @@ export class WorkerRunService implements RunService {
     return this.interactive.runScenario(yaml, seed, pace);
   }
 
-  divergesAt(runId: string, otherId: string): number | null {
+  divergesAt(runId: string, otherId: string): Promise<number | null> {
     return this.interactive.divergesAt(runId, otherId);
   }
 
-  schedule(runId: string): readonly Intervention[] {
+  schedule(runId: string): Promise<readonly Intervention[]> {
     return this.interactive.schedule(runId);
   }
 
-  scenarioOfRun(runId: string): Scenario {
+  scenarioOfRun(runId: string): Promise<Scenario> {
     return this.interactive.scenarioOfRun(runId);
   }
 
@@ -226,7 +227,7 @@ export class WorkerRunService implements RunService {
       maxWallMs: this.pacedRunMaxMs,
       batchRows: this.batchRows,
     };
-    this.store.runs.insert({
+    await this.store.runs.insert({
       id: runId,
       scenarioId: input.scenarioId,
       seed: task.seed,
@@ -237,8 +238,8 @@ export class WorkerRunService implements RunService {
       schedule: JSON.stringify(input.interventions),
       parentId: input.parentId ?? null,
       forkedAt: input.forkedAt ?? null,
+      ownerStudentId: input.ownerStudentId ?? null,
     });
-    if (input.ownerStudentId) this.store.grading.setRunOwner(runId, input.ownerStudentId);
     const live = new LiveRun();
     this.live.set(runId, live);
     const execution = this.execute(pool, task, live).finally(() => {
@@ -249,17 +250,17 @@ export class WorkerRunService implements RunService {
     return this.record(runId);
   }
 
-  cancelRun(runIdArgument: string): RunRecord {
+  async cancelRun(runIdArgument: string): Promise<RunRecord> {
     this.assertOpen();
     const runId = requiredName("runId", runIdArgument);
-    const run = this.requireRun(runId);
+    const run = await this.requireRun(runId);
     if (run.status !== "RUNNING") {
       throw badArgument("runId", `names run ${runId}, which is ${run.status}: only a RUNNING run can be cancelled.`);
     }
     // The store first: a worker's next append or completion then fails (the run is no
     // longer RUNNING), so this also stops a run that another process on the same file runs.
-    const stored = this.store.events.lastSeq(runId) + 1;
-    this.store.runs.fail(
+    const stored = (await this.store.events.lastSeq(runId)) + 1;
+    await this.store.runs.fail(
       runId,
       `${CANCELLED_RUN_ERROR} after ${stored} stored events (reproduce with seed=${run.seed})`,
     );
@@ -268,65 +269,68 @@ export class WorkerRunService implements RunService {
     return this.record(runId);
   }
 
-  getRun(idArgument: string): RunRecord | undefined {
+  async getRun(idArgument: string): Promise<RunRecord | undefined> {
     const id = requiredName("id", idArgument);
-    const run = this.store.runs.get(id);
+    const run = await this.store.runs.get(id);
     return run === undefined ? undefined : this.toRecord(run);
   }
 
-  listRuns(query: {
+  async listRuns(query: {
     scenarioId?: Maybe<string>;
     first?: Maybe<number>;
     after?: Maybe<string>;
     owner?: RunOwnerFilter;
-  }): RunPage {
+  }): Promise<RunPage> {
     const scenarioId = optionalName("scenarioId", query.scenarioId);
     const first = optionalInt("first", query.first, ARGUMENT_RANGES.runsFirst) ?? DEFAULT_RUNS_PAGE;
     const beforeNumber = decodeRunCursor(query.after);
-    const rows = this.store.runs.list({ scenarioId, beforeNumber, limit: first + 1, owner: query.owner });
+    const [rows, totalCount] = await Promise.all([
+      this.store.runs.list({ scenarioId, beforeNumber, limit: first + 1, owner: query.owner }),
+      this.store.runs.count(scenarioId, query.owner),
+    ]);
     const page = rows.slice(0, first);
     const last = page[page.length - 1];
     return {
       runs: page.map((run) => this.toRecord(run)),
       endCursor: last === undefined ? null : encodeRunCursor(last.number),
       hasNextPage: rows.length > first,
-      totalCount: this.store.runs.count(scenarioId, query.owner),
+      totalCount,
     };
   }
 
-  events(runId: string, query: EventQuery): EventPage {
+  async events(runId: string, query: EventQuery): Promise<EventPage> {
     const first = optionalInt("first", query.first, ARGUMENT_RANGES.eventsFirst) ?? DEFAULT_EVENTS_PAGE;
     const after = optionalInt("after", query.after, ARGUMENT_RANGES.after);
     const node = optionalName("node", query.node);
     const kinds = optionalKinds(query.kinds);
-    this.requireRun(runId);
-    const rows = this.store.events.page(runId, { after, limit: first + 1, node, kinds });
+    await this.requireRun(runId);
+    const rows = await this.store.events.page(runId, { after, limit: first + 1, node, kinds });
     const events = rows.slice(0, first);
     const last = events[events.length - 1];
     return { events, nextCursor: last === undefined ? null : last.seq, hasMore: rows.length > first };
   }
 
-  violations(runId: string): readonly Violation[] {
-    this.requireRun(runId);
+  async violations(runId: string): Promise<readonly Violation[]> {
+    await this.requireRun(runId);
     return this.store.violations.list(runId);
   }
 
-  happensBefore(runId: string, a: number, b: number): Ordering {
+  async happensBefore(runId: string, a: number, b: number): Promise<Ordering> {
     const first = requiredInt("a", a, ARGUMENT_RANGES.seq);
     const second = requiredInt("b", b, ARGUMENT_RANGES.seq);
-    this.requireRun(runId);
-    const x = outsideNetwork(this.requireEvent(runId, first, "a"), "a");
-    return compareEvents(x, outsideNetwork(this.requireEvent(runId, second, "b"), "b"));
+    await this.requireRun(runId);
+    const x = outsideNetwork(await this.requireEvent(runId, first, "a"), "a");
+    return compareEvents(x, outsideNetwork(await this.requireEvent(runId, second, "b"), "b"));
   }
 
-  concurrentWith(runId: string, seqArgument: number): readonly number[] {
+  async concurrentWith(runId: string, seqArgument: number): Promise<readonly number[]> {
     const seq = requiredInt("seq", seqArgument, ARGUMENT_RANGES.seq);
-    this.requireRun(runId);
-    const event = outsideNetwork(this.requireEvent(runId, seq, "seq"), "seq");
+    await this.requireRun(runId);
+    const event = outsideNetwork(await this.requireEvent(runId, seq, "seq"), "seq");
     const found: number[] = [];
     // Stored events in seq order, a page at a time, so a long trace is never held whole.
     for (let from = 0; ;) {
-      const page = this.store.events.range(runId, from, MAX_EVENTS_PAGE);
+      const page = await this.store.events.range(runId, from, MAX_EVENTS_PAGE);
       for (const other of page) {
         if (other.node !== NETWORK_NODE && compareEvents(event, other) === "CONCURRENT") found.push(other.seq);
       }
@@ -337,10 +341,10 @@ export class WorkerRunService implements RunService {
   }
 
   async nodesAt(runId: string, atSeqArgument?: Maybe<number>): Promise<readonly NodeView[]> {
-    const run = this.requireRun(runId);
+    const run = await this.requireRun(runId);
     // atSeq's range is the run's own: 0 to its last stored seq.
     const atSeq = atSeqArgument ?? undefined;
-    const source = this.store.runs.source(runId);
+    const source = await this.store.runs.source(runId);
     if (source === undefined) throw new FaultlineError("NOT_FOUND", `There is no run with id "${runId}".`);
     let stopAtSeq: number;
     if (atSeq === undefined) {
@@ -351,11 +355,11 @@ export class WorkerRunService implements RunService {
       if (run.eventCount === 0) throw badArgument("atSeq", `cannot be used yet: run ${runId} has no events.`);
       stopAtSeq = requiredInt("atSeq", atSeq, { min: 0, max: run.eventCount - 1 });
     }
-    const stored = stopAtSeq < 0 ? undefined : this.store.events.get(runId, stopAtSeq);
+    const stored = stopAtSeq < 0 ? undefined : await this.store.events.get(runId, stopAtSeq);
     if (stopAtSeq >= 0 && stored === undefined) {
       throw new FaultlineError("INTERNAL", `Run ${runId} has no stored event ${stopAtSeq}.`);
     }
-    const file = source.scenarioFile ?? this.guessScenarioFile(run.scenarioId);
+    const file = source.scenarioFile ?? (await this.guessScenarioFile(run.scenarioId));
     let replayed: ReplayResult;
     try {
       replayed = await this.runPool.run<ReplayResult>({
@@ -393,16 +397,18 @@ export class WorkerRunService implements RunService {
   }
 
   async verdicts(runId: string): Promise<RunVerdicts> {
-    this.requireRun(runId);
-    const stored = parseVerdicts(this.store.verdicts.get(runId) ?? { linearizability: null, serializability: null });
+    await this.requireRun(runId);
+    const stored = parseVerdicts(
+      (await this.store.verdicts.get(runId)) ?? { linearizability: null, serializability: null },
+    );
     if (stored.linearizability !== undefined && stored.serializability !== undefined) {
       return { linearizability: stored.linearizability, serializability: stored.serializability };
     }
     let computing = this.computingVerdicts.get(runId);
     if (computing === undefined) {
-      const source = this.store.runs.source(runId);
+      const source = await this.store.runs.source(runId);
       if (source === undefined) throw new FaultlineError("NOT_FOUND", `There is no run with id "${runId}".`);
-      const file = source.scenarioFile ?? this.guessScenarioFile(this.requireRun(runId).scenarioId);
+      const file = source.scenarioFile ?? (await this.guessScenarioFile((await this.requireRun(runId)).scenarioId));
       const task = { kind: "verdicts", dbPath: this.dbPath, runId, source: source.scenarioSource, file } as const;
       computing = this.runPool.run<StoredVerdicts>(task).finally(() => this.computingVerdicts.delete(runId));
       this.computingVerdicts.set(runId, computing);
@@ -421,10 +427,10 @@ export class WorkerRunService implements RunService {
     return { linearizability: parsed.linearizability ?? null, serializability: parsed.serializability ?? null };
   }
 
-  follow(runId: string, fromSeqArgument?: Maybe<number>): AsyncIterableIterator<TraceEvent> {
+  async follow(runId: string, fromSeqArgument?: Maybe<number>): Promise<AsyncIterableIterator<TraceEvent>> {
     this.assertOpen();
     const from = optionalInt("fromSeq", fromSeqArgument, ARGUMENT_RANGES.seq) ?? 0;
-    this.requireRun(runId);
+    await this.requireRun(runId);
     // Subscribe to the live feed before anything is read from the store: an event
     // announced while stored ones are being read is then buffered, never missed.
     const follower = new Follower(this.store, runId, from, this.live.get(runId), this.pollMs, (done) => {
@@ -450,7 +456,7 @@ export class WorkerRunService implements RunService {
     await stopped;
     for (const follower of this.followers) follower.finish();
     for (const live of this.live.values()) live.end();
-    this.store.close();
+    await this.store.close();
   }
 
   private async execute(pool: TaskPool, task: Omit<RunTask, "control" | "port">, live: LiveRun): Promise<void> {
@@ -490,8 +496,8 @@ export class WorkerRunService implements RunService {
     try {
       // The database says whether the run completed: the worker marks it COMPLETED in the
       // transaction that stores its last events. Anything else (unless cancelled) is a failure.
-      if (this.store.db.open && this.store.runs.get(task.runId)?.status === "RUNNING") {
-        this.store.runs.fail(
+      if ((await this.store.runs.get(task.runId))?.status === "RUNNING") {
+        await this.store.runs.fail(
           task.runId,
           `${failure ?? "the run ended without completing"} (reproduce with seed=${task.seed})`,
         );
@@ -503,23 +509,23 @@ export class WorkerRunService implements RunService {
     }
   }
 
-  private requireRun(runIdArgument: string): StoredRun {
+  private async requireRun(runIdArgument: string): Promise<StoredRun> {
     const runId = requiredName("runId", runIdArgument);
-    const run = this.store.runs.get(runId);
+    const run = await this.store.runs.get(runId);
     if (run === undefined) throw new FaultlineError("NOT_FOUND", `There is no run with id "${runId}".`);
     return run;
   }
 
-  private requireEvent(runId: string, seq: number, argument: string): TraceEvent {
-    const event = this.store.events.get(runId, seq);
+  private async requireEvent(runId: string, seq: number, argument: string): Promise<TraceEvent> {
+    const event = await this.store.events.get(runId, seq);
     if (event !== undefined) return event;
-    const count = this.store.events.count(runId);
+    const count = await this.store.events.count(runId);
     const range = count === 0 ? "it has no events yet" : `its events run from seq 0 to ${count - 1}`;
     throw badArgument(argument, `names no event: run "${runId}" has no event with seq ${seq}; ${range}.`);
   }
 
-  private record(runId: string): RunRecord {
-    return this.toRecord(this.requireRun(runId));
+  private async record(runId: string): Promise<RunRecord> {
+    return this.toRecord(await this.requireRun(runId));
   }
 
   private toRecord(run: StoredRun): RunRecord {
@@ -527,8 +533,8 @@ export class WorkerRunService implements RunService {
   }
 
   /** For runs stored before the scenario's file was recorded: where the catalog would have found it. */
-  private guessScenarioFile(scenarioId: string): string {
-    const scenario = this.store.scenarios.get(scenarioId);
+  private async guessScenarioFile(scenarioId: string): Promise<string> {
+    const scenario = await this.store.scenarios.get(scenarioId);
     return `${scenario?.topic ?? "unknown"}/${scenarioId}.yaml`;
   }
 

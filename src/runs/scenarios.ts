@@ -5,7 +5,7 @@ import { loadTopics, type CourseTopic } from "../explore/topics";
 import { TOPICS_FILE } from "../scenarios/catalog";
 import { formatProblem } from "../scenarios/problems";
 import type { Scenario } from "../scenarios/types";
-import type { Store } from "../store";
+import type { FaultlineStore } from "../store/contract";
 import { FaultlineError } from "./errors";
 import type { ScenarioProblem, ScenarioService } from "./types";
 
@@ -22,20 +22,11 @@ export class CatalogScenarioService implements ScenarioService {
   private readonly questionsById: ReadonlyMap<string, readonly Question[]>;
   private readonly courseTopics: readonly CourseTopic[];
 
-  constructor(store: Store, scenariosDir: string, report: (line: string) => void = printToStderr) {
+  constructor(scenariosDir: string, report: (line: string) => void = printToStderr) {
     const catalog = loadGradedCatalog(scenariosDir);
     this.questionsById = catalog.questions;
     this.byId = new Map(catalog.scenarios.map((scenario) => [scenario.id, scenario]));
     this.loadProblems = catalog.problems;
-    store.scenarios.upsertAll(
-      catalog.scenarios.map((scenario) => ({
-        id: scenario.id,
-        title: scenario.title,
-        topic: scenario.topic,
-        protocol: scenario.protocol,
-        source: scenario.source,
-      })),
-    );
     for (const problem of catalog.problems) report(formatProblem(problem));
     // The course (scenarios/topics.yaml): its problems are reported once, like a bad scenario file's.
     const topics = loadTopics(scenariosDir, catalog.scenarios);
@@ -48,6 +39,19 @@ export class CatalogScenarioService implements ScenarioService {
           `${catalog.scenarios.length} loaded from ${scenariosDir}`,
       );
     }
+  }
+
+  /** Upserts every loaded scenario into the store's scenarios table, so runs can name it. */
+  async saveTo(store: FaultlineStore): Promise<void> {
+    await store.scenarios.upsertAll(
+      [...this.byId.values()].map((scenario) => ({
+        id: scenario.id,
+        title: scenario.title,
+        topic: scenario.topic,
+        protocol: scenario.protocol,
+        source: scenario.source,
+      })),
+    );
   }
 
   /**

@@ -91,27 +91,27 @@ export interface RunService {
    * Stops a RUNNING run: it becomes FAILED with the error "cancelled by request ...", and
    * the events stored so far are kept. Refuses a run that is not RUNNING (BAD_USER_INPUT).
    */
-  cancelRun(runId: string): RunRecord;
-  getRun(id: string): RunRecord | undefined;
+  cancelRun(runId: string): Promise<RunRecord>;
+  getRun(id: string): Promise<RunRecord | undefined>;
   /** owner: which students' runs to include (grading's owner check); absent: every run. */
   listRuns(query: {
     scenarioId?: Maybe<string>;
     first?: Maybe<number>;
     after?: Maybe<string>;
     owner?: RunOwnerFilter;
-  }): RunPage;
-  events(runId: string, query: EventQuery): EventPage;
-  violations(runId: string): readonly Violation[];
+  }): Promise<RunPage>;
+  events(runId: string, query: EventQuery): Promise<EventPage>;
+  violations(runId: string): Promise<readonly Violation[]>;
   /** Every node's state after event atSeq (the end of the run when absent). */
   nodesAt(runId: string, atSeq?: Maybe<number>): Promise<readonly NodeView[]>;
   /** Stored events from fromSeq on, then live ones in seq order; ends when the run ends. */
-  follow(runId: string, fromSeq?: Maybe<number>): AsyncIterableIterator<TraceEvent>;
+  follow(runId: string, fromSeq?: Maybe<number>): Promise<AsyncIterableIterator<TraceEvent>>;
   /** Pauses a live paced run before its next event; resolves once it holds it. */
   pauseRun(runId: string): Promise<RunRecord>;
-  resumeRun(runId: string): RunRecord;
+  resumeRun(runId: string): Promise<RunRecord>;
   /** Releases exactly `events` more events of a paused run, which then stays paused. */
   stepRun(runId: string, events: number): Promise<RunRecord>;
-  setPace(runId: string, pace: number): RunRecord;
+  setPace(runId: string, pace: number): Promise<RunRecord>;
   /** A fault in the scenario files' syntax (no at:/when:), applied at the end of the paused run's current step. */
   injectFault(runId: string, fault: unknown): Promise<RunRecord>;
   /** A new run sharing the first atSeq events with its parent, then following `faults` (absent: the parent's schedule). */
@@ -119,15 +119,15 @@ export interface RunService {
   /** Runs a scenario sent as YAML (checked like a catalogue file; stored with its source). */
   runScenario(yaml: string, seed?: Maybe<number>, pace?: Maybe<number>): Promise<RunRecord>;
   /** The first seq where the two runs' traces differ; null when they are the same. */
-  divergesAt(runId: string, otherId: string): number | null;
+  divergesAt(runId: string, otherId: string): Promise<number | null>;
   /** The run's interventions: with its scenario and seed, what makes its trace. */
-  schedule(runId: string): readonly Intervention[];
+  schedule(runId: string): Promise<readonly Intervention[]>;
   /** The scenario a run was made from (the catalogue's, or its own stored source for an ad-hoc or changed one). */
-  scenarioOfRun(runId: string): Scenario;
+  scenarioOfRun(runId: string): Promise<Scenario>;
   /** How event a relates to event b (BEFORE: a happened before b), from vector clocks (src/sim/causality.ts). */
-  happensBefore(runId: string, a: number, b: number): Ordering;
+  happensBefore(runId: string, a: number, b: number): Promise<Ordering>;
   /** The seqs of the stored events concurrent with event seq, ascending. */
-  concurrentWith(runId: string, seq: number): readonly number[];
+  concurrentWith(runId: string, seq: number): Promise<readonly number[]>;
   /**
    * The run's history verdicts (linearizability, serializability; null where it has no
    * such history), as stored when it completed; computed on a worker thread (and stored,

@@ -18,7 +18,8 @@ import { rwRegisterHistory, type IsolationConfig } from "../protocols/isolation"
 import type { Scenario } from "../scenarios/types";
 import type { JsonObject } from "../sim/json";
 import type { EventKind, TraceEvent } from "../sim/types";
-import type { Store, StoredVerdicts } from "../store";
+import type { StoredVerdicts } from "../store";
+import type { FaultlineStore } from "../store/contract";
 
 /**
  * A run's history verdicts (issues 10 and 11): its client operations judged for
@@ -182,19 +183,23 @@ const PAGE_EVENTS = 5_000;
  * finished run's verdicts are stored (only where its columns are still empty); a
  * RUNNING run's are not, since its history is still growing.
  */
-export function computeStoredVerdicts(store: Store, scenario: Scenario, runId: string): StoredVerdicts {
+export async function computeStoredVerdicts(
+  store: FaultlineStore,
+  scenario: Scenario,
+  runId: string,
+): Promise<StoredVerdicts> {
   const collector = new VerdictCollector(scenario);
   for (let after = -1; ;) {
-    const page = store.events.page(runId, { after, limit: PAGE_EVENTS, kinds: [...VERDICT_EVENT_KINDS] });
+    const page = await store.events.page(runId, { after, limit: PAGE_EVENTS, kinds: [...VERDICT_EVENT_KINDS] });
     for (const event of page) collector.observe(event);
     const last = page[page.length - 1];
     if (last === undefined || page.length < PAGE_EVENTS) break;
     after = last.seq;
   }
   const verdicts = collector.finish();
-  store.verdicts.fill(runId, verdicts);
+  await store.verdicts.fill(runId, verdicts);
   // What the store holds wins: another process may have stored its verdicts first.
-  const stored = store.verdicts.get(runId);
+  const stored = await store.verdicts.get(runId);
   return {
     linearizability: stored?.linearizability ?? verdicts.linearizability,
     serializability: stored?.serializability ?? verdicts.serializability,

@@ -1,4 +1,5 @@
 import type { Db } from "./database";
+import type { DiskStore } from "./contract";
 import { SourceTable } from "./sources";
 
 /**
@@ -179,7 +180,7 @@ export class DiskTables {
  * them, so a server keeps answering while a pass deletes millions of rows.
  */
 export async function applyRetention(
-  disk: DiskTables,
+  disk: DiskStore,
   policy: RetentionPolicy,
   now: Date,
   pause: () => Promise<void> = async () => {},
@@ -188,11 +189,11 @@ export async function applyRetention(
   let tracesReclaimed = 0;
   let eventsDeleted = 0;
   for (;;) {
-    const batch = disk.expiredRuns(policy, now, RETENTION_BATCH_RUNS);
+    const batch = await disk.expiredRuns(policy, now, RETENTION_BATCH_RUNS);
     let progressed = false;
     for (const runId of batch) {
-      const events = disk.eventCount(runId);
-      if (disk.deleteRun(runId) === "deleted") {
+      const events = await disk.eventCount(runId);
+      if ((await disk.deleteRun(runId)) === "deleted") {
         runsDeleted += 1;
         eventsDeleted += events;
         progressed = true;
@@ -203,15 +204,15 @@ export async function applyRetention(
   }
   const failedBefore = new Date(now.getTime() - policy.failedTraceMinutes * 60_000).toISOString();
   for (;;) {
-    const batch = disk.failedTraces(failedBefore, RETENTION_BATCH_RUNS);
+    const batch = await disk.failedTraces(failedBefore, RETENTION_BATCH_RUNS);
     for (const runId of batch) {
-      eventsDeleted += disk.reclaimTrace(runId);
+      eventsDeleted += await disk.reclaimTrace(runId);
       tracesReclaimed += 1;
       await pause();
     }
     if (batch.length < RETENTION_BATCH_RUNS) break;
   }
-  const sourcesDeleted = disk.deleteUnusedSources();
+  const sourcesDeleted = await disk.deleteUnusedSources();
   return { runsDeleted, tracesReclaimed, eventsDeleted, sourcesDeleted };
 }
 
@@ -222,14 +223,13 @@ export interface VacuumReport extends ReclaimReport {
 }
 
 /**
- * `db vacuum`: a retention pass, then SQLite's VACUUM (rewrites the file without its free
- * pages) and a WAL checkpoint that truncates the WAL. VACUUM needs the database to
- * itself for its duration: a server writing to the same file makes it wait (busy timeout).
+ * `db vacuum`: a retention pass, then the store gives free space back (DiskStore.compact:
+ * SQLite's VACUUM and a WAL checkpoint; PostgreSQL's VACUUM). On SQLite, VACUUM needs the
+ * file to itself for its duration: a server writing to it makes it wait (busy timeout).
  */
-export async function vacuum(disk: DiskTables, db: Db, policy: RetentionPolicy, now: Date): Promise<VacuumReport> {
-  const bytesBefore = disk.stats().bytes;
+export async function vacuum(disk: DiskStore, policy: RetentionPolicy, now: Date): Promise<VacuumReport> {
+  const bytesBefore = (await disk.stats()).bytes;
   const report = await applyRetention(disk, policy, now);
-  db.exec("VACUUM");
-  db.pragma("wal_checkpoint(TRUNCATE)");
-  return { ...report, bytesBefore, bytesAfter: disk.stats().bytes };
+  await disk.compact();
+  return { ...report, bytesBefore, bytesAfter: (await disk.stats()).bytes };
 }

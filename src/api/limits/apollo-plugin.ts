@@ -21,7 +21,7 @@ export function guardPlugin(guard: ApiGuard, wsUrl: () => string): ApolloServerP
               { extensions: { code: "BAD_REQUEST", http: { status: 400 } } },
             );
           }
-          const refusal = guard.costRefusal(request.document, request.request.variables, request.operationName);
+          const refusal = await guard.costRefusal(request.document, request.request.variables, request.operationName);
           if (refusal !== undefined) throw refusal;
         },
       };

@@ -1,3 +1,4 @@
+import { runSizes } from "./run-sizes";
 import type { DocumentNode, GraphQLError, GraphQLSchema, ParseOptions, ValidationRule } from "graphql";
 import type { ApiServices } from "../context";
 import { ClientRateLimiter } from "./clients";
@@ -31,25 +32,40 @@ export class ApiGuard {
   ) {
     this.rules = shapeRules(limits);
     this.rate = new ClientRateLimiter(limits);
-    this.runSlots = new RunSlots(limits, (runId) => services.runs.getRun(runId)?.status === "RUNNING");
+    this.runSlots = new RunSlots(limits, async (runId) => (await services.runs.getRun(runId))?.status === "RUNNING");
     this.subscriptions = new SubscriptionSlots(limits);
     this.parseOptions = { maxTokens: limits.maxTokens };
   }
 
-  /** A refusal if the operation costs more than FAULTLINE_MAX_COST; call it after validation. */
-  costRefusal(
+  /**
+   * A refusal if the operation costs more than FAULTLINE_MAX_COST; call it after
+   * validation. The runs the operation names (Query.run(id:)) are looked up first, so
+   * their fields are priced by their stored length (a walk that only records the ids).
+   */
+  async costRefusal(
     document: DocumentNode,
     variables: Readonly<Record<string, unknown>> | undefined,
     operationName: string | null | undefined,
-  ): GraphQLError | undefined {
+  ): Promise<GraphQLError | undefined> {
+    const named = new Set<string>();
+    const record = (runId: string): number => {
+      named.add(runId);
+      return 0;
+    };
+    try {
+      runSizes(this.schema, document, variables, operationName, record, 0);
+    } catch {
+      // Variables that do not fit the operation: costRefusal lets execution refuse them.
+    }
+    const lengths = new Map<string, number>();
+    await Promise.all(
+      [...named].map(async (runId) => {
+        const run = await this.services.runs.getRun(runId).catch(() => undefined);
+        if (run !== undefined) lengths.set(runId, run.eventCount);
+      }),
+    );
     return costRefusal(
-      {
-        schema: this.schema,
-        document,
-        variables,
-        operationName,
-        eventCountOf: (runId) => this.services.runs.getRun(runId)?.eventCount,
-      },
+      { schema: this.schema, document, variables, operationName, eventCountOf: (runId) => lengths.get(runId) },
       this.limits,
     );
   }

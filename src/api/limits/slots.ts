@@ -13,13 +13,13 @@ export class RunSlots {
 
   constructor(
     private readonly limits: Limits,
-    private readonly isRunning: (runId: string) => boolean,
+    private readonly isRunning: (runId: string) => Promise<boolean>,
   ) {}
 
   /** Runs start() in one of the client's slots, or refuses at once when they are all taken. */
   async hold<Result>(client: string, start: () => Promise<Result>, runIdOf: (result: Result) => string | undefined) {
     const inFlight = this.inFlight.get(client) ?? 0;
-    const inProgress = inFlight + this.runningCount(client);
+    const inProgress = inFlight + (await this.runningCount(client));
     if (inProgress >= this.limits.runsPerClient) {
       throw limitRefusal(
         "runsPerClient",
@@ -32,7 +32,7 @@ export class RunSlots {
     try {
       const result = await start();
       const runId = runIdOf(result);
-      if (runId !== undefined && this.isRunning(runId)) {
+      if (runId !== undefined && (await this.isRunning(runId))) {
         this.running.set(client, (this.running.get(client) ?? new Set<string>()).add(runId));
       }
       return result;
@@ -44,10 +44,10 @@ export class RunSlots {
   }
 
   /** The client's runs still RUNNING; forgets those that have ended. */
-  private runningCount(client: string): number {
+  private async runningCount(client: string): Promise<number> {
     const running = this.running.get(client);
     if (running === undefined) return 0;
-    for (const runId of running) if (!this.isRunning(runId)) running.delete(runId);
+    for (const runId of [...running]) if (!(await this.isRunning(runId))) running.delete(runId);
     if (running.size === 0) this.running.delete(client);
     return running.size;
   }

@@ -92,7 +92,7 @@ export class RunExploreResolver {
     @Arg("every", () => Int, { nullable: true, description: "A frame every this many seqs (default 1)." })
     every?: number | null,
   ): Promise<Timeline> {
-    const run = loadRun(context, root.id);
+    const run = await loadRun(context, root.id);
     const frames = await context.services.explore.timeline(run.id, { fromSeq, toSeq, every });
     return {
       frames: frames.map((frame) => ({
@@ -114,25 +114,25 @@ export class RunExploreResolver {
       `crashes, shading for partitions, each event's sentence as its tooltip. At most ${MAX_DIAGRAM_EVENTS} seqs ` +
       "(MAX_DIAGRAM_EVENTS); also GET /runs/:id/diagram.svg?fromSeq=&toSeq=.",
   })
-  diagram(
+  async diagram(
     @Ctx() context: ApiContext,
     @Root() root: RunRecord,
     @Arg("fromSeq", () => Int, { nullable: true }) fromSeq?: number | null,
     @Arg("toSeq", () => Int, { nullable: true }) toSeq?: number | null,
-  ): string {
-    const run = loadRun(context, root.id);
+  ): Promise<string> {
+    const run = await loadRun(context, root.id);
     return context.services.explore.diagram(run.id, { fromSeq, toSeq });
   }
 
   @FieldResolver(() => String, {
     description: "The COMPLETED run as JSON (for importRun), a ShiViz log or an EDN history.",
   })
-  export(
+  async export(
     @Ctx() context: ApiContext,
     @Root() root: RunRecord,
     @Arg("format", () => ExportFormat) format: ExportFormatName,
-  ): string {
-    const run = loadRun(context, root.id);
+  ): Promise<string> {
+    const run = await loadRun(context, root.id);
     return context.services.explore.export(run.id, format);
   }
 }

@@ -25,7 +25,7 @@ type ItemView = AssignmentView["items"][number];
 @Resolver(() => Assignment)
 export class GradingResolver {
   @Mutation(() => CreatedStudent, { description: "Instructors only: a new student and their token (shown once)." })
-  createStudent(@Ctx() ctx: ApiContext, @Arg("name", () => String) name: string): CreatedStudent {
+  createStudent(@Ctx() ctx: ApiContext, @Arg("name", () => String) name: string): Promise<CreatedStudent> {
     return ctx.services.grading.createStudent(ctx.identity, name);
   }
 
@@ -33,7 +33,7 @@ export class GradingResolver {
   createAssignment(
     @Ctx() ctx: ApiContext,
     @Arg("input", () => AssignmentInput) input: AssignmentInput,
-  ): AssignmentView {
+  ): Promise<AssignmentView> {
     return ctx.services.grading.createAssignment(ctx.identity, { ...input });
   }
 
@@ -62,7 +62,7 @@ export class GradingResolver {
   }
 
   @Query(() => Submission, { nullable: true, description: "Its owner and instructors only." })
-  submission(@Ctx() ctx: ApiContext, @Arg("id", () => ID) id: string): SubmissionView | null {
+  submission(@Ctx() ctx: ApiContext, @Arg("id", () => ID) id: string): Promise<SubmissionView | null> {
     return ctx.services.grading.submission(ctx.identity, id);
   }
 
@@ -73,12 +73,12 @@ export class GradingResolver {
     @Ctx() ctx: ApiContext,
     @Arg("assignmentId", () => ID) assignmentId: string,
     @Arg("studentId", () => ID, { nullable: true }) studentId?: string | null,
-  ): SubmissionView[] {
+  ): Promise<SubmissionView[]> {
     return ctx.services.grading.submissions(ctx.identity, assignmentId, studentId ?? null);
   }
 
   @Query(() => [GradebookRow], { description: "Instructors only: every student's best and latest score and attempts." })
-  gradebook(@Ctx() ctx: ApiContext, @Arg("assignmentId", () => ID) assignmentId: string): GradebookRow[] {
+  gradebook(@Ctx() ctx: ApiContext, @Arg("assignmentId", () => ID) assignmentId: string): Promise<GradebookRow[]> {
     return ctx.services.grading.gradebook(ctx.identity, assignmentId);
   }
 }

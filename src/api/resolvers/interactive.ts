@@ -21,13 +21,13 @@ export class InteractiveResolver {
       "Pauses a live paced run before its next event and returns once it is held there; every subscriber sees " +
       "the same stream stop. Refused (RUN_NOT_LIVE) for a run that is not a RUNNING paced run of this server.",
   })
-  pauseRun(@Ctx() ctx: ApiContext, @Arg("runId", () => ID) runId: string): Promise<RunRecord> {
-    return ctx.services.runs.pauseRun(loadRun(ctx, runId).id);
+  async pauseRun(@Ctx() ctx: ApiContext, @Arg("runId", () => ID) runId: string): Promise<RunRecord> {
+    return ctx.services.runs.pauseRun((await loadRun(ctx, runId)).id);
   }
 
   @Mutation(() => Run, { description: "Resumes a paused run at its pace. Refused (RUN_NOT_LIVE) unless it is paused." })
-  resumeRun(@Ctx() ctx: ApiContext, @Arg("runId", () => ID) runId: string): RunRecord {
-    return ctx.services.runs.resumeRun(loadRun(ctx, runId).id);
+  async resumeRun(@Ctx() ctx: ApiContext, @Arg("runId", () => ID) runId: string): Promise<RunRecord> {
+    return ctx.services.runs.resumeRun((await loadRun(ctx, runId)).id);
   }
 
   @Mutation(() => Run, {
@@ -35,24 +35,24 @@ export class InteractiveResolver {
       "Releases exactly `events` more events of a paused run, which then stays paused; returns once they are " +
       "stored (or the run has ended). Refused (RUN_NOT_LIVE) unless it is paused.",
   })
-  stepRun(
+  async stepRun(
     @Ctx() ctx: ApiContext,
     @Arg("runId", () => ID) runId: string,
     @Arg("events", () => Int, { description: `How many events, 1 to ${MAX_STEP_EVENTS}.` }) events: number,
   ): Promise<RunRecord> {
-    return ctx.services.runs.stepRun(loadRun(ctx, runId).id, events);
+    return ctx.services.runs.stepRun((await loadRun(ctx, runId)).id, events);
   }
 
   @Mutation(() => Run, { description: "Changes a live paced run's pace (paused or not); the trace does not change." })
-  setPace(
+  async setPace(
     @Ctx() ctx: ApiContext,
     @Arg("runId", () => ID) runId: string,
     @Arg("pace", () => Int, {
       description: `Milliseconds of wall time per event, ${ARGUMENT_RANGES.pace.min} to ${MAX_PACE_MS}.`,
     })
     pace: number,
-  ): RunRecord {
-    return ctx.services.runs.setPace(loadRun(ctx, runId).id, pace);
+  ): Promise<RunRecord> {
+    return ctx.services.runs.setPace((await loadRun(ctx, runId)).id, pace);
   }
 
   @Mutation(() => Run, {
@@ -61,12 +61,12 @@ export class InteractiveResolver {
       "in progress). It is added to the run's schedule, so the run's scenario, seed and schedule replay the same trace. " +
       "Checked like a scenario file's fault (BAD_USER_INPUT with extensions.problems).",
   })
-  injectFault(
+  async injectFault(
     @Ctx() ctx: ApiContext,
     @Arg("runId", () => ID) runId: string,
     @Arg("fault", () => GraphQLJSON, { description: FAULT_SYNTAX }) fault: unknown,
   ): Promise<RunRecord> {
-    return ctx.services.runs.injectFault(loadRun(ctx, runId).id, fault);
+    return ctx.services.runs.injectFault((await loadRun(ctx, runId)).id, fault);
   }
 
   @Mutation(() => Run, {
@@ -75,7 +75,7 @@ export class InteractiveResolver {
       "parent's schedule (a fault without at: or when: applies at the fork point; with none, no more faults come). " +
       "Without faults it follows the parent's own schedule and reproduces the parent event for event.",
   })
-  forkRun(
+  async forkRun(
     @Ctx() ctx: ApiContext,
     @Arg("runId", () => ID) runId: string,
     @Arg("atSeq", () => Int, {
@@ -90,7 +90,7 @@ export class InteractiveResolver {
     @Arg("pace", () => Int, { nullable: true, description: "Run the fork paced, like startRun's pace." })
     pace?: number | null,
   ): Promise<RunRecord> {
-    return ctx.services.runs.forkRun(loadRun(ctx, runId).id, atSeq, faults, pace);
+    return ctx.services.runs.forkRun((await loadRun(ctx, runId)).id, atSeq, faults, pace);
   }
 
   @Mutation(() => Run, {
@@ -109,7 +109,7 @@ export class InteractiveResolver {
   }
 
   @FieldResolver(() => Run, { nullable: true, description: "The run this one was forked from; null if it is no fork." })
-  parent(@Ctx() ctx: ApiContext, @Root() run: RunRecord): RunRecord | undefined {
+  parent(@Ctx() ctx: ApiContext, @Root() run: RunRecord): Promise<RunRecord | undefined> | undefined {
     return run.parentId === null ? undefined : ctx.services.runs.getRun(run.parentId);
   }
 
@@ -117,8 +117,12 @@ export class InteractiveResolver {
     nullable: true,
     description: "The first seq at which this run's trace and the other's differ; null when they are the same.",
   })
-  divergesAt(@Ctx() ctx: ApiContext, @Root() run: RunRecord, @Arg("other", () => ID) other: string): number | null {
-    return ctx.services.runs.divergesAt(run.id, loadRun(ctx, other).id);
+  async divergesAt(
+    @Ctx() ctx: ApiContext,
+    @Root() run: RunRecord,
+    @Arg("other", () => ID) other: string,
+  ): Promise<number | null> {
+    return ctx.services.runs.divergesAt(run.id, (await loadRun(ctx, other)).id);
   }
 
   @FieldResolver(() => GraphQLJSON, {
@@ -126,7 +130,7 @@ export class InteractiveResolver {
       "The run's interventions, in order: faults injected while paused ({ type: apply, afterSeq, action }) and a " +
       "fork's switch to its own faults ({ type: replace, afterSeq, faults }). Scenario + seed + schedule = the trace.",
   })
-  schedule(@Ctx() ctx: ApiContext, @Root() run: RunRecord): readonly Intervention[] {
+  schedule(@Ctx() ctx: ApiContext, @Root() run: RunRecord): Promise<readonly Intervention[]> {
     return ctx.services.runs.schedule(run.id);
   }
 }

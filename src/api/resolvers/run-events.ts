@@ -15,10 +15,10 @@ interface RunEventsArgs {
  * stored events from fromSeq, then yields live ones in seq order and ends with
  * the run. Unknown runs and bad arguments fail here, before any event is sent.
  */
-function followRun({ args, context }: SubscribeResolverData<unknown, RunEventsArgs, ApiContext>) {
-  assertRunReadable(context, args.runId);
+async function followRun({ args, context }: SubscribeResolverData<unknown, RunEventsArgs, ApiContext>) {
+  await assertRunReadable(context, args.runId);
   try {
-    return context.services.runs.follow(args.runId, args.fromSeq);
+    return await context.services.runs.follow(args.runId, args.fromSeq);
   } catch (error) {
     throw toGraphQLError(error);
   }

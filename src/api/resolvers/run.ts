@@ -18,7 +18,7 @@ import { Scenario } from "../types/scenario";
 @Resolver(() => Run)
 export class RunResolver {
   @Query(() => Run, { nullable: true, description: "One run by id; null when there is none." })
-  run(@Ctx() ctx: ApiContext, @Arg("id", () => ID) id: string): RunRecord | undefined {
+  run(@Ctx() ctx: ApiContext, @Arg("id", () => ID) id: string): Promise<RunRecord | undefined> {
     return readableRun(ctx, id);
   }
 
@@ -26,15 +26,24 @@ export class RunResolver {
     description:
       "Runs, of every scenario or of one, a page at a time; a student's runs are listed only to them and instructors.",
   })
-  runs(
+  async runs(
     @Ctx() ctx: ApiContext,
     @Arg("scenarioId", () => ID, { nullable: true }) scenarioId?: string | null,
     @Arg("first", () => Int, { nullable: true, description: `Page size, 1 to ${MAX_RUNS_PAGE}.` })
     first?: number | null,
     @Arg("after", () => String, { nullable: true, description: "A pageInfo.endCursor from the previous page." })
     after?: string | null,
-  ): { nodes: readonly RunRecord[]; pageInfo: { endCursor: string | null; hasNextPage: boolean }; totalCount: number } {
-    const page: RunPage = ctx.services.runs.listRuns({ scenarioId, first, after, owner: readableRunsFilter(ctx) });
+  ): Promise<{
+    nodes: readonly RunRecord[];
+    pageInfo: { endCursor: string | null; hasNextPage: boolean };
+    totalCount: number;
+  }> {
+    const page: RunPage = await ctx.services.runs.listRuns({
+      scenarioId,
+      first,
+      after,
+      owner: readableRunsFilter(ctx),
+    });
     return {
       nodes: page.runs,
       pageInfo: { endCursor: page.endCursor, hasNextPage: page.hasNextPage },
@@ -69,19 +78,19 @@ export class RunResolver {
       'Stops a RUNNING run. It ends FAILED with the error "cancelled by request after N stored events", and the ' +
       "events stored until then are kept (they can still be read and replayed). A run that is not RUNNING is refused.",
   })
-  cancelRun(@Ctx() ctx: ApiContext, @Arg("runId", () => ID) runId: string): RunRecord {
-    readableRun(ctx, runId);
+  async cancelRun(@Ctx() ctx: ApiContext, @Arg("runId", () => ID) runId: string): Promise<RunRecord> {
+    await readableRun(ctx, runId);
     return ctx.services.runs.cancelRun(runId);
   }
 
   @FieldResolver(() => Scenario)
-  scenario(@Ctx() { services }: ApiContext, @Root() run: RunRecord): ScenarioRecord {
+  scenario(@Ctx() { services }: ApiContext, @Root() run: RunRecord): ScenarioRecord | Promise<ScenarioRecord> {
     // The catalogue's, or the run's own stored source (an ad-hoc scenario, or one whose file has changed).
     return services.scenarios.get(run.scenarioId) ?? services.runs.scenarioOfRun(run.id);
   }
 
   @FieldResolver(() => EventPage, { description: "The run's events in seq order, a page at a time." })
-  events(
+  async events(
     @Ctx() ctx: ApiContext,
     @Root() run: RunRecord,
     @Arg("after", () => Int, {
@@ -94,15 +103,15 @@ export class RunResolver {
     @Arg("node", () => String, { nullable: true, description: "Only this node's events." }) node?: string | null,
     @Arg("kinds", () => [EventKind], { nullable: true, description: "Only events of these kinds." })
     kinds?: EventKindName[] | null,
-  ): EventPageRecord {
-    assertRunReadable(ctx, run.id);
-    const page = ctx.services.runs.events(run.id, { after, first, node, kinds });
+  ): Promise<EventPageRecord> {
+    await assertRunReadable(ctx, run.id);
+    const page = await ctx.services.runs.events(run.id, { after, first, node, kinds });
     return { ...page, events: ctx.services.explore.typedEvents(run.id, page.events) };
   }
 
   @FieldResolver(() => [Violation], { description: "Safety properties the run broke, in the order detected." })
-  violations(@Ctx() ctx: ApiContext, @Root() run: RunRecord): readonly ViolationRecord[] {
-    assertRunReadable(ctx, run.id);
+  async violations(@Ctx() ctx: ApiContext, @Root() run: RunRecord): Promise<readonly ViolationRecord[]> {
+    await assertRunReadable(ctx, run.id);
     return ctx.services.runs.violations(run.id);
   }
 
@@ -114,7 +123,7 @@ export class RunResolver {
     @Root() run: RunRecord,
     @Arg("atSeq", () => Int, { nullable: true }) atSeq?: number | null,
   ): Promise<readonly FrameNode[]> {
-    assertRunReadable(ctx, run.id);
+    await assertRunReadable(ctx, run.id);
     return (await ctx.services.runs.nodesAt(run.id, atSeq)).map(frameNode);
   }
 
@@ -123,25 +132,25 @@ export class RunResolver {
       "How event a relates to event b by happened-before (Lamport 1978), decided from their vector clocks: " +
       "BEFORE means a chain of steps and messages leads from a to b.",
   })
-  happensBefore(
+  async happensBefore(
     @Ctx() ctx: ApiContext,
     @Root() run: RunRecord,
     @Arg("a", () => Int, { description: "The seq of the first event." }) a: number,
     @Arg("b", () => Int, { description: "The seq of the second event." }) b: number,
-  ): OrderingName {
-    assertRunReadable(ctx, run.id);
+  ): Promise<OrderingName> {
+    await assertRunReadable(ctx, run.id);
     return ctx.services.runs.happensBefore(run.id, a, b);
   }
 
   @FieldResolver(() => [Int], {
     description: "The seqs of every event concurrent with this one: neither happened before the other.",
   })
-  concurrentWith(
+  async concurrentWith(
     @Ctx() ctx: ApiContext,
     @Root() run: RunRecord,
     @Arg("seq", () => Int) seq: number,
-  ): readonly number[] {
-    assertRunReadable(ctx, run.id);
+  ): Promise<readonly number[]> {
+    await assertRunReadable(ctx, run.id);
     return ctx.services.runs.concurrentWith(run.id, seq);
   }
 }

@@ -39,16 +39,16 @@ function intParameter(request: Request, name: string): number | undefined {
  */
 export function diagramRoute(services: ApiServices): Router {
   const router = Router();
-  router.get("/runs/:id/diagram.svg", (request: Request, response: Response) => {
+  router.get("/runs/:id/diagram.svg", async (request: Request, response: Response) => {
     try {
       const authorization = request.headers.authorization;
       const context = {
         services,
-        identity: services.identify(authorization),
+        identity: await services.identify(authorization),
         client: clientKey(authorization, request.socket.remoteAddress),
       };
-      const run = loadRun(context, String(request.params["id"]));
-      const svg = services.explore.diagram(run.id, {
+      const run = await loadRun(context, String(request.params["id"]));
+      const svg = await services.explore.diagram(run.id, {
         fromSeq: intParameter(request, "fromSeq"),
         toSeq: intParameter(request, "toSeq"),
       });

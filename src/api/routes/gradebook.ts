@@ -19,10 +19,10 @@ const STATUS: Record<GradingError["code"], number> = {
  * otherwise 401 (no or an unknown token) or 403 (a student), with a plain message.
  */
 export function mountGradebookCsv(app: Express, services: ApiServices): void {
-  app.get(GRADEBOOK_CSV_PATH, (request: Request<{ id: string }>, response: Response) => {
-    const identity = services.identify(request.headers.authorization);
+  app.get(GRADEBOOK_CSV_PATH, async (request: Request<{ id: string }>, response: Response) => {
+    const identity = await services.identify(request.headers.authorization);
     try {
-      const csv = services.grading.gradebookCsv(identity, request.params.id);
+      const csv = await services.grading.gradebookCsv(identity, request.params.id);
       response.status(200).type("text/csv; charset=utf-8").attachment(`gradebook-${request.params.id}.csv`).send(csv);
     } catch (error) {
       if (!(error instanceof GradingError)) throw error;
