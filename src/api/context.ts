@@ -9,6 +9,8 @@ export interface ApiServices {
   readonly grading: GradingService;
   readonly disk: DiskService;
   identify(authorization: string | undefined): Promise<Identity>;
+  /** This process's role and how runs reach the others (logged at start-up). */
+  readonly topology: { readonly role: string; readonly description: string };
   close(): Promise<void>;
 }
 

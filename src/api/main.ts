@@ -1,17 +1,24 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { createServices } from "../runs";
+import { roleFromEnv } from "../runs/topology";
+import { isPostgresUrl } from "../store/open";
 import { createServer } from "./server";
 
 /**
  * `npm start`: serves the API on HOST:PORT (127.0.0.1 unless HOST says otherwise) with
- * the database at DB_PATH and the scenarios in SCENARIOS_DIR; CORS_ORIGINS and the
- * FAULTLINE_MAX_* limits are read by the server (README, Serving safely).
+ * the store at DATABASE_URL (PostgreSQL) or else the SQLite file DB_PATH, and the
+ * scenarios in SCENARIOS_DIR; CORS_ORIGINS, REDIS_URL, FAULTLINE_ROLE and the
+ * FAULTLINE_MAX_* limits are read too (README, Serving safely). With FAULTLINE_ROLE=worker
+ * (`npm run worker`) it serves nothing and executes queued runs.
  */
 async function main(): Promise<void> {
   const port = parsePort(process.env["PORT"] ?? "4000");
-  const dbPath = resolve(process.env["DB_PATH"] ?? "./data/faultline.db");
+  const url = process.env["DATABASE_URL"]?.trim() ?? "";
+  const dbPath = url !== "" ? url : resolve(process.env["DB_PATH"] ?? "./data/faultline.db");
   const scenariosDir = resolve(process.env["SCENARIOS_DIR"] ?? "./scenarios");
-  mkdirSync(dirname(dbPath), { recursive: true });
+  if (!isPostgresUrl(dbPath)) mkdirSync(dirname(dbPath), { recursive: true });
+  if (roleFromEnv(process.env) === "worker") return work(dbPath, scenariosDir);
 
   const host = process.env["HOST"]?.trim() || undefined;
   const server = await createServer({ port, dbPath, scenariosDir, ...(host === undefined ? {} : { host }) });
@@ -22,15 +29,31 @@ async function main(): Promise<void> {
       `faultline: skipped ${problem.file}:${problem.line}:${problem.column} ${problem.path}: ${problem.message}`,
     );
   }
-  console.log(`faultline: database ${dbPath}`);
+  console.log(`faultline: database ${describeStore(dbPath)}; ${server.services.topology.description}`);
   console.log(`faultline: GraphQL API and IDE at ${server.url} (subscriptions at ${server.wsUrl})`);
 
+  onSignals(() => server.close());
+}
+
+/** FAULTLINE_ROLE=worker: executes queued runs until SIGINT or SIGTERM; no HTTP. */
+async function work(dbPath: string, scenariosDir: string): Promise<void> {
+  const services = await createServices({ dbPath, scenariosDir });
+  console.log(`faultline: worker on ${describeStore(dbPath)}; ${services.topology.description}`);
+  onSignals(() => services.close());
+}
+
+/** A store for the log: a path, or a URL without its password. */
+function describeStore(locator: string): string {
+  return isPostgresUrl(locator) ? locator.replace(/:[^:@/]*@/, ":***@") : locator;
+}
+
+function onSignals(close: () => Promise<void>): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
     console.log(`faultline: ${signal}, shutting down`);
-    server.close().then(
+    close().then(
       () => process.exit(0),
       (error: unknown) => {
         console.error("faultline: shutdown failed:", error);

@@ -7,6 +7,8 @@ import { DiskService, retentionFromEnv } from "./disk";
 import { RunExplorer } from "./explore";
 import { WorkerRunService } from "./runs";
 import { CatalogScenarioService } from "./scenarios";
+import { openTopology, queueOptionsFromEnv, roleFromEnv, type ServerRole, type Topology } from "./topology";
+import { openRunQueue } from "../queue/pg-boss";
 import type { RunService, ScenarioService } from "./types";
 
 export {
@@ -59,6 +61,8 @@ export interface CreateServicesOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Where start-up reports go, one line each (default: stderr). */
   readonly report?: (line: string) => void;
+  /** What this process is (default FAULTLINE_ROLE, else "all"): ./topology.ts. */
+  readonly role?: ServerRole;
 }
 
 export interface Services {
@@ -72,6 +76,8 @@ export interface Services {
   readonly disk: DiskService;
   /** Who holds this Authorization header: anonymous without one; a refused token is remembered, not thrown. */
   identify(authorization: string | undefined): Promise<Identity>;
+  /** This process's role, and how runs reach the other processes (bus, queue). */
+  readonly topology: { readonly role: ServerRole; readonly description: string };
   /** Stops every run (they become FAILED, with their seed), ends every follower, closes the database. */
   close(): Promise<void>;
 }
@@ -86,6 +92,7 @@ export async function createServices(options: CreateServicesOptions): Promise<Se
   const env = options.env ?? process.env;
   const retention = retentionFromEnv(env);
   const { store, interruptedRuns, reclaimedEvents } = await openFaultlineStore(options.dbPath, "owner");
+  let topology: Topology | undefined;
   try {
     if (interruptedRuns > 0) {
       report(
@@ -96,7 +103,14 @@ export async function createServices(options: CreateServicesOptions): Promise<Se
     }
     const scenarios = new CatalogScenarioService(options.scenariosDir, report);
     await scenarios.saveTo(store);
+    const role = options.role ?? roleFromEnv(env);
+    topology = await openTopology(store, options.dbPath, role, env, (url) =>
+      openRunQueue(url, queueOptionsFromEnv(env)),
+    );
+    const { bus, queue } = topology;
     const runs = new WorkerRunService({
+      bus,
+      ...(queue === undefined ? {} : { queue }),
       store,
       dbPath: options.dbPath,
       scenarios,
@@ -133,17 +147,26 @@ export async function createServices(options: CreateServicesOptions): Promise<Se
     };
     const disk = new DiskService(store, options.dbPath, retention, report);
     disk.start();
+    // A worker (and a process of role all on PostgreSQL) takes runs from the queue.
+    if (queue !== undefined && role !== "api") await runs.workQueue();
     const close = async (): Promise<void> => {
       try {
         await grading.close();
         await disk.close();
       } finally {
+        // Runs stop first (they end FAILED, with their seed); a job taken meanwhile is refused, so
+        // it stays queued for another worker; then the queue and the bus let go of their connections.
         await runs.close();
+        await queue?.close();
+        await bus.close();
       }
     };
     const explore = new RunExplorer(store, scenarios, runs);
-    return { scenarios, runs, explore, grading, disk, identify, close };
+    const { description } = topology;
+    return { scenarios, runs, explore, grading, disk, identify, close, topology: { role, description } };
   } catch (error) {
+    await topology?.queue?.close().catch(() => undefined);
+    await topology?.bus.close().catch(() => undefined);
     await store.close();
     throw error;
   }

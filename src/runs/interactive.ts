@@ -8,7 +8,7 @@ import type { TraceEvent } from "../sim/types";
 import type { StoredRun, StoredRunSource } from "../store";
 import type { FaultlineStore } from "../store/contract";
 import { contentHash } from "../store/scenarios";
-import type { RunControl } from "./control";
+import type { Steering } from "./remote-control";
 import { FaultlineError } from "./errors";
 import type { RunRecord, ScenarioService } from "./types";
 import { ARGUMENT_RANGES, badArgument, MAX_EVENTS_PAGE, optionalInt, requiredInt, type Maybe } from "./validate";
@@ -39,7 +39,8 @@ export interface Engine {
   readonly store: FaultlineStore;
   readonly scenarios: ScenarioService;
   requireRun(runId: string): Promise<StoredRun>;
-  control(runId: string): RunControl | undefined;
+  /** The run's controls: this process's, or reached through the run bus; undefined when nobody holds them. */
+  control(runId: string): Promise<Steering | undefined>;
   launch(input: LaunchInput): Promise<RunRecord>;
   record(runId: string): Promise<RunRecord>;
 }
@@ -64,7 +65,7 @@ export class InteractiveRuns {
   }
 
   async resume(runId: string): Promise<RunRecord> {
-    (await this.pausedControl(runId, "resumed")).resume();
+    await (await this.pausedControl(runId, "resumed")).resume();
     return this.engine.record(runId);
   }
 
@@ -77,7 +78,7 @@ export class InteractiveRuns {
 
   async setPace(runId: string, paceArgument: number): Promise<RunRecord> {
     const pace = requiredInt("pace", paceArgument, ARGUMENT_RANGES.pace);
-    (await this.liveControl(runId, "re-paced")).setPace(pace);
+    await (await this.liveControl(runId, "re-paced")).setPace(pace);
     await this.engine.store.runs.setPace(runId, pace);
     return this.engine.record(runId);
   }
@@ -230,25 +231,25 @@ export class InteractiveRuns {
 
   // ------------------------------------------------------------------ internals
 
-  private async liveControl(runId: string, what: string): Promise<RunControl> {
+  private async liveControl(runId: string, what: string): Promise<Steering> {
     const run = await this.engine.requireRun(runId);
-    const control = this.engine.control(run.id);
+    const control = run.status === "RUNNING" && run.pace !== null ? await this.engine.control(run.id) : undefined;
     if (run.status !== "RUNNING" || control === undefined) {
       const why =
         run.status !== "RUNNING"
           ? `it is ${run.status}`
           : run.pace === null
             ? "it is not paced (start it with pace to steer it)"
-            : "it is run by another server process";
+            : "no server process holds it any more";
       throw new FaultlineError(
         "RUN_NOT_LIVE",
-        `Run ${run.id} cannot be ${what}: ${why}. Only a RUNNING paced run of this server can be.`,
+        `Run ${run.id} cannot be ${what}: ${why}. Only a RUNNING paced run can be.`,
       );
     }
     return control;
   }
 
-  private async pausedControl(runId: string, what: string): Promise<RunControl> {
+  private async pausedControl(runId: string, what: string): Promise<Steering> {
     const control = await this.liveControl(runId, what);
     if (!control.paused) {
       throw new FaultlineError("RUN_NOT_LIVE", `Run ${runId} cannot be ${what}: it is not paused (pauseRun first).`);

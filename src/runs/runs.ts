@@ -6,6 +6,10 @@ import { NETWORK_NODE, type TraceEvent, type Violation } from "../sim/types";
 import { canonicalEventLine, type NodeView } from "../sim/world";
 import { EVENT_BATCH_ROWS, type RunOwnerFilter, type StoredRun } from "../store";
 import type { FaultlineStore } from "../store/contract";
+import { LocalBus, type Release, type RunBus } from "../bus";
+import { newSinkSlot, serveSink } from "./trace-sink";
+import { controlHandler, RemoteControl, type Steering } from "./remote-control";
+import { awaitRunEnd, type RunJob, type RunJobQueue } from "./jobs";
 import { FaultlineError } from "./errors";
 import { CONTROL, newControl, wake } from "./control-protocol";
 import { RunControl } from "./control";
@@ -59,6 +63,17 @@ export interface RunServiceOptions {
   readonly pollMs?: number;
   /** How long close() lets running tasks stop by themselves before their threads are terminated, in ms (default 2000). */
   readonly stopGraceMs?: number;
+  /**
+   * How this process hears about runs other processes execute, and reaches their controls
+   * (default: a LocalBus, for one process). A RedisBus when several instances share a store.
+   */
+  readonly bus?: RunBus;
+  /**
+   * The durable queue runs go through (pg-boss, with a PostgreSQL store): a new run is
+   * stored RUNNING and queued, and a worker (workQueue, in this or another process) takes
+   * it. Absent: a run executes in this process as it is started.
+   */
+  readonly queue?: RunJobQueue;
 }
 
 export const DEFAULT_MAX_QUEUED_RUNS = 64;
@@ -106,6 +121,10 @@ export class WorkerRunService implements RunService {
   private readonly interactive: InteractiveRuns;
   /** Verdicts being computed for stored runs, by run id: concurrent requests share one computation. */
   private readonly computingVerdicts = new Map<string, Promise<StoredVerdicts>>();
+  private readonly bus: RunBus;
+  private readonly queue: RunJobQueue | undefined;
+  /** How often a follower of another process's run reads the store anyway, in case a bus note was lost, in ms. */
+  private readonly safetyPollMs: number;
   private closing: Promise<void> | undefined;
 
   constructor(options: RunServiceOptions) {
@@ -116,6 +135,9 @@ export class WorkerRunService implements RunService {
     this.batchRows = options.batchRows ?? EVENT_BATCH_ROWS;
     this.pollMs = options.pollMs ?? 250;
     this.stopGraceMs = options.stopGraceMs ?? 2_000;
+    this.bus = options.bus ?? new LocalBus();
+    this.queue = options.queue;
+    this.safetyPollMs = this.bus.kind === "local" ? this.pollMs : Math.max(this.pollMs, 1_000);
     this.runPool = new TaskPool({
       name: "run",
       warm: true,
@@ -138,7 +160,7 @@ export class WorkerRunService implements RunService {
       store: this.store,
       scenarios: this.scenarios,
       requireRun: (runId) => this.requireRun(runId),
-      control: (runId) => this.controls.get(runId),
+      control: (runId) => this.steering(runId),
       launch: (input) => this.launch(input),
       record: (runId) => this.record(runId),
     });
@@ -213,7 +235,7 @@ export class WorkerRunService implements RunService {
   /** Starts a run on the pool its pace calls for; an unpaced one is awaited to its end. */
   private async launch(input: LaunchInput): Promise<RunRecord> {
     const pool = input.pace === null ? this.runPool : this.pacedPool;
-    pool.assertRoom();
+    if (this.queue === undefined) pool.assertRoom();
     const runId = randomUUID();
     const task: Omit<RunTask, "control" | "port"> = {
       kind: "run",
@@ -240,6 +262,12 @@ export class WorkerRunService implements RunService {
       forkedAt: input.forkedAt ?? null,
       ownerStudentId: input.ownerStudentId ?? null,
     });
+    if (this.queue !== undefined) {
+      // Stored first, then queued: a worker that takes the job finds the run and its source.
+      await this.queue.enqueue({ runId });
+      if (input.pace === null) await awaitRunEnd(this.store, this.bus, runId, this.safetyPollMs);
+      return this.record(runId);
+    }
     const live = new LiveRun();
     this.live.set(runId, live);
     const execution = this.execute(pool, task, live).finally(() => {
@@ -266,13 +294,17 @@ export class WorkerRunService implements RunService {
     );
     const execution = this.running.get(runId);
     if (execution !== undefined) stop(execution);
+    else if (run.pace !== null && this.bus.kind !== "local") {
+      // A paced run another process executes may be paused, writing nothing that could fail: tell it to stop.
+      await this.bus.control(runId, { op: "stop", args: null }, 1_000).catch(() => undefined);
+    }
     return this.record(runId);
   }
 
   async getRun(idArgument: string): Promise<RunRecord | undefined> {
     const id = requiredName("id", idArgument);
     const run = await this.store.runs.get(id);
-    return run === undefined ? undefined : this.toRecord(run);
+    return run === undefined ? undefined : await this.toRecord(run);
   }
 
   async listRuns(query: {
@@ -291,7 +323,7 @@ export class WorkerRunService implements RunService {
     const page = rows.slice(0, first);
     const last = page[page.length - 1];
     return {
-      runs: page.map((run) => this.toRecord(run)),
+      runs: await Promise.all(page.map((run) => this.toRecord(run))),
       endCursor: last === undefined ? null : encodeRunCursor(last.number),
       hasNextPage: rows.length > first,
       totalCount,
@@ -431,13 +463,34 @@ export class WorkerRunService implements RunService {
     this.assertOpen();
     const from = optionalInt("fromSeq", fromSeqArgument, ARGUMENT_RANGES.seq) ?? 0;
     await this.requireRun(runId);
-    // Subscribe to the live feed before anything is read from the store: an event
-    // announced while stored ones are being read is then buffered, never missed.
-    const follower = new Follower(this.store, runId, from, this.live.get(runId), this.pollMs, (done) => {
+    const live = this.live.get(runId);
+    // Subscribe to the live feed (this process's worker, or the bus for a run another
+    // process executes) before anything is read from the store: an event announced while
+    // stored ones are being read is then buffered or wakes the follower, never missed.
+    let release: Release | undefined;
+    const follower = new Follower(this.store, runId, from, live, live ? this.pollMs : this.safetyPollMs, (done) => {
       this.followers.delete(done);
+      void release?.();
     });
+    if (live === undefined) release = await this.bus.listen(runId, () => follower.wake());
     this.followers.add(follower);
     return follower;
+  }
+
+  /**
+   * Takes runs from the durable queue and executes them here, `concurrency` at a time (by
+   * default as many as this process has threads for). A job whose run is no longer RUNNING
+   * (cancelled, or finished by an earlier try) is done at once; a retry (a worker died
+   * while running it) writes the trace again from seq 0, which gives the same rows, since a
+   * trace is a function of scenario, seed and schedule.
+   */
+  async workQueue(concurrency?: number): Promise<void> {
+    const queue = this.queue;
+    if (queue === undefined) throw new Error("faultline: this run service has no job queue to work");
+    await queue.onDead((job, error) => this.buryJob(job, error));
+    await queue.work((job, attempt) => this.executeJob(job, attempt.retry), {
+      concurrency: concurrency ?? this.runPool.threads + this.pacedPool.threads,
+    });
   }
 
   close(): Promise<void> {
@@ -446,6 +499,50 @@ export class WorkerRunService implements RunService {
   }
 
   // ------------------------------------------------------------------ internals
+
+  private async executeJob(job: RunJob, retry: number): Promise<void> {
+    if (this.closing !== undefined) throw new Error("this worker is shutting down; another takes the job");
+    const run = await this.store.runs.get(job.runId);
+    if (run === undefined || run.status !== "RUNNING") return;
+    if (retry > 0 || run.eventCount > 0) await this.store.runs.resetTrace(run.id);
+    const source = await this.store.runs.source(run.id);
+    if (source === undefined) return;
+    const task: Omit<RunTask, "control" | "port"> = {
+      kind: "run",
+      dbPath: this.dbPath,
+      runId: run.id,
+      source: source.scenarioSource,
+      file: source.scenarioFile ?? (await this.guessScenarioFile(run.scenarioId)),
+      seed: source.seed,
+      pace: run.pace,
+      interventions: JSON.parse(source.schedule) as Intervention[],
+      maxWallMs: this.pacedRunMaxMs,
+      batchRows: this.batchRows,
+    };
+    const live = new LiveRun();
+    this.live.set(run.id, live);
+    const execution = this.execute(run.pace === null ? this.runPool : this.pacedPool, task, live).finally(() => {
+      this.executions.delete(execution);
+    });
+    this.executions.add(execution);
+    await execution;
+  }
+
+  /** A job whose every try failed or expired (its workers died): its run, if still RUNNING, fails. */
+  private async buryJob(job: RunJob, error: string): Promise<void> {
+    const run = await this.store.runs.get(job.runId);
+    if (run?.status !== "RUNNING") return;
+    await this.store.runs.fail(
+      run.id,
+      `the workers that took the run stopped before it finished (${error}) (reproduce with seed=${run.seed})`,
+    );
+    await this.bus.announce({ runId: run.id, lastSeq: -1, status: "FAILED" });
+  }
+
+  /** The run's controls: this process's RunControl, or another process's through the bus. */
+  private async steering(runId: string): Promise<Steering | undefined> {
+    return this.controls.get(runId) ?? (this.bus.kind === "local" ? undefined : RemoteControl.reach(this.bus, runId));
+  }
 
   private async shutDown(): Promise<void> {
     for (const execution of this.running.values()) stop(execution);
@@ -469,16 +566,45 @@ export class WorkerRunService implements RunService {
     const channel = new MessageChannel();
     const control = task.pace === null ? undefined : new RunControl(execution.control, channel.port1);
     if (control !== undefined) this.controls.set(task.runId, control);
+    const announce = (lastSeq: number, status: "RUNNING" | "COMPLETED" | "FAILED"): void => {
+      this.bus.announce({ runId: task.runId, lastSeq, status }).catch(() => {
+        // A lost note costs a follower elsewhere one safety poll, never an event: the store has them.
+      });
+    };
     channel.port1.on("message", (message: RunMessage) => {
       if (message.type === "started") execution.started = true;
-      else if (message.type === "events") live.publish(message.rows);
-      else control?.receive(message);
+      else if (message.type === "events") {
+        live.publish(message.rows);
+        const last = message.rows[message.rows.length - 1];
+        if (last !== undefined) announce(last[0], "RUNNING");
+      } else control?.receive(message);
     });
+    // Another instance steers a paced run through the bus; a store other than this
+    // thread's own SQLite file gets the trace through this thread (./trace-sink.ts).
+    const releaseControls =
+      control === undefined || this.bus.kind === "local"
+        ? undefined
+        : await this.bus
+            .holdControl(
+              task.runId,
+              controlHandler(control, () => stop(execution)),
+            )
+            .catch(() => undefined);
+    const sink = this.store.kind === "sqlite" ? undefined : { channel: new MessageChannel(), slot: newSinkSlot() };
+    if (sink !== undefined) serveSink(sink.channel.port1, sink.slot, this.store);
     let failure: string | undefined;
     try {
+      const transferList = sink === undefined ? [channel.port2] : [channel.port2, sink.channel.port2];
       const outcome = await pool.run<RunOutcome>(
-        { ...task, control: execution.control.buffer as SharedArrayBuffer, port: channel.port2 },
-        { transferList: [channel.port2], signal: execution.abort.signal },
+        {
+          ...task,
+          control: execution.control.buffer as SharedArrayBuffer,
+          port: channel.port2,
+          ...(sink === undefined
+            ? {}
+            : { sink: { port: sink.channel.port2, slot: sink.slot.buffer as SharedArrayBuffer } }),
+        },
+        { transferList, signal: execution.abort.signal },
       );
       if (outcome.type === "failed") {
         failure = outcome.reason === "stopped" ? "the server shut down before the run finished" : outcome.message;
@@ -489,9 +615,11 @@ export class WorkerRunService implements RunService {
         : `the simulation worker failed: ${describeError(error)}`;
     } finally {
       channel.port1.close();
+      sink?.channel.port1.close();
       this.running.delete(task.runId);
       this.controls.delete(task.runId);
       control?.end();
+      await releaseControls?.().catch(() => undefined);
     }
     try {
       // The database says whether the run completed: the worker marks it COMPLETED in the
@@ -506,6 +634,8 @@ export class WorkerRunService implements RunService {
       // Followers read what is left from the store, then end.
       this.live.delete(task.runId);
       live.end();
+      const ended = await this.store.runs.get(task.runId).catch(() => undefined);
+      announce(ended === undefined ? -1 : ended.eventCount - 1, ended?.status === "COMPLETED" ? "COMPLETED" : "FAILED");
     }
   }
 
@@ -528,8 +658,13 @@ export class WorkerRunService implements RunService {
     return this.toRecord(await this.requireRun(runId));
   }
 
-  private toRecord(run: StoredRun): RunRecord {
-    return toRecord(run, this.controls.get(run.id)?.paused ?? false);
+  /** The stored run, and whether it is paused: this process's control knows, else the holder's (through the bus). */
+  private async toRecord(run: StoredRun): Promise<RunRecord> {
+    const local = this.controls.get(run.id);
+    if (local !== undefined || run.status !== "RUNNING" || run.pace === null || this.bus.kind === "local") {
+      return toRecord(run, local?.paused ?? false);
+    }
+    return toRecord(run, (await RemoteControl.reach(this.bus, run.id))?.paused ?? false);
   }
 
   /** For runs stored before the scenario's file was recorded: where the catalog would have found it. */
