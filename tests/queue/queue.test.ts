@@ -228,3 +228,35 @@ test("bad arguments are refused with the setting and the value", async (t) => {
     );
   });
 });
+
+test("a handler that outlives the expiry has its try failed and retried while it still runs: runs must end well inside expireSeconds", async (t) => {
+  const url = await pgOrSkip(t);
+  if (url === null) return;
+  await withSchema(url, async (open) => {
+    const queue = await open({ expireSeconds: 2 });
+    const events: { retry: number; event: "start" | "end" }[] = [];
+    await queue.work(
+      async (_job, attempt) => {
+        events.push({ retry: attempt.retry, event: "start" });
+        if (attempt.retry === 0) await sleep(3500);
+        events.push({ retry: attempt.retry, event: "end" });
+      },
+      { concurrency: 2 },
+    );
+    await queue.enqueue({ runId: "overlong" });
+    await waitFor("the first, overlong try to end", 10_000, () =>
+      events.some((e) => e.retry === 0 && e.event === "end"),
+    );
+    assert.deepEqual(events, [
+      { retry: 0, event: "start" },
+      { retry: 1, event: "start" },
+      { retry: 1, event: "end" },
+      { retry: 0, event: "end" },
+    ]);
+    await waitFor("the queue to settle", 5000, async () => {
+      const stats = await queue.stats();
+      return stats.queued === 0 && stats.active === 0;
+    });
+    assert.deepEqual(await queue.stats(), { queued: 0, active: 0, failed: 0 }, "the retry's completion stands");
+  });
+});
