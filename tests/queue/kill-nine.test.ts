@@ -14,7 +14,7 @@ import { FAST_QUEUE, dropSchema, freshQueueSchema, pgOrSkip, waitFor } from "./s
 // computed from the queue's settings.
 
 /** The compiled child script beside this compiled test. */
-const KILL_WORKER = join(__dirname, "kill-worker.js");
+const WORKER_PROCESS = join(__dirname, "worker-process.js");
 
 interface Taken {
   readonly took: string;
@@ -23,7 +23,7 @@ interface Taken {
 
 /** Starts a worker process and waits for the first job it takes. */
 async function workerThatTakes(url: string, schema: string, retries: number): Promise<[ChildProcess, Taken]> {
-  const child = spawn(process.execPath, [KILL_WORKER], {
+  const child = spawn(process.execPath, [WORKER_PROCESS], {
     env: { ...process.env, QUEUE_URL: url, QUEUE_SCHEMA: schema, QUEUE_RETRIES: String(retries) },
     stdio: ["ignore", "pipe", "pipe"],
   });
