@@ -260,3 +260,12 @@ test("a handler that outlives the expiry has its try failed and retried while it
     assert.deepEqual(await queue.stats(), { queued: 0, active: 0, failed: 0 }, "the retry's completion stands");
   });
 });
+
+test("a queue on a server that cannot be reached is refused, naming where (without the password)", async () => {
+  const url = "postgresql://postgres:secret@127.0.0.1:1/test";
+  await assert.rejects(openRunQueue(url, { schema: "unreachable" }), (error: Error) => {
+    assert.ok(error.message.includes('"unreachable"') && error.message.includes("127.0.0.1:1"), error.message);
+    assert.ok(!error.message.includes("secret"), `the password is left out: ${error.message}`);
+    return true;
+  });
+});
