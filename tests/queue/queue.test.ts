@@ -269,3 +269,45 @@ test("a queue on a server that cannot be reached is refused, naming where (witho
     return true;
   });
 });
+
+test("closing a busy worker loses no job: another instance takes every job the first did not finish", async (t) => {
+  const url = await pgOrSkip(t);
+  if (url === null) return;
+  await withSchema(url, async (open) => {
+    const ids = runIds(100, "busy");
+    const first = await open();
+    await Promise.all(ids.map((runId) => first.enqueue({ runId })));
+    const finishedByFirst: string[] = [];
+    await first.work(
+      async (job) => {
+        await sleep(20);
+        finishedByFirst.push(job.runId);
+      },
+      { concurrency: 4 },
+    );
+    await waitFor("the first instance to be busy", 10_000, () => finishedByFirst.length >= 20);
+    await first.close();
+    const handledBySecond: { runId: string; retry: number }[] = [];
+    const second = await open();
+    await second.work(
+      async (job, attempt) => {
+        handledBySecond.push({ runId: job.runId, retry: attempt.retry });
+      },
+      { concurrency: 4 },
+    );
+    const handled = (): Set<string> => new Set([...finishedByFirst, ...handledBySecond.map((entry) => entry.runId)]);
+    await waitFor("every job to be handled by one instance or the other", 15_000, () => handled().size >= ids.length);
+    assert.deepEqual([...handled()].sort(), [...ids].sort());
+    const again = handledBySecond.filter((entry) => finishedByFirst.includes(entry.runId));
+    // At least once: a job finished in the instant of the close may come again, as a retry.
+    assert.ok(
+      again.every((entry) => entry.retry > 0),
+      `a job comes again only as a retry: ${JSON.stringify(again)}`,
+    );
+    await waitFor("the queue to settle", 5000, async () => {
+      const stats = await second.stats();
+      return stats.queued === 0 && stats.active === 0;
+    });
+    assert.deepEqual(await second.stats(), { queued: 0, active: 0, failed: 0 });
+  });
+});
