@@ -51,6 +51,8 @@ export class ControlDesk {
     for (const settle of [...this.pending.values()]) settle("no-holder");
     const runIds = [...this.held.keys()];
     this.held.clear();
+    // With the link down, the leases expire by themselves; waiting would only delay close().
+    if (this.holds.publisher.status !== "ready") return;
     await Promise.all(runIds.map((runId) => this.unlease(runId)));
   }
 
