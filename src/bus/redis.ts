@@ -67,13 +67,9 @@ export class RedisBus implements RunBus {
     const holds: Holds = { channels: this.channels, publisher, prefix, busId, report, leaseMs: holdLeaseMs };
     this.desk = new ControlDesk(holds);
     subscriber.on("message", (channel: string, message: string) => this.route(channel, message));
-    // "ready" fires on the first connect too, before start() has subscribed anything.
-    let connectedBefore = false;
-    subscriber.on("ready", () => {
-      if (connectedBefore) void this.resync();
-      connectedBefore = true;
-    });
-    if (subscriber.status === "ready") connectedBefore = true;
+    // The link is already connected (connect() waited for it), so every "ready" from now on
+    // is a reconnect, on a fresh connection subscribed to nothing.
+    subscriber.on("ready", () => void this.resync());
   }
 
   /** Connects both links (failing within connectTimeoutMs, naming the URL without password). */
