@@ -34,6 +34,7 @@ export class LocalBus implements RunBus {
   async announce(note: RunNote): Promise<void> {
     this.assertOpen("announce");
     const checked = checkNote(note, "announce");
+    if (checked.resync === true) throw new TypeError("announce: resync notes are made by the bus, not announced");
     // A snapshot: a listener that releases itself (or another) mid-delivery changes nothing now.
     for (const listener of [...(this.listeners.get(checked.runId) ?? [])]) {
       try {

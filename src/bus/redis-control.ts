@@ -51,6 +51,8 @@ export class ControlDesk {
     for (const settle of [...this.pending.values()]) settle("no-holder");
     const runIds = [...this.held.keys()];
     this.held.clear();
+    // With the link down, the leases expire by themselves; waiting would only delay close().
+    if (this.holds.publisher.status !== "ready") return;
     await Promise.all(runIds.map((runId) => this.unlease(runId)));
   }
 
@@ -63,7 +65,9 @@ export class ControlDesk {
       const claimed = await this.holds.publisher.set(key, this.holds.busId, "PX", this.holds.leaseMs, "NX");
       if (claimed !== "OK") {
         const owner = await this.holds.publisher.get(key);
-        throw new HoldRefusedError(runId, `by bus ${owner ?? "that released it just now: try again"}`);
+        const left = await this.holds.publisher.pttl(key);
+        const by = owner === null ? "by a bus that released it just now: try again" : `by bus ${owner}`;
+        throw new HoldRefusedError(runId, `${by}; its lease ends in ${Math.max(left, 0)} ms unless renewed`);
       }
       try {
         await this.holds.channels.acquire(this.controlChannel(runId));

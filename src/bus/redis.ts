@@ -14,7 +14,7 @@ import {
   type RunNote,
 } from "./contract";
 import { ChannelSet } from "./redis-channels";
-import { connectRedis, endRedis } from "./redis-connect";
+import { connectRedis, type RedisLink } from "./redis-connect";
 import { ControlDesk, type Holds } from "./redis-control";
 import { checkNote, checkRunId } from "./wire";
 
@@ -49,27 +49,27 @@ export class RedisBus implements RunBus {
   private readonly listeners = new Map<string, Set<RunListener>>();
   private readonly channels: ChannelSet;
   private readonly desk: ControlDesk;
+  private readonly publisher: Redis;
   private closed = false;
 
   private constructor(
     readonly busId: string,
     readonly prefix: string,
-    private readonly publisher: Redis,
-    private readonly subscriber: Redis,
+    private readonly publisherLink: RedisLink,
+    private readonly subscriberLink: RedisLink,
     private readonly report: BusErrorReporter,
     holdLeaseMs: number,
   ) {
+    const publisher = publisherLink.client;
+    const subscriber = subscriberLink.client;
+    this.publisher = publisher;
     this.channels = new ChannelSet(subscriber);
     const holds: Holds = { channels: this.channels, publisher, prefix, busId, report, leaseMs: holdLeaseMs };
     this.desk = new ControlDesk(holds);
     subscriber.on("message", (channel: string, message: string) => this.route(channel, message));
-    // "ready" fires on the first connect too, before start() has subscribed anything.
-    let connectedBefore = false;
-    subscriber.on("ready", () => {
-      if (connectedBefore) void this.resync();
-      connectedBefore = true;
-    });
-    if (subscriber.status === "ready") connectedBefore = true;
+    // The link is already connected (connect() waited for it), so every "ready" from now on
+    // is a reconnect, on a fresh connection subscribed to nothing.
+    subscriber.on("ready", () => void this.resync());
   }
 
   /** Connects both links (failing within connectTimeoutMs, naming the URL without password). */
@@ -83,11 +83,11 @@ export class RedisBus implements RunBus {
     // Names go to CLIENT SETNAME, which refuses spaces: hostnames have none, the uuid none.
     const busId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     const publisher = await connectRedis(url, `faultline-bus-${busId}-pub`, timeoutMs, report);
-    let subscriber: Redis;
+    let subscriber: RedisLink;
     try {
       subscriber = await connectRedis(url, `faultline-bus-${busId}-sub`, timeoutMs, report);
     } catch (error) {
-      await endRedis(publisher);
+      await publisher.end();
       throw error;
     }
     const bus = new RedisBus(busId, prefix, publisher, subscriber, report, leaseMs);
@@ -145,7 +145,7 @@ export class RedisBus implements RunBus {
     this.closed = true;
     this.listeners.clear();
     await this.desk.stop();
-    await Promise.all([endRedis(this.subscriber), endRedis(this.publisher)]);
+    await Promise.all([this.subscriberLink.end(), this.publisherLink.end()]);
   }
 
   /** Users subscribed to a run's note channel on this bus (0 once the last one released). */

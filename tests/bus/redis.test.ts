@@ -1,14 +1,20 @@
 import { describe, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { HoldRefusedError, RedisBus, type RedisBusOptions, type RunNote } from "../../src/bus";
-import { busSuite, waitFor } from "./suite";
+import { busSuite, waitFor, within } from "./suite";
+import { CuttableLink } from "./proxy";
 import { adminOrSkip, openRedisBuses, redisUrl, subscribers, testPrefix } from "./redis-env";
 
 busSuite("RedisBus", () => openRedisBuses());
 
 /** A bus on a fresh prefix, closed after the test; its errors are collected. */
-async function openBus(t: TestContext, errors: unknown[] = [], options: RedisBusOptions = {}): Promise<RedisBus> {
-  const bus = await RedisBus.connect(redisUrl, { prefix: testPrefix(), report: (e) => errors.push(e), ...options });
+async function openBus(
+  t: TestContext,
+  errors: unknown[] = [],
+  options: RedisBusOptions = {},
+  url = redisUrl,
+): Promise<RedisBus> {
+  const bus = await RedisBus.connect(url, { prefix: testPrefix(), report: (e) => errors.push(e), ...options });
   t.after(() => bus.close());
   return bus;
 }
@@ -95,9 +101,10 @@ describe("RedisBus: reconnecting", () => {
     assert.ok(id !== undefined, "the subscriber connection is listed by its name");
     await admin.call("client", "kill", "id", id);
     await waitFor(10_000, () => got.filter((n) => n.resync === true).length === 2, "two resync notes");
-    assert.deepEqual(got.map((n) => [n.runId, n.lastSeq, n.resync]).sort(), [
-      ["r", -1, true],
-      ["s", -1, true],
+    const resyncs = got.filter((n) => n.resync === true).map((n) => [n.runId, n.lastSeq, n.status]);
+    assert.deepEqual(resyncs.sort(), [
+      ["r", -1, "RUNNING"],
+      ["s", -1, "RUNNING"],
     ]);
     assert.equal(await subscribers(admin, listenerBus.noteChannel("r")), 1, "subscribed again");
     await waitFor(5_000, () => afterResync.length === 1, "the note announced on the resync");
@@ -156,5 +163,44 @@ describe("RedisBus: control leases", () => {
     await admin.publish(`${bus.prefix}control:r`, "not json");
     await waitFor(5_000, () => errors.length === 2, "both messages reported");
     assert.deepEqual(calls, []);
+  });
+});
+
+describe("RedisBus: an outage of the whole link", () => {
+  test("both links cut and healed: listeners resync, notes and controls flow again, nothing hangs", async (t) => {
+    const admin = await adminOrSkip(t);
+    if (admin === undefined) return;
+    const link = await CuttableLink.open(redisUrl);
+    t.after(() => link.cut());
+    const errors: unknown[] = [];
+    const behind = await openBus(t, errors, {}, link.url(redisUrl));
+    const direct = await RedisBus.connect(redisUrl, { prefix: behind.prefix });
+    t.after(() => direct.close());
+    const got: RunNote[] = [];
+    await behind.listen("r", (n) => got.push(n));
+    await behind.holdControl("held", async () => ({ ok: true, value: "behind" }));
+    await link.cut();
+    await assert.rejects(within(10_000, behind.announce(note("r", 1)), () => "announce during the outage"));
+    await link.heal();
+    await waitFor(10_000, () => got.some((n) => n.resync === true), "a resync note after the heal");
+    await direct.announce(note("r", 2));
+    await waitFor(5_000, () => got.some((n) => n.lastSeq === 2), "a note after the heal");
+    assert.deepEqual(await direct.control("held", { op: "who", args: null }, 5_000), { ok: true, value: "behind" });
+    assert.ok(errors.length > 0, "the outage was reported");
+  });
+
+  test("close while the link is down ends at once and leaves no socket open", async (t) => {
+    const admin = await adminOrSkip(t);
+    if (admin === undefined) return;
+    const sockets = () => process.getActiveResourcesInfo().filter((name) => name === "TCPSocketWrap").length;
+    const link = await CuttableLink.open(redisUrl);
+    const before = sockets();
+    const bus = await RedisBus.connect(link.url(redisUrl), { prefix: testPrefix(), report: () => undefined });
+    await bus.listen("r", () => undefined);
+    await link.cut();
+    const pending = bus.announce(note("r", 1)).catch(() => "rejected");
+    await within(3_000, bus.close(), () => "close during an outage");
+    assert.equal(await within(3_000, pending, () => "the announce queued before close"), "rejected");
+    assert.equal(sockets(), before);
   });
 });

@@ -142,6 +142,7 @@ export function busSuite(name: string, open: OpenBuses): void {
       await assert.rejects(buses.c.announce({ runId: "", lastSeq: 0, status: "RUNNING" }), /runId/);
       const status = "DONE" as RunNote["status"];
       await assert.rejects(buses.c.announce({ runId: "r", lastSeq: 0, status }), /status/);
+      await assert.rejects(buses.c.announce({ runId: "r", lastSeq: -1, status: "RUNNING", resync: true }), /resync/);
     });
   });
 
@@ -243,6 +244,30 @@ export function busSuite(name: string, open: OpenBuses): void {
       assert.equal(await buses.c.control("r", { op: "who", args: null }, 5_000), "no-holder");
       await buses.a.holdControl("r", answerWith("again"));
       assert.deepEqual(await buses.c.control("r", { op: "who", args: null }, 5_000), { ok: true, value: "again" });
+    });
+
+    test("20 holds of one run racing on two instances: exactly one wins, the rest are refused", async (t) => {
+      const buses = await withBuses(t, open);
+      if (buses === undefined) return;
+      const attempts = Array.from({ length: 20 }, (_, i) =>
+        (i % 2 === 0 ? buses.a : buses.b)
+          .holdControl("contested", async () => ({ ok: true, value: i }))
+          .then(
+            () => ({ won: i }),
+            (error: unknown) => ({ refused: error instanceof HoldRefusedError }),
+          ),
+      );
+      const results = await Promise.all(attempts);
+      const winners = results.flatMap((result) => ("won" in result ? [result.won] : []));
+      assert.equal(winners.length, 1, "one holder");
+      assert.ok(
+        results.every((result) => "won" in result || result.refused),
+        "the others refused by HoldRefusedError",
+      );
+      assert.deepEqual(await buses.c.control("contested", { op: "who", args: null }, 5_000), {
+        ok: true,
+        value: winners[0] ?? -1,
+      });
     });
 
     test("close answers pending controls no-holder, refuses later calls and can be called twice", async (t) => {
