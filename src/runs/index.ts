@@ -5,9 +5,9 @@ import { openFaultlineStore } from "../store/open";
 import type { FaultlineStore } from "../store/contract";
 import { DiskService, retentionFromEnv } from "./disk";
 import { RunExplorer } from "./explore";
-import { WorkerRunService } from "./runs";
+import { DEFAULT_PACED_RUN_MAX_MS, WorkerRunService } from "./runs";
 import { CatalogScenarioService } from "./scenarios";
-import { openTopology, queueOptionsFromEnv, roleFromEnv, type ServerRole, type Topology } from "./topology";
+import { openTopology, roleFromEnv, type ServerRole, type Topology } from "./topology";
 import { openRunQueue } from "../queue/pg-boss";
 import type { RunService, ScenarioService } from "./types";
 
@@ -104,9 +104,9 @@ export async function createServices(options: CreateServicesOptions): Promise<Se
     const scenarios = new CatalogScenarioService(options.scenariosDir, report);
     await scenarios.saveTo(store);
     const role = options.role ?? roleFromEnv(env);
-    topology = await openTopology(store, options.dbPath, role, env, (url) =>
-      openRunQueue(url, queueOptionsFromEnv(env)),
-    );
+    const pacedRunMaxMs =
+      options.pacedRunMaxMs ?? envInt(env, "FAULTLINE_PACED_RUN_MAX_MS", 1) ?? DEFAULT_PACED_RUN_MAX_MS;
+    topology = await openTopology(store, options.dbPath, role, env, pacedRunMaxMs, openRunQueue);
     const { bus, queue } = topology;
     const runs = new WorkerRunService({
       bus,
@@ -118,7 +118,7 @@ export async function createServices(options: CreateServicesOptions): Promise<Se
       maxQueuedRuns: options.maxQueuedRuns ?? envInt(env, "FAULTLINE_RUN_QUEUE", 0),
       maxPacedRuns: options.maxPacedRuns ?? envInt(env, "FAULTLINE_PACED_RUNS", 1),
       maxQueuedPacedRuns: options.maxQueuedPacedRuns ?? envInt(env, "FAULTLINE_PACED_QUEUE", 0),
-      pacedRunMaxMs: options.pacedRunMaxMs ?? envInt(env, "FAULTLINE_PACED_RUN_MAX_MS", 1),
+      pacedRunMaxMs,
     });
     // Grading runs scenarios (variants, keys, schedules) in its own worker pool, off the API's event loop.
     const grader =

@@ -9,7 +9,8 @@ import type { FaultlineStore } from "../store/contract";
 import { LocalBus, type Release, type RunBus } from "../bus";
 import { newSinkSlot, serveSink } from "./trace-sink";
 import { controlHandler, RemoteControl, type Steering } from "./remote-control";
-import { awaitRunEnd, type RunJob, type RunJobQueue } from "./jobs";
+import type { RunJob, RunQueue } from "../queue";
+import { awaitRunEnd } from "./jobs";
 import { FaultlineError } from "./errors";
 import { CONTROL, newControl, wake } from "./control-protocol";
 import { RunControl } from "./control";
@@ -73,7 +74,7 @@ export interface RunServiceOptions {
    * stored RUNNING and queued, and a worker (workQueue, in this or another process) takes
    * it. Absent: a run executes in this process as it is started.
    */
-  readonly queue?: RunJobQueue;
+  readonly queue?: RunQueue;
 }
 
 export const DEFAULT_MAX_QUEUED_RUNS = 64;
@@ -115,6 +116,8 @@ export class WorkerRunService implements RunService {
   private readonly running = new Map<string, Execution>();
   /** Every run's execution (queued or in a worker), so close() can wait for all of them. */
   private readonly executions = new Set<Promise<void>>();
+  /** The executions of queued runs, by run id (a job handed back to this process joins its execution). */
+  private readonly jobExecutions = new Map<string, Promise<void>>();
   private readonly followers = new Set<Follower>();
   /** The paced runs of this process that have not ended, by id: how they are paused, stepped and re-paced. */
   private readonly controls = new Map<string, RunControl>();
@@ -122,7 +125,7 @@ export class WorkerRunService implements RunService {
   /** Verdicts being computed for stored runs, by run id: concurrent requests share one computation. */
   private readonly computingVerdicts = new Map<string, Promise<StoredVerdicts>>();
   private readonly bus: RunBus;
-  private readonly queue: RunJobQueue | undefined;
+  private readonly queue: RunQueue | undefined;
   /** How often a follower of another process's run reads the store anyway, in case a bus note was lost, in ms. */
   private readonly safetyPollMs: number;
   private closing: Promise<void> | undefined;
@@ -502,6 +505,10 @@ export class WorkerRunService implements RunService {
 
   private async executeJob(job: RunJob, retry: number): Promise<void> {
     if (this.closing !== undefined) throw new Error("this worker is shutting down; another takes the job");
+    // The queue may hand a job back to the process still running it (its try outlived the
+    // expiry): it waits for that execution instead of writing the trace a second time.
+    const current = this.jobExecutions.get(job.runId);
+    if (current !== undefined) return current;
     const run = await this.store.runs.get(job.runId);
     if (run === undefined || run.status !== "RUNNING") return;
     if (retry > 0 || run.eventCount > 0) await this.store.runs.resetTrace(run.id);
@@ -523,8 +530,10 @@ export class WorkerRunService implements RunService {
     this.live.set(run.id, live);
     const execution = this.execute(run.pace === null ? this.runPool : this.pacedPool, task, live).finally(() => {
       this.executions.delete(execution);
+      this.jobExecutions.delete(run.id);
     });
     this.executions.add(execution);
+    this.jobExecutions.set(run.id, execution);
     await execution;
   }
 

@@ -1,7 +1,7 @@
 import { openRunBus, redactRedisUrl, type RunBus } from "../bus";
 import type { FaultlineStore } from "../store/contract";
-import type { RunQueueOptions } from "../queue/settings";
-import type { RunJobQueue } from "./jobs";
+import { DEFAULT_RUN_EXPIRE_SECONDS, RUN_QUEUE_ENV, runQueueOptionsFromEnv, type RunQueueOptions } from "../queue";
+import type { RunQueue } from "../queue";
 
 /**
  * What this process is in a course's deployment (FAULTLINE_ROLE):
@@ -25,7 +25,7 @@ export function roleFromEnv(env: Readonly<Record<string, string | undefined>>): 
 export interface Topology {
   readonly role: ServerRole;
   readonly bus: RunBus;
-  readonly queue: RunJobQueue | undefined;
+  readonly queue: RunQueue | undefined;
   /** One line for the start-up log. */
   readonly description: string;
 }
@@ -41,7 +41,9 @@ export async function openTopology(
   locator: string,
   role: ServerRole,
   env: Readonly<Record<string, string | undefined>>,
-  openQueue: (url: string) => Promise<RunJobQueue>,
+  /** The longest a healthy run may take (a paced run's wall-time ceiling), in ms. */
+  longestRunMs: number,
+  openQueue: (url: string, options: RunQueueOptions) => Promise<RunQueue>,
 ): Promise<Topology> {
   if (store.kind === "sqlite" && role !== "all") {
     throw new Error(
@@ -56,10 +58,12 @@ export async function openTopology(
         "processes through Redis pub/sub",
     );
   }
+  const queueOptions = queueOptionsFromEnv(env);
+  if (store.kind === "postgres") checkExpiry(queueOptions, longestRunMs);
   const bus = await openRunBus(redisUrl === "" ? undefined : redisUrl);
-  let queue: RunJobQueue | undefined;
+  let queue: RunQueue | undefined;
   try {
-    queue = store.kind === "postgres" ? await openQueue(locator) : undefined;
+    queue = store.kind === "postgres" ? await openQueue(locator, queueOptions) : undefined;
   } catch (error) {
     await bus.close();
     throw error;
@@ -69,34 +73,28 @@ export async function openTopology(
   return { role, bus, queue, description: `role ${role}; ${busText}; ${queueText}` };
 }
 
-/** The queue's settings a deployment may change, one variable each (README, Serving a course). */
-export const QUEUE_VARIABLES = {
-  retries: "FAULTLINE_QUEUE_RETRIES",
-  expireSeconds: "FAULTLINE_QUEUE_EXPIRE_SECONDS",
-  superviseSeconds: "FAULTLINE_QUEUE_SUPERVISE_SECONDS",
-  pollSeconds: "FAULTLINE_QUEUE_POLL_SECONDS",
-} as const;
+/** How much longer than the longest run a try may last before the queue gives it to another worker, in ms. */
+export const EXPIRY_MARGIN_MS = 10_000;
+
+/**
+ * pg-boss (v10) learns that a worker died only when its try expires, and it also gives a
+ * try that outlives the expiry to another worker: so the expiry must exceed the longest
+ * healthy run, or a slow run would be written twice. Refused at start-up, naming both.
+ */
+function checkExpiry(options: RunQueueOptions, longestRunMs: number): void {
+  const expireSeconds = options.expireSeconds ?? DEFAULT_RUN_EXPIRE_SECONDS;
+  if (expireSeconds * 1000 >= longestRunMs + EXPIRY_MARGIN_MS) return;
+  throw new Error(
+    `faultline: ${RUN_QUEUE_ENV.expireSeconds} (${expireSeconds} s) must exceed a paced run's wall-time ceiling ` +
+      `FAULTLINE_PACED_RUN_MAX_MS (${longestRunMs} ms) by at least ${EXPIRY_MARGIN_MS / 1000} s: a try that ` +
+      "outlives its expiry is handed to another worker",
+  );
+}
 
 /** How often an idle worker looks for a job: a started run waits at most this long for one, in seconds. */
 export const DEFAULT_QUEUE_POLL_SECONDS = 0.5;
 
-/** The queue's settings from the environment; the queue checks each bound and names it. */
+/** The queue's settings from the environment (src/queue/env.ts), polling faster than pg-boss's default. */
 export function queueOptionsFromEnv(env: Readonly<Record<string, string | undefined>>): RunQueueOptions {
-  const read = (name: string): number | undefined => {
-    const text = env[name]?.trim() ?? "";
-    if (text === "") return undefined;
-    const value = Number(text);
-    if (!Number.isFinite(value)) throw new Error(`faultline: ${name} must be a number; got "${text}"`);
-    return value;
-  };
-  const options: { -readonly [K in keyof RunQueueOptions]: RunQueueOptions[K] } = {
-    pollSeconds: read(QUEUE_VARIABLES.pollSeconds) ?? DEFAULT_QUEUE_POLL_SECONDS,
-  };
-  const retries = read(QUEUE_VARIABLES.retries);
-  if (retries !== undefined) options.retries = retries;
-  const expire = read(QUEUE_VARIABLES.expireSeconds);
-  if (expire !== undefined) options.expireSeconds = expire;
-  const supervise = read(QUEUE_VARIABLES.superviseSeconds);
-  if (supervise !== undefined) options.superviseSeconds = supervise;
-  return options;
+  return { pollSeconds: DEFAULT_QUEUE_POLL_SECONDS, ...runQueueOptionsFromEnv(env) };
 }
