@@ -8,6 +8,12 @@ export const SCENARIO_LIMITS = {
   maxFileBytes: 256 * 1024,
   /** YAML nodes after expanding every alias (an alias bomb of 10 levels of 10 is 10^10). */
   maxExpandedYamlNodes: 100_000,
+  /**
+   * Levels of mappings and lists nested in one another, aliases expanded. Composing YAML
+   * recurses, so a file nested thousands deep would overflow the stack; our scenarios
+   * use fewer than ten levels.
+   */
+  maxYamlDepth: 64,
   /** Nodes (processes) in one scenario. */
   maxNodes: 64,
   /** limits.maxEvents may be at most this. */

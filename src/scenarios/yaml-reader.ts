@@ -1,7 +1,7 @@
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, type Document, type Node } from "yaml";
 import type { Json, JsonObject } from "../sim/json";
-import { SCENARIO_LIMITS } from "./limits";
 import { closest, didYouMean, formatPath, type FieldPath, type ScenarioProblem } from "./problems";
+import { parseBounded } from "./yaml-bounds";
 
 /** A 1-based line and column in the file. */
 export interface Position {
@@ -52,54 +52,13 @@ export class Reader {
     readonly file: string,
     source: string,
   ) {
-    this.doc = parseDocument(source, { lineCounter: this.lines, prettyErrors: false });
-    for (const error of [...this.doc.errors, ...this.doc.warnings]) {
-      this.problems.push({
-        file,
-        ...this.positionOf(error.pos[0]),
-        path: "",
-        message: `YAML syntax error: ${error.message}`,
-      });
+    const parsed = parseBounded(source, this.lines);
+    this.doc = parsed.doc;
+    for (const problem of parsed.problems) {
+      this.problems.push({ file, ...this.positionOf(problem.offset), path: "", message: problem.message });
     }
-    if (this.problems.length === 0) this.boundAliases();
     const contents = this.doc.contents;
     this.root = { node: contents, path: [], at: contents === null ? { line: 1, column: 1 } : this.position(contents) };
-  }
-
-  /**
-   * Refuses a document whose aliases expand to more than maxExpandedYamlNodes nodes
-   * (a "billion laughs" alias bomb), before anything expands them: each node's
-   * expanded size is computed once, so the check itself costs one pass.
-   */
-  private boundAliases(): void {
-    const limit = SCENARIO_LIMITS.maxExpandedYamlNodes;
-    const sizes = new Map<Node, number>();
-    const onPath = new Set<Node>();
-    const size = (node: unknown): number => {
-      if (node === null || typeof node !== "object") return 1;
-      const n = node as Node;
-      const known = sizes.get(n);
-      if (known !== undefined) return known;
-      if (onPath.has(n)) return limit + 1; // an alias that contains itself expands forever
-      onPath.add(n);
-      let total = 1;
-      if (isAlias(n)) total = size(n.resolve(this.doc));
-      else if (isMap(n)) for (const pair of n.items) total += size(pair.key) + size(pair.value);
-      else if (isSeq(n)) for (const item of n.items) total += size(item);
-      onPath.delete(n);
-      const bounded = Math.min(total, limit + 1);
-      sizes.set(n, bounded);
-      return bounded;
-    };
-    if (size(this.doc.contents) > limit) {
-      this.problems.push({
-        file: this.file,
-        line: 1,
-        column: 1,
-        path: "",
-        message: `expected a document of at most ${limit} YAML nodes once aliases are expanded (the limit maxExpandedYamlNodes), found more: an alias bomb?`,
-      });
-    }
   }
 
   /** True when the YAML itself could not be parsed: then the content is not validated. */
@@ -334,3 +293,4 @@ export function describe(node: Node | null | undefined): string {
   }
   return "an unsupported YAML value";
 }
+

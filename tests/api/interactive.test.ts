@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { projectRoot } from "../../src/api/paths";
+import { SCENARIO_LIMITS } from "../../src/scenarios/limits";
 import { collect, post, query, wsClient } from "./client";
 import { useServer } from "./server-fixture";
 
@@ -315,6 +316,36 @@ describe("runScenario", () => {
       }),
     );
     assert.match(huge.message, /maxFileBytes/);
+  });
+
+  test("a YAML nested 10,000 deep is refused by the limit maxYamlDepth at its line, not an internal error", async () => {
+    const line = mine.split("\n").length; // mine ends with a newline, so this is the line after it
+    const levels = 10_000;
+    const cases: [string, number][] = [
+      [`deep: ${"[".repeat(levels)}${"]".repeat(levels)}`, line],
+      [`deep:\n  ${"- ".repeat(levels)}x`, line + 1],
+    ];
+    for (const [deep, deepLine] of cases) {
+      const refused = errorOf(
+        await post(api.server.url, `mutation M($yaml: String!) { runScenario(yaml: $yaml) { id } }`, {
+          yaml: mine + deep,
+        }),
+      );
+      assert.equal(refused.code, "BAD_USER_INPUT");
+      const problems = refused.extensions["problems"] as { line: number; path: string; message: string }[];
+      assert.equal(problems.length, 1, JSON.stringify(problems));
+      assert.equal(problems[0]?.line, deepLine);
+      assert.match(
+        problems[0]?.message ?? "",
+        new RegExp(`\\b${SCENARIO_LIMITS.maxYamlDepth}\\b.*the limit maxYamlDepth`),
+      );
+      const validated = await query<{ validateScenario: { line: number; message: string }[] }>(
+        api.server.url,
+        `query V($yaml: String!) { validateScenario(yaml: $yaml) { line message } }`,
+        { yaml: mine + deep },
+      );
+      assert.deepEqual(validated.validateScenario, [{ line: problems[0]?.line, message: problems[0]?.message }]);
+    }
   });
 });
 

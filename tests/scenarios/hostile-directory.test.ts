@@ -61,6 +61,74 @@ test("a YAML alias bomb is refused before it is expanded", () => {
   });
 });
 
+/** The one problem `parseScenario` reports for `source`, as file, line and message. */
+function onlyProblem(source: string, file: string): { file: string; line: number; message: string } {
+  const parsed = parseScenario(source, file, TEST_PROTOCOLS);
+  assert.equal(parsed.ok, false, `${file} loaded`);
+  const problems = parsed.ok ? [] : parsed.problems;
+  assert.equal(problems.length, 1, problems.map((p) => `${p.line}: ${p.message}`).join("\n"));
+  const [problem] = problems as [ScenarioProblem];
+  return { file: problem.file, line: problem.line, message: problem.message };
+}
+
+const DEPTH = SCENARIO_LIMITS.maxYamlDepth;
+const DEPTH_NAMED = new RegExp(`\\b${DEPTH}\\b.*the limit maxYamlDepth`);
+
+test("YAML nested 10,000 deep, flow or block, is refused by maxYamlDepth at its line before anything recurses", () => {
+  const levels = 10_000;
+  withDirectory((dir) => {
+    // Line 8 of each file (the scenario's own fields take lines 1 to 7).
+    const files: Record<string, string> = {
+      "flow.yaml": `questions: [${"[".repeat(levels)}${"]".repeat(levels)}]`,
+      "flow-map.yaml": `questions: [${"{a: ".repeat(levels)}1${"}".repeat(levels)}]`,
+      "block-list.yaml": `questions:\n  ${"- ".repeat(levels)}x`,
+      "explicit-keys.yaml": `questions:\n  - ${"? ".repeat(levels)}x`,
+    };
+    for (const [name, body] of Object.entries(files)) {
+      writeFileSync(path.join(dir, "consensus", name), scenario(name.replace(".yaml", "")) + "\n" + body);
+    }
+    const { ids, problems } = load(dir);
+    assert.deepEqual(ids, ["good"]);
+    const lines = Object.fromEntries(problems.map((p) => [p.file, p.line]));
+    assert.deepEqual(lines, {
+      "consensus/flow.yaml": 8,
+      "consensus/flow-map.yaml": 8,
+      "consensus/block-list.yaml": 9,
+      "consensus/explicit-keys.yaml": 9,
+    });
+    for (const problem of problems) assert.match(problem.message, DEPTH_NAMED, problem.file);
+  });
+  // Mappings nested by indentation cannot fit maxFileBytes 10,000 deep (the indentation
+  // alone is 50 MB), so this one is given to the loader directly, as runScenario would.
+  const indented = Array.from({ length: levels }, (_, level) => `${" ".repeat(level + 2)}k${level}:`).join("\n");
+  const refused = onlyProblem(`${scenario("indented")}\nexpect:\n${indented}`, "consensus/indented.yaml");
+  assert.equal(refused.file, "consensus/indented.yaml");
+  // expect: is on line 8; the mapping under it (depth 2) starts on line 9, one level a line.
+  assert.equal(refused.line, 9 + (DEPTH + 1 - 2), "the first mapping one level too deep");
+  assert.match(refused.message, DEPTH_NAMED);
+});
+
+test("maxYamlDepth levels load; one more is refused; aliases count as expanded", () => {
+  // The document is a mapping (1) holding questions: (2), so a question gets DEPTH - 2 levels.
+  const nested = (depth: number): string => `${"[".repeat(depth)}1${"]".repeat(depth)}`;
+  const atLimit = parseScenario(`${scenario("at-limit")}\nquestions: [${nested(DEPTH - 2)}]`, "consensus/at-limit.yaml", TEST_PROTOCOLS);
+  assert.equal(atLimit.ok, true, atLimit.ok ? "" : atLimit.problems.map((p) => p.message).join("\n"));
+  const beyond = onlyProblem(`${scenario("beyond")}\nquestions: [${nested(DEPTH - 1)}]`, "consensus/beyond.yaml");
+  assert.equal(beyond.line, 8);
+  assert.match(beyond.message, DEPTH_NAMED);
+  // Each line is well within the limit; the second, with the first expanded into it, is not.
+  const half = DEPTH / 2 + 2;
+  const chained = [
+    "questions:",
+    `  - &shallow ${"[".repeat(half)}1${"]".repeat(half)}`,
+    `  - ${"[".repeat(half)}*shallow${"]".repeat(half)}`,
+  ];
+  const aliased = onlyProblem(`${scenario("aliased")}\n${chained.join("\n")}`, "consensus/aliased.yaml");
+  assert.equal(aliased.line, 10);
+  assert.match(aliased.message, DEPTH_NAMED);
+  assert.match(aliased.message, /aliases are expanded/);
+});
+
 test("a FIFO named *.yaml is skipped, not read (reading it would block forever)", () => {
   withDirectory((dir) => {
     execFileSync("mkfifo", [path.join(dir, "consensus", "fifo.yaml")]);
