@@ -23,7 +23,11 @@ export function userError(code: FaultlineError["code"], message: string): GraphQ
 export function toGraphQLError(error: unknown): unknown {
   if (error instanceof GradingError) {
     return new GraphQLError(error.message, {
-      extensions: { code: error.code, ...(error.limit === undefined ? {} : { limit: error.limit }) },
+      extensions: {
+        code: error.code,
+        ...(error.limit === undefined ? {} : { limit: error.limit }),
+        ...(error.limitName === undefined ? {} : { limitName: error.limitName }),
+      },
     });
   }
   if (!(error instanceof FaultlineError)) return error;

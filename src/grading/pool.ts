@@ -60,6 +60,7 @@ export class GradingPool implements Grader {
         `the server is busy grading: all ${this.threads} grading workers are taken and ${this.maxQueue} tasks wait ` +
           "(the limit FAULTLINE_GRADING_QUEUE); retry in a few seconds",
         this.maxQueue,
+        "FAULTLINE_GRADING_QUEUE",
       );
     }
     this.inFlight += 1;

@@ -31,6 +31,8 @@ export class GradingError extends Error {
     readonly code: GradingErrorCode,
     message: string,
     readonly limit?: number,
+    /** The limit's name (its environment variable), for extensions.limitName. */
+    readonly limitName?: string,
   ) {
     super(message);
   }

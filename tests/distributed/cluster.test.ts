@@ -94,7 +94,7 @@ function startRun(url: string, pace: number | null): Promise<RunView> {
   ).then((data) => data.startRun);
 }
 
-test.skip("two API instances and two workers serve one course: runs, live events across instances, steering", async (t) => {
+test("two API instances and two workers serve one course: runs, live events across instances, steering", async (t) => {
   const unavailable = await clusterUnavailable();
   if (unavailable !== undefined) {
     t.skip(unavailable);
