@@ -184,7 +184,7 @@ export async function benchGraphqlPage(options: { calls: number; warmups: number
       throw new Error(`bench: the page run is ${run.status} with ${run.eventCount} events (${run.error ?? ""})`);
     }
     const variables = { id: run.id, first: PAGE_SIZE };
-    const events = server.services.runs.events(run.id, { first: PAGE_SIZE }).events;
+    const events = (await server.services.runs.events(run.id, { first: PAGE_SIZE })).events;
 
     const url = server.url;
     const body = JSON.stringify({ query: PAGE_QUERY, variables });
@@ -219,7 +219,7 @@ export async function benchGraphqlPage(options: { calls: number; warmups: number
 
     // Parts of our figures, measured apart so that the notes say where the time goes.
     const read = await medianOf(options.calls, options.warmups, async () => {
-      const page = services.runs.events(run.id, { first: PAGE_SIZE });
+      const page = await services.runs.events(run.id, { first: PAGE_SIZE });
       return page.events.length;
     });
     const apiSchema = await buildApiSchema();

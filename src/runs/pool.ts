@@ -28,6 +28,11 @@ export interface TaskPoolOptions {
   readonly typicalTaskMs: number;
 }
 
+/** A place in a pool's bound held for one task; releasing it twice releases it once. */
+export interface PoolPlace {
+  release(): void;
+}
+
 /**
  * A piscina pool of warm worker threads with a bounded queue. The bound is counted
  * here, before a task is submitted, so that a caller can be told BUSY (with when to
@@ -87,20 +92,39 @@ export class TaskPool {
     );
   }
 
-  /** Runs a task (after assertRoom(), or it may be refused). */
-  async run<Result>(
-    task: WorkerTask,
-    options: { transferList?: readonly Transferable[]; signal?: AbortSignal } = {},
-  ): Promise<Result> {
+  /**
+   * Takes a place now (BUSY when there is none) for a task submitted later with run(task,
+   * { place }). A caller that awaits between its check and its submission (storing the run
+   * first) must hold a place: assertRoom() alone lets every caller that checks before the
+   * first one submits through, and the extra ones are then refused by run() after they
+   * were stored. A place not given to run() must be released.
+   */
+  reserve(): PoolPlace {
     this.assertRoom();
     this.inFlight += 1;
+    let held = true;
+    return {
+      release: () => {
+        if (!held) return;
+        held = false;
+        this.inFlight -= 1;
+      },
+    };
+  }
+
+  /** Runs a task in the place reserved for it, or else in one taken now (BUSY when there is none). */
+  async run<Result>(
+    task: WorkerTask,
+    options: { transferList?: readonly Transferable[]; signal?: AbortSignal; place?: PoolPlace } = {},
+  ): Promise<Result> {
+    const place = options.place ?? this.reserve();
     try {
       return (await this.piscina.run(task, {
         transferList: options.transferList as never,
         signal: options.signal ?? null,
       })) as Result;
     } finally {
-      this.inFlight -= 1;
+      place.release();
     }
   }
 

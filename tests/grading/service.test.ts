@@ -7,6 +7,7 @@ import { GradingError, GradingService, type Identity } from "../../src/grading";
 import type { Scenario } from "../../src/scenarios/types";
 import type { Json } from "../../src/sim/json";
 import { openStore, type Store } from "../../src/store";
+import { SqliteStore } from "../../src/store/sqlite";
 import { scenario, withQuestions } from "./helpers";
 
 // The grading service on a real SQLite file: roles, variants, keys released only
@@ -35,7 +36,8 @@ const ANONYMOUS: Identity = { role: "anonymous" };
 function withService(body: (service: GradingService, store: Store) => void | Promise<void>): () => Promise<void> {
   return async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "faultline-grading-service-"));
-    const { store } = openStore(path.join(dir, "db.sqlite"));
+    const file = path.join(dir, "db.sqlite");
+    const { store } = openStore(file);
     store.scenarios.upsertAll([
       {
         id: SCENARIO.id,
@@ -47,7 +49,11 @@ function withService(body: (service: GradingService, store: Store) => void | Pro
     ]);
     try {
       await body(
-        new GradingService(store, { scenario: (id) => (id === SCENARIO.id ? SCENARIO : undefined) }, "test-secret"),
+        new GradingService(
+          new SqliteStore(store, file),
+          { scenario: (id) => (id === SCENARIO.id ? SCENARIO : undefined) },
+          "test-secret",
+        ),
         store,
       );
     } finally {
@@ -71,7 +77,7 @@ test(
   "only an instructor creates students and assignments; a student's token identifies them",
   withService(async (service, store) => {
     assert.equal(await code(() => service.createStudent(ANONYMOUS, "Ada")), "UNAUTHENTICATED");
-    const { student, token } = service.createStudent(INSTRUCTOR, "Ada");
+    const { student, token } = await service.createStudent(INSTRUCTOR, "Ada");
     const ada: Identity = { role: "student", studentId: student.id };
     assert.deepEqual(store.grading.identify(token), { role: "student", studentId: student.id });
     assert.equal(await code(() => service.createStudent(ada, "Eve")), "FORBIDDEN");
@@ -95,14 +101,14 @@ test(
 test(
   "personal seeds and hidden runs: a student sees neither seed nor run before submitting when the assignment hides them",
   withService(async (service) => {
-    const assignment = service.createAssignment(INSTRUCTOR, {
+    const assignment = await service.createAssignment(INSTRUCTOR, {
       title: "Predict",
       scenarioIds: [SCENARIO.id],
       personalSeeds: true,
       showRunBeforeSubmit: false,
     });
-    const ada: Identity = { role: "student", studentId: service.createStudent(INSTRUCTOR, "Ada").student.id };
-    const bob: Identity = { role: "student", studentId: service.createStudent(INSTRUCTOR, "Bob").student.id };
+    const ada: Identity = { role: "student", studentId: (await service.createStudent(INSTRUCTOR, "Ada")).student.id };
+    const bob: Identity = { role: "student", studentId: (await service.createStudent(INSTRUCTOR, "Bob")).student.id };
     const before = await service.assignment(ada, assignment.id);
     assert.equal(before?.items[0]?.seed, null);
     assert.equal(before?.items[0]?.runId, null);
@@ -114,43 +120,43 @@ test(
     assert.ok(after?.items[0]?.runId, "after submitting, the student's run is there");
     const bobSubmission = await service.submitAnswers(bob, assignment.id, []);
     assert.notEqual(bobSubmission.seeds[SCENARIO.id], submission.seeds[SCENARIO.id], "students get different seeds");
-    assert.equal(service.canReadRun(bob, after?.items[0]?.runId as string), false, "Bob cannot read Ada's run");
-    assert.equal(service.canReadRun(ANONYMOUS, after?.items[0]?.runId as string), false);
-    assert.equal(service.canReadRun(INSTRUCTOR, after?.items[0]?.runId as string), true);
+    assert.equal(await service.canReadRun(bob, after?.items[0]?.runId as string), false, "Bob cannot read Ada's run");
+    assert.equal(await service.canReadRun(ANONYMOUS, after?.items[0]?.runId as string), false);
+    assert.equal(await service.canReadRun(INSTRUCTOR, after?.items[0]?.runId as string), true);
   }),
 );
 
 test(
   "keys: NEVER hides them from students for good; instructors always see them; a student reads only their own submissions",
   withService(async (service) => {
-    const assignment = service.createAssignment(INSTRUCTOR, {
+    const assignment = await service.createAssignment(INSTRUCTOR, {
       title: "Quiz",
       scenarioIds: [SCENARIO.id],
       keys: "NEVER",
       maxAttempts: 2,
     });
-    const ada: Identity = { role: "student", studentId: service.createStudent(INSTRUCTOR, "Ada").student.id };
-    const bob: Identity = { role: "student", studentId: service.createStudent(INSTRUCTOR, "Bob").student.id };
+    const ada: Identity = { role: "student", studentId: (await service.createStudent(INSTRUCTOR, "Ada")).student.id };
+    const bob: Identity = { role: "student", studentId: (await service.createStudent(INSTRUCTOR, "Bob")).student.id };
     const mine = await service.submitAnswers(ada, assignment.id, [{ questionId: `${SCENARIO.id}/who`, value: "p1" }]);
     assert.equal(mine.score, 0);
     assert.ok(mine.feedback.every((one) => one.expected === null && one.justification.length === 0));
-    assert.equal(service.submission(INSTRUCTOR, mine.id)?.feedback[0]?.expected, "coord");
+    assert.equal((await service.submission(INSTRUCTOR, mine.id))?.feedback[0]?.expected, "coord");
     assert.equal(await code(() => service.submission(bob, mine.id)), "FORBIDDEN");
     assert.equal(
       await code(() => service.submissions(bob, assignment.id, ada.role === "student" ? ada.studentId : null)),
       "FORBIDDEN",
     );
-    assert.deepEqual(service.submissions(bob, assignment.id, null), []);
+    assert.deepEqual(await service.submissions(bob, assignment.id, null), []);
     assert.equal(await code(() => service.gradebook(ada, assignment.id)), "FORBIDDEN");
     await service.submitAnswers(ada, assignment.id, [{ questionId: `${SCENARIO.id}/who`, value: "coord" }]);
     assert.equal(await code(() => service.submitAnswers(ada, assignment.id, [])), "FORBIDDEN", "maxAttempts");
-    const book = service.gradebook(INSTRUCTOR, assignment.id);
+    const book = await service.gradebook(INSTRUCTOR, assignment.id);
     assert.deepEqual(
       book.map((row) => [row.student.name, row.best, row.latest, row.attempts]),
       [["Ada", 2, 2, 2]],
     );
     assert.match(
-      service.gradebookCsv(INSTRUCTOR, assignment.id),
+      await service.gradebookCsv(INSTRUCTOR, assignment.id),
       /^student_id,name,best,latest,attempts\n[^\n]+,Ada,2,2,2\n$/,
     );
   }),
@@ -159,8 +165,8 @@ test(
 test(
   "AFTER_SUBMIT shows the key and the events that justify it with the student's own submission",
   withService(async (service) => {
-    const assignment = service.createAssignment(INSTRUCTOR, { title: "Quiz", scenarioIds: [SCENARIO.id] });
-    const ada: Identity = { role: "student", studentId: service.createStudent(INSTRUCTOR, "Ada").student.id };
+    const assignment = await service.createAssignment(INSTRUCTOR, { title: "Quiz", scenarioIds: [SCENARIO.id] });
+    const ada: Identity = { role: "student", studentId: (await service.createStudent(INSTRUCTOR, "Ada")).student.id };
     const graded = await service.submitAnswers(ada, assignment.id, [{ questionId: `${SCENARIO.id}/when`, value: 3 }]);
     const when = graded.feedback.find((one) => one.questionId.endsWith("/when"));
     assert.equal(when?.correct, false);

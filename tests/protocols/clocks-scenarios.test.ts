@@ -99,7 +99,7 @@ test("hlc-bounded: under its skew the checkers stay silent for many seeds, not o
 
 test("the run service answers happensBefore and concurrentWith from a stored run", async () => {
   const dir = mkdtempSync(join(tmpdir(), "faultline-clocks-"));
-  const services = createServices({
+  const services = await createServices({
     dbPath: join(dir, "test.db"),
     scenariosDir: join(__dirname, "..", "..", "..", "scenarios"),
     maxRunWorkers: 1,
@@ -112,20 +112,20 @@ test("the run service answers happensBefore and concurrentWith from a stored run
     const x1 = sendOf(expected.events, "x=1");
     const x2 = sendOf(expected.events, "x=2");
     const x3 = sendOf(expected.events, "x=3");
-    assert.equal(services.runs.happensBefore(run.id, x1.seq, x2.seq), "CONCURRENT");
-    assert.equal(services.runs.happensBefore(run.id, x3.seq, x1.seq), "AFTER");
-    assert.equal(services.runs.happensBefore(run.id, x3.seq, x3.seq), "SAME");
+    assert.equal(await services.runs.happensBefore(run.id, x1.seq, x2.seq), "CONCURRENT");
+    assert.equal(await services.runs.happensBefore(run.id, x3.seq, x1.seq), "AFTER");
+    assert.equal(await services.runs.happensBefore(run.id, x3.seq, x3.seq), "SAME");
     // The service leaves the network's pseudo-events (here a checker's summary NOTE) out of its answers.
     const nodeEvents = concurrentWith(expected.events, x1.seq).filter(
       (seq) => expected.events[seq]?.node !== "network",
     );
-    assert.deepEqual(services.runs.concurrentWith(run.id, x1.seq), nodeEvents);
-    assert.throws(
+    assert.deepEqual(await services.runs.concurrentWith(run.id, x1.seq), nodeEvents);
+    await assert.rejects(
       () => services.runs.happensBefore(run.id, 0, 99_999),
       (error: unknown) =>
         error instanceof FaultlineError && error.code === "BAD_USER_INPUT" && /seq 99999/.test(error.message),
     );
-    assert.throws(() => services.runs.concurrentWith("no-such-run", 0), FaultlineError);
+    await assert.rejects(() => services.runs.concurrentWith("no-such-run", 0), FaultlineError);
   } finally {
     await services.close();
     rmSync(dir, { recursive: true, force: true });

@@ -22,7 +22,7 @@ test("100 concurrent unpaced runs of a large scenario and 20 paced runs all comp
     "transactions/2pc-many.yaml": manyTransactionsScenario(TRANSACTIONS),
     "transactions/2pc-few.yaml": manyTransactionsScenario(3, "2pc-few"),
   });
-  const { services, dbPath } = servicesFor(t, { scenariosDir, maxQueuedRuns: 200 });
+  const { services, dbPath } = await servicesFor(t, { scenariosDir, maxQueuedRuns: 200 });
   const unpaced = Array.from({ length: 100 }, (_, i) => services.runs.startRun({ scenarioId: "2pc-many", seed: i }));
   const paced = await Promise.all(
     Array.from({ length: 20 }, (_, i) => services.runs.startRun({ scenarioId: "2pc-few", seed: i, pace: 1 })),
@@ -39,9 +39,9 @@ test("100 concurrent unpaced runs of a large scenario and 20 paced runs all comp
   }
 });
 
-async function waitForEnd(get: (id: string) => RunRecord | undefined, id: string): Promise<RunRecord> {
+async function waitForEnd(get: (id: string) => Promise<RunRecord | undefined>, id: string): Promise<RunRecord> {
   for (;;) {
-    const run = get(id);
+    const run = await get(id);
     if (run === undefined) throw new Error(`run ${id} vanished`);
     if (run.status !== "RUNNING") return run;
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -16,7 +16,7 @@ import {
 } from "./helpers";
 
 test("follow() gets a paced run's events live, in seq order with no gap or duplicate, and ends when the run ends", async (t) => {
-  const { services } = servicesFor(t);
+  const { services } = await servicesFor(t);
   const paceMs = 10;
   const run = await services.runs.startRun({ scenarioId: "2pc-happy-path", pace: paceMs });
   assert.equal(run.status, "RUNNING", "a paced startRun answers at once");
@@ -25,18 +25,18 @@ test("follow() gets a paced run's events live, in seq order with no gap or dupli
   const arrivals: number[] = [];
   const fromStart = (async () => {
     const events: TraceEvent[] = [];
-    for await (const event of services.runs.follow(run.id)) {
+    for await (const event of await services.runs.follow(run.id)) {
       events.push(event);
       arrivals.push(performance.now());
     }
     return events;
   })();
   // A second follower joins half-way, from seq 5: some events come from the store, the rest live.
-  await waitFor("eight stored events", () => (services.runs.getRun(run.id)?.eventCount ?? 0) >= 8);
-  const late = collect(services.runs.follow(run.id, 5));
+  await waitFor("eight stored events", async () => ((await services.runs.getRun(run.id))?.eventCount ?? 0) >= 8);
+  const late = collect(await services.runs.follow(run.id, 5));
 
   const [all, fromFive] = await Promise.all([fromStart, late]);
-  const finished = services.runs.getRun(run.id);
+  const finished = await services.runs.getRun(run.id);
   assert.equal(finished?.status, "COMPLETED", "the followers end only when the run has ended");
   assert.equal(all.length, finished?.eventCount);
   assert.equal(gaplessFrom(all, 0), undefined);
@@ -50,28 +50,28 @@ test("follow() gets a paced run's events live, in seq order with no gap or dupli
 });
 
 test("follow() of a finished run replays its stored events from fromSeq and ends", async (t) => {
-  const { services } = servicesFor(t);
+  const { services } = await servicesFor(t);
   const run = await services.runs.startRun({ scenarioId: "2pc-coordinator-crash" });
-  const all = await collect(services.runs.follow(run.id));
+  const all = await collect(await services.runs.follow(run.id));
   assert.equal(all.length, run.eventCount);
   assert.equal(hashEvents(all), run.traceHash);
-  assert.deepEqual(await collect(services.runs.follow(run.id, 30)), all.slice(30));
-  assert.deepEqual(await collect(services.runs.follow(run.id, run.eventCount + 10)), []);
-  assert.throws(
+  assert.deepEqual(await collect(await services.runs.follow(run.id, 30)), all.slice(30));
+  assert.deepEqual(await collect(await services.runs.follow(run.id, run.eventCount + 10)), []);
+  await assert.rejects(
     () => services.runs.follow(run.id, -1),
     (error: unknown) =>
       error instanceof FaultlineError && error.code === "BAD_USER_INPUT" && error.argumentName === "fromSeq",
   );
-  assert.throws(
+  await assert.rejects(
     () => services.runs.follow("no-such-run"),
     (error: unknown) => error instanceof FaultlineError && error.code === "NOT_FOUND",
   );
 });
 
 test("a follower that is returned stops at once, even while it waits for a slow run's next event", async (t) => {
-  const { services } = servicesFor(t);
+  const { services } = await servicesFor(t);
   const run = await services.runs.startRun({ scenarioId: "2pc-happy-path", pace: 10_000 });
-  const follower = services.runs.follow(run.id);
+  const follower = await services.runs.follow(run.id);
   const first = await follower.next();
   assert.equal(first.done, false);
   assert.equal((first.value as TraceEvent).seq, 0);
@@ -89,9 +89,9 @@ test("while a large run is simulated in a worker, the main thread keeps answerin
     "transactions/2pc-many.yaml": manyTransactionsScenario(transactions),
     "transactions/2pc-happy-path.yaml": realScenario("2pc-happy-path"),
   });
-  const { services } = servicesFor(t, { scenariosDir });
+  const { services } = await servicesFor(t, { scenariosDir });
   const small = await services.runs.startRun({ scenarioId: "2pc-happy-path" });
-  const smallEvents = services.runs.events(small.id, { first: 1000 }).events;
+  const smallEvents = (await services.runs.events(small.id, { first: 1000 })).events;
 
   // The event loop's responsiveness: the largest gap between ticks of a 5 ms interval.
   let lastTick = performance.now();
@@ -104,9 +104,9 @@ test("while a large run is simulated in a worker, the main thread keeps answerin
   t.after(() => clearInterval(ticker));
 
   const bigDone = services.runs.startRun({ scenarioId: "2pc-many" });
-  const big = services.runs.listRuns({ scenarioId: "2pc-many" }).runs[0];
+  const big = (await services.runs.listRuns({ scenarioId: "2pc-many" })).runs[0];
   assert.ok(big !== undefined && big.status === "RUNNING");
-  const followed = collect(services.runs.follow(big.id));
+  const followed = collect(await services.runs.follow(big.id));
 
   let answeredWhileRunning = 0;
   let slowestQueryMs = 0;
@@ -116,9 +116,9 @@ test("while a large run is simulated in a worker, the main thread keeps answerin
     finished = true;
   });
   while (!finished) {
-    const status = services.runs.getRun(big.id);
+    const status = await services.runs.getRun(big.id);
     const started = performance.now();
-    const page = services.runs.events(small.id, { first: 1000 });
+    const page = await services.runs.events(small.id, { first: 1000 });
     slowestQueryMs = Math.max(slowestQueryMs, performance.now() - started);
     assert.deepEqual(page.events, smallEvents);
     if (status?.status === "RUNNING") {

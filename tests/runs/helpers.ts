@@ -15,15 +15,15 @@ export function tempDir(t: { after(fn: () => void | Promise<void>): void }, pref
 }
 
 /** Services on a fresh database in a temp dir; closed after the test. Start-up reports are collected, not printed. */
-export function servicesFor(
+export async function servicesFor(
   t: { after(fn: () => void | Promise<void>): void },
   options: Partial<CreateServicesOptions> & { dir?: string } = {},
-): { services: Services; dbPath: string; reports: string[] } {
+): Promise<{ services: Services; dbPath: string; reports: string[] }> {
   const dir = options.dir ?? tempDir(t);
   const reports: string[] = [];
   const dbPath = options.dbPath ?? join(dir, "db", "faultline.db");
   const { dir: _dir, ...rest } = options;
-  const services = createServices({
+  const services = await createServices({
     ...rest,
     dbPath,
     scenariosDir: options.scenariosDir ?? SCENARIOS_DIR,
@@ -95,10 +95,17 @@ export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Waits until check() is true, polling every 5 ms, or fails after timeoutMs. */
-export async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
+/**
+ * Waits until check() is true, polling every 5 ms, or fails after timeoutMs. The check
+ * may be asynchronous, since the run service answers through the store's promises.
+ */
+export async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await delay(5);
   }

@@ -13,7 +13,7 @@ function nodeView(nodes: readonly NodeView[], name: string): NodeView {
 }
 
 test("nodesAt(last seq), replayed in a worker, equals the stored final views, which nodesAt() returns", async (t) => {
-  const { services } = servicesFor(t);
+  const { services } = await servicesFor(t);
   for (const id of ["2pc-happy-path", "2pc-coordinator-crash"]) {
     const run = await services.runs.startRun({ scenarioId: id });
     const final = await services.runs.nodesAt(run.id);
@@ -27,9 +27,9 @@ test("nodesAt(last seq), replayed in a worker, equals the stored final views, wh
 });
 
 test("nodesAt(seq) shows the coordinator down from its crash until its recovery (2pc-coordinator-crash)", async (t) => {
-  const { services } = servicesFor(t);
+  const { services } = await servicesFor(t);
   const run = await services.runs.startRun({ scenarioId: "2pc-coordinator-crash" });
-  const trace = await collect(services.runs.follow(run.id));
+  const trace = await collect(await services.runs.follow(run.id));
   const crash = trace.find((event) => event.kind === "CRASH" && event.node === "coord") as TraceEvent;
   const recover = trace.find((event) => event.kind === "RECOVER" && event.node === "coord") as TraceEvent;
   assert.ok(crash !== undefined && recover !== undefined && crash.seq < recover.seq);
@@ -62,7 +62,7 @@ test("nodesAt(seq) shows the coordinator down from its crash until its recovery 
 });
 
 test("nodesAt refuses an atSeq outside the run and an unknown run", async (t) => {
-  const { services } = servicesFor(t);
+  const { services } = await servicesFor(t);
   const run = await services.runs.startRun({ scenarioId: "2pc-happy-path" });
   for (const atSeq of [-1, run.eventCount, 1.5]) {
     await assert.rejects(
@@ -81,7 +81,7 @@ test("nodesAt refuses an atSeq outside the run and an unknown run", async (t) =>
 });
 
 test("a stored event that no longer matches its replay is reported as a diverged replay, not served", async (t) => {
-  const { services, dbPath } = servicesFor(t);
+  const { services, dbPath } = await servicesFor(t);
   const run = await services.runs.startRun({ scenarioId: "2pc-happy-path" });
   const db = openDatabase(dbPath);
   db.prepare("UPDATE events SET summary = 'something else happened.' WHERE run_id = ? AND seq = 10").run(run.id);
@@ -98,11 +98,11 @@ test("a stored event that no longer matches its replay is reported as a diverged
 });
 
 test("nodesAt() of a run still RUNNING replays up to its last stored event", async (t) => {
-  const { services } = servicesFor(t);
+  const { services } = await servicesFor(t);
   const run = await services.runs.startRun({ scenarioId: "2pc-happy-path", pace: 10_000 });
-  const first = await services.runs.follow(run.id).next(); // event 0 is released at once, event 1 in ten seconds
+  const first = await (await services.runs.follow(run.id)).next(); // event 0 is released at once, event 1 in ten seconds
   assert.equal((first.value as TraceEvent).seq, 0);
-  assert.equal(services.runs.getRun(run.id)?.status, "RUNNING");
+  assert.equal((await services.runs.getRun(run.id))?.status, "RUNNING");
   const soFar = await services.runs.nodesAt(run.id);
   assert.deepEqual(soFar, await services.runs.nodesAt(run.id, 0));
   const coord = nodeView(soFar, "coord").state as { transactions: Record<string, { status: string }> };
@@ -110,7 +110,7 @@ test("nodesAt() of a run still RUNNING replays up to its last stored event", asy
 });
 
 test("a replay that cannot run is an INTERNAL error with the seed, and the stored run is left as it was", async (t) => {
-  const { services, dbPath } = servicesFor(t);
+  const { services, dbPath } = await servicesFor(t);
   const run = await services.runs.startRun({ scenarioId: "2pc-happy-path", seed: 8 });
   const db = openDatabase(dbPath);
   db.prepare("UPDATE sources SET text = 'id: [unclosed' WHERE hash = (SELECT source_hash FROM runs WHERE id = ?)").run(
@@ -125,6 +125,6 @@ test("a replay that cannot run is an INTERNAL error with the seed, and the store
       /The replay failed: the stored scenario no longer parses/.test(error.message) &&
       error.message.includes("reproduce with seed=8"),
   );
-  assert.deepEqual(services.runs.getRun(run.id), run);
+  assert.deepEqual(await services.runs.getRun(run.id), run);
   assert.equal((await services.runs.nodesAt(run.id)).length, 4, "the stored final views are still served");
 });

@@ -7,7 +7,7 @@ import { join } from "node:path";
 // Issue 13: the retention pass the server runs, configured from the environment.
 
 test("a retention pass keeps the newest runs per scenario, and runs while reads go on", async (t) => {
-  const { services, reports } = servicesFor(t, {
+  const { services, reports } = await servicesFor(t, {
     env: { FAULTLINE_KEEP_RUNS_PER_SCENARIO: "2", FAULTLINE_RETENTION_INTERVAL_MINUTES: "0" },
   });
   const ids: string[] = [];
@@ -19,7 +19,7 @@ test("a retention pass keeps the newest runs per scenario, and runs while reads 
   ]);
   assert.ok(page.totalCount >= 3, "a read made while the pass runs on its own thread is answered");
   assert.equal(report?.runsDeleted, 3);
-  const left = services.runs.listRuns({ first: 10 }).runs.map((run) => run.id);
+  const left = (await services.runs.listRuns({ first: 10 })).runs.map((run) => run.id);
   assert.deepEqual(left.sort(), [ids[3], ids[4], other].sort() as string[]);
   assert.ok(
     reports.some((line) => line.includes("retention deleted 3 runs")),
@@ -29,7 +29,7 @@ test("a retention pass keeps the newest runs per scenario, and runs while reads 
   assert.equal(again?.runsDeleted, 0, "a second pass finds nothing more to delete");
 });
 
-test("a bad retention setting stops start-up, naming the variable", (t) => {
+test("a bad retention setting stops start-up, naming the variable", async (t) => {
   const dir = tempDir(t);
   for (const [name, value] of [
     ["FAULTLINE_KEEP_RUNS_PER_SCENARIO", "0"],
@@ -37,7 +37,7 @@ test("a bad retention setting stops start-up, naming the variable", (t) => {
     ["FAULTLINE_FAILED_TRACE_MINUTES", "-1"],
     ["FAULTLINE_RETENTION_INTERVAL_MINUTES", "x"],
   ] as const) {
-    assert.throws(
+    await assert.rejects(
       () => createServices({ dbPath: join(dir, "f.db"), scenariosDir: SCENARIOS_DIR, env: { [name]: value } }),
       (error: unknown) => error instanceof Error && error.message.includes(name) && error.message.includes(value),
     );

@@ -9,6 +9,7 @@ import type { Scenario } from "../../src/scenarios/types";
 import type { TraceEvent } from "../../src/sim/types";
 import { hashEvents } from "../../src/sim/world";
 import { INTERRUPTED_RUN_ERROR, openStore } from "../../src/store";
+import { SqliteStore } from "../../src/store/sqlite";
 import { collect, gaplessFrom, realScenario, SCENARIOS_DIR, servicesFor, tempDir, waitFor } from "./helpers";
 
 function inProcess(id: string): Scenario {
@@ -18,11 +19,11 @@ function inProcess(id: string): Scenario {
 }
 
 /** Every stored event of a run, through the paged events() query. */
-function allEvents(runs: RunService, runId: string, pageSize = 1000): TraceEvent[] {
+async function allEvents(runs: RunService, runId: string, pageSize = 1000): Promise<TraceEvent[]> {
   const events: TraceEvent[] = [];
   let after: number | undefined;
   for (;;) {
-    const page = runs.events(runId, { after, first: pageSize });
+    const page = await runs.events(runId, { after, first: pageSize });
     events.push(...page.events);
     if (!page.hasMore) return events;
     after = page.nextCursor ?? undefined;
@@ -51,7 +52,7 @@ async function rejectsWith(
 }
 
 test("startRun refuses bad arguments, naming each, and stores nothing", async (t) => {
-  const { services } = servicesFor(t);
+  const { services } = await servicesFor(t);
   const runs = services.runs;
   await rejectsWith(runs.startRun({ scenarioId: "no-such-scenario" }), "NOT_FOUND", undefined, /no-such-scenario/);
   for (const seed of [-1, 1.5, 2 ** 31, Number.NaN]) {
@@ -60,11 +61,11 @@ test("startRun refuses bad arguments, naming each, and stores nothing", async (t
   for (const pace of [0, -5, 10_001, 2.5]) {
     await rejectsWith(runs.startRun({ scenarioId: "2pc-happy-path", pace }), "BAD_USER_INPUT", "pace");
   }
-  assert.equal(runs.listRuns({}).totalCount, 0, "a refused startRun leaves no run behind");
+  assert.equal((await runs.listRuns({})).totalCount, 0, "a refused startRun leaves no run behind");
 });
 
 test("an unpaced run completes in a worker and stores exactly the trace an in-process run of the same seed makes", async (t) => {
-  const { services } = servicesFor(t);
+  const { services } = await servicesFor(t);
   for (const [id, seed] of [
     ["2pc-happy-path", undefined],
     ["2pc-coordinator-crash", undefined],
@@ -81,36 +82,36 @@ test("an unpaced run completes in a worker and stores exactly the trace an in-pr
     assert.equal(run.traceHash, expected.traceHash, context);
     assert.equal(run.stopReason, expected.stopReason, context);
     assert.ok(run.finishedAt !== null && run.finishedAt !== undefined);
-    const stored = allEvents(services.runs, run.id, 7);
+    const stored = await allEvents(services.runs, run.id, 7);
     assert.deepEqual(stored, expected.events, `${context}: the stored trace is the simulated trace`);
     assert.equal(hashEvents(stored), run.traceHash);
-    assert.deepEqual(services.runs.violations(run.id), expected.violations);
-    assert.deepEqual(services.runs.getRun(run.id), run);
+    assert.deepEqual(await services.runs.violations(run.id), expected.violations);
+    assert.deepEqual(await services.runs.getRun(run.id), run);
   }
 });
 
 test("events() pages by seq and filters by node and kinds; bad arguments are named", async (t) => {
-  const { services } = servicesFor(t);
+  const { services } = await servicesFor(t);
   const run = await services.runs.startRun({ scenarioId: "2pc-coordinator-crash" });
-  const all = allEvents(services.runs, run.id);
+  const all = await allEvents(services.runs, run.id);
   assert.equal(all.length, run.eventCount);
 
-  const firstPage = services.runs.events(run.id, {});
+  const firstPage = await services.runs.events(run.id, {});
   assert.equal(firstPage.events.length, Math.min(100, all.length), "100 events by default");
-  const page = services.runs.events(run.id, { after: 9, first: 5 });
+  const page = await services.runs.events(run.id, { after: 9, first: 5 });
   assert.deepEqual(page.events, all.slice(10, 15));
   assert.equal(page.nextCursor, 14);
   assert.equal(page.hasMore, true);
-  const tail = services.runs.events(run.id, { after: all.length - 3, first: 10 });
+  const tail = await services.runs.events(run.id, { after: all.length - 3, first: 10 });
   assert.deepEqual(
     tail.events.map((event) => event.seq),
     [all.length - 2, all.length - 1],
   );
   assert.equal(tail.hasMore, false);
-  const empty = services.runs.events(run.id, { after: all.length + 5 });
+  const empty = await services.runs.events(run.id, { after: all.length + 5 });
   assert.deepEqual(empty, { events: [], nextCursor: null, hasMore: false });
 
-  const coordSends = services.runs.events(run.id, { node: "coord", kinds: ["SEND", "CRASH"], first: 1000 });
+  const coordSends = await services.runs.events(run.id, { node: "coord", kinds: ["SEND", "CRASH"], first: 1000 });
   assert.deepEqual(
     coordSends.events,
     all.filter((event) => event.node === "coord" && (event.kind === "SEND" || event.kind === "CRASH")),
@@ -132,13 +133,13 @@ test("events() pages by seq and filters by node and kinds; bad arguments are nam
 });
 
 test("listRuns is newest first, a page at a time with an opaque cursor, optionally of one scenario", async (t) => {
-  const { services } = servicesFor(t);
+  const { services } = await servicesFor(t);
   const made: string[] = [];
   for (const id of ["2pc-happy-path", "2pc-coordinator-crash", "2pc-happy-path", "2pc-happy-path"]) {
     made.push((await services.runs.startRun({ scenarioId: id })).id);
   }
   const newestFirst = [...made].reverse();
-  const first = services.runs.listRuns({ first: 3 });
+  const first = await services.runs.listRuns({ first: 3 });
   assert.deepEqual(
     first.runs.map((run) => run.id),
     newestFirst.slice(0, 3),
@@ -146,18 +147,18 @@ test("listRuns is newest first, a page at a time with an opaque cursor, optional
   assert.equal(first.hasNextPage, true);
   assert.equal(first.totalCount, 4);
   assert.ok(first.endCursor !== null && !/^\d+$/.test(first.endCursor), "the cursor is opaque");
-  const second = services.runs.listRuns({ first: 3, after: first.endCursor ?? undefined });
+  const second = await services.runs.listRuns({ first: 3, after: first.endCursor ?? undefined });
   assert.deepEqual(
     second.runs.map((run) => run.id),
     newestFirst.slice(3),
   );
   assert.equal(second.hasNextPage, false);
-  const happy = services.runs.listRuns({ scenarioId: "2pc-happy-path" });
+  const happy = await services.runs.listRuns({ scenarioId: "2pc-happy-path" });
   assert.equal(happy.totalCount, 3);
   assert.ok(happy.runs.every((run) => run.scenarioId === "2pc-happy-path"));
   await rejectsWith(() => services.runs.listRuns({ after: "not-a-cursor" }), "BAD_USER_INPUT", "after");
   await rejectsWith(() => services.runs.listRuns({ first: 101 }), "BAD_USER_INPUT", "first");
-  assert.equal(services.runs.getRun("nope"), undefined);
+  assert.equal(await services.runs.getRun("nope"), undefined);
 });
 
 test("a run whose worker fails is FAILED with the error and the seed that reproduces it", async (t) => {
@@ -168,7 +169,7 @@ test("a run whose worker fails is FAILED with the error and the seed that reprod
   const broken: Scenario = { ...good, id: "2pc-renamed", file: "transactions/2pc-renamed.yaml" };
   store.scenarios.upsertAll([{ ...broken, source: broken.source }]);
   const runs = new WorkerRunService({
-    store,
+    store: new SqliteStore(store, join(dir, "failing.db")),
     dbPath: join(dir, "failing.db"),
     scenarios: {
       list: () => [broken],
@@ -184,25 +185,25 @@ test("a run whose worker fails is FAILED with the error and the seed that reprod
   assert.match(run.error ?? "", /2pc-renamed/);
   assert.match(run.error ?? "", /reproduce with seed=99/);
   assert.equal(run.traceHash, null);
-  assert.deepEqual(await collect(runs.follow(run.id)), [], "following a failed run with no events ends at once");
+  assert.deepEqual(await collect(await runs.follow(run.id)), [], "following a failed run with no events ends at once");
 });
 
 test("close() stops a paced run, which becomes FAILED with its seed; the next server keeps its partial trace", async (t) => {
   const dir = tempDir(t);
   const dbPath = join(dir, "close.db");
-  const first: Services = servicesFor(t, { dbPath }).services;
+  const first: Services = (await servicesFor(t, { dbPath })).services;
   const run = await first.runs.startRun({ scenarioId: "2pc-coordinator-crash", seed: 5, pace: 10 });
-  await waitFor("a few paced events", () => (first.runs.getRun(run.id)?.eventCount ?? 0) >= 3);
+  await waitFor("a few paced events", async () => ((await first.runs.getRun(run.id))?.eventCount ?? 0) >= 3);
   const started = Date.now();
   await first.close();
   assert.ok(Date.now() - started < 1500, `close() took ${Date.now() - started} ms with a paced run in progress`);
 
-  const { services: second, reports } = servicesFor(t, { dbPath });
+  const { services: second, reports } = await servicesFor(t, { dbPath });
   assert.deepEqual(reports, [], "the run was already FAILED: nothing was left RUNNING");
-  const after = second.runs.getRun(run.id);
+  const after = await second.runs.getRun(run.id);
   assert.equal(after?.status, "FAILED");
   assert.match(after?.error ?? "", /shut down before the run finished \(reproduce with seed=5\)/);
-  const partial = await collect(second.runs.follow(run.id));
+  const partial = await collect(await second.runs.follow(run.id));
   assert.ok(partial.length >= 3 && partial.length === after?.eventCount, "the partial trace is served, then ends");
   assert.equal(gaplessFrom(partial, 0), undefined);
 });
@@ -218,10 +219,12 @@ test("a run left RUNNING by a killed server process is FAILED when the next serv
     [
       "-e",
       `const { createServices } = require(${JSON.stringify(servicesModule)});
-       const services = createServices({ dbPath: ${JSON.stringify(dbPath)}, scenariosDir: ${JSON.stringify(scenariosDir)}, report() {} });
-       services.runs.startRun({ scenarioId: "2pc-happy-path", seed: 31, pace: 20 }).then((run) => {
-         const timer = setInterval(() => {
-           if (services.runs.getRun(run.id).eventCount >= 2) { clearInterval(timer); console.log(run.id); }
+       createServices({ dbPath: ${JSON.stringify(dbPath)}, scenariosDir: ${JSON.stringify(scenariosDir)}, report() {} }).then(async (services) => {
+         const run = await services.runs.startRun({ scenarioId: "2pc-happy-path", seed: 31, pace: 20 });
+         let told = false;
+         const timer = setInterval(async () => {
+           const stored = await services.runs.getRun(run.id);
+           if (!told && stored.eventCount >= 2) { told = true; clearInterval(timer); console.log(run.id); }
          }, 5);
        });`,
     ],
@@ -242,39 +245,47 @@ test("a run left RUNNING by a killed server process is FAILED when the next serv
   child.kill("SIGKILL");
   await exited;
 
-  const { services, reports } = servicesFor(t, { dbPath });
+  const { services, reports } = await servicesFor(t, { dbPath });
   assert.equal(reports.length, 1);
   assert.match(
     reports[0] ?? "",
     /^faultline: 1 run was still RUNNING when the last server stopped; marked FAILED, and its partial trace \(\d+ events\) deleted$/,
   );
-  const run = services.runs.getRun(runId);
+  const run = await services.runs.getRun(runId);
   assert.equal(run?.status, "FAILED", "a half-written run is never served as COMPLETED or RUNNING");
   assert.equal(run?.error, `${INTERRUPTED_RUN_ERROR} (reproduce with seed=31)`);
-  const stored = await collect(services.runs.follow(runId));
+  const stored = await collect(await services.runs.follow(runId));
   assert.equal(run?.eventCount, 0, "its partial trace, which nothing can complete, is reclaimed (issue 13)");
   assert.deepEqual(stored, []);
 });
 
 test("at most maxPacedRuns paced runs run at once; the others wait their turn and then complete", async (t) => {
-  const { services } = servicesFor(t, { maxPacedRuns: 1 });
+  const { services } = await servicesFor(t, { maxPacedRuns: 1 });
   const first = await services.runs.startRun({ scenarioId: "2pc-happy-path", pace: 5 });
   const second = await services.runs.startRun({ scenarioId: "2pc-happy-path", pace: 1 });
   assert.equal(first.status, "RUNNING");
   assert.equal(second.status, "RUNNING");
-  await waitFor("the first run to store events", () => (services.runs.getRun(first.id)?.eventCount ?? 0) > 5);
-  assert.equal(services.runs.getRun(first.id)?.status, "RUNNING");
-  assert.equal(services.runs.getRun(second.id)?.eventCount, 0, "the second run waits while the first holds the worker");
+  await waitFor(
+    "the first run to store events",
+    async () => ((await services.runs.getRun(first.id))?.eventCount ?? 0) > 5,
+  );
+  assert.equal((await services.runs.getRun(first.id))?.status, "RUNNING");
+  assert.equal(
+    (await services.runs.getRun(second.id))?.eventCount,
+    0,
+    "the second run waits while the first holds the worker",
+  );
   const [firstEvents, secondEvents] = await Promise.all([
-    collect(services.runs.follow(first.id)),
-    collect(services.runs.follow(second.id)),
+    collect(await services.runs.follow(first.id)),
+    collect(await services.runs.follow(second.id)),
   ]);
-  assert.equal(services.runs.getRun(first.id)?.status, "COMPLETED");
-  assert.equal(services.runs.getRun(second.id)?.status, "COMPLETED");
+  assert.equal((await services.runs.getRun(first.id))?.status, "COMPLETED");
+  assert.equal((await services.runs.getRun(second.id))?.status, "COMPLETED");
   assert.ok(
-    (services.runs.getRun(second.id)?.createdAt ?? "") >= (services.runs.getRun(first.id)?.createdAt ?? ""),
+    ((await services.runs.getRun(second.id))?.createdAt ?? "") >=
+      ((await services.runs.getRun(first.id))?.createdAt ?? ""),
     "created in order",
   );
   assert.equal(firstEvents.length, secondEvents.length, "same scenario and seed, same trace length");
-  assert.equal(services.runs.getRun(first.id)?.traceHash, services.runs.getRun(second.id)?.traceHash);
+  assert.equal((await services.runs.getRun(first.id))?.traceHash, (await services.runs.getRun(second.id))?.traceHash);
 });

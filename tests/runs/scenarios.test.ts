@@ -7,8 +7,8 @@ import { openStore } from "../../src/store";
 import { FaultlineError } from "../../src/runs";
 import { realScenario, SCENARIOS_DIR, scenariosDirWith, servicesFor, tempDir } from "./helpers";
 
-test("the real scenarios load and are recorded in the scenarios table", (t) => {
-  const { services, dbPath, reports } = servicesFor(t);
+test("the real scenarios load and are recorded in the scenarios table", async (t) => {
+  const { services, dbPath, reports } = await servicesFor(t);
   const files = readdirSync(join(SCENARIOS_DIR, "transactions")).filter((name) => name.endsWith(".yaml"));
   const transactions = services.scenarios.list("transactions");
   assert.equal(transactions.length, files.length);
@@ -44,7 +44,7 @@ test("a bad scenario file is reported once, as file:line:column: path: message, 
     "transactions/2pc-happy-path.yaml": realScenario("2pc-happy-path"),
     "transactions/2pc-broken.yaml": bad,
   });
-  const { services, reports } = servicesFor(t, { scenariosDir });
+  const { services, reports } = await servicesFor(t, { scenariosDir });
   assert.deepEqual(
     services.scenarios.list().map((scenario) => scenario.id),
     ["2pc-happy-path"],
@@ -69,7 +69,7 @@ test("a run keeps the exact source it was made from, even after its scenario fil
   const dir = tempDir(t);
   const dbPath = join(dir, "changed.db");
   const original = realScenario("2pc-happy-path");
-  const first = servicesFor(t, {
+  const first = await servicesFor(t, {
     dbPath,
     scenariosDir: scenariosDirWith(t, { "transactions/2pc-happy-path.yaml": original }),
   });
@@ -82,7 +82,7 @@ test("a run keeps the exact source it was made from, even after its scenario fil
     .replace("args: { tx: t1,", "args: { tx: t9,")
     .replace(/transactions\.t1\./g, "transactions.t9.");
   assert.notEqual(changed, original);
-  const second = servicesFor(t, {
+  const second = await servicesFor(t, {
     dbPath,
     scenariosDir: scenariosDirWith(t, { "transactions/2pc-happy-path.yaml": changed }),
   });

@@ -14,6 +14,8 @@ import {
   type EventRow,
   type Store,
 } from "../../src/store";
+import type { DiskStore } from "../../src/store/contract";
+import { SqliteStore } from "../../src/store/sqlite";
 
 // Issue 13, disk: sources stored once, deleting runs, retention, reclaiming FAILED traces, vacuum.
 
@@ -48,6 +50,11 @@ function openTemp(t: { after(fn: () => void): void }): Store {
     { id: "other", title: "Other", topic: "transactions", protocol: "echo", source: "id: other\n" },
   ]);
   return store;
+}
+
+/** The store's disk tables through the asynchronous contract, which retention and vacuum take. */
+function diskOf(store: Store): DiskStore {
+  return new SqliteStore(store, store.db.name).disk;
 }
 
 function addRun(
@@ -164,22 +171,22 @@ test("retention keeps the newest N runs per scenario, runs younger than D days, 
   const student = store.grading.createStudent("Grace");
   store.grading.setRunOwner("echo-1", student.id);
 
-  const none = await applyRetention(store.disk, { failedTraceMinutes: 60 }, now);
+  const none = await applyRetention(diskOf(store), { failedTraceMinutes: 60 }, now);
   assert.equal(none.runsDeleted, 0, "with no rule set nothing is deleted");
 
-  const byCount = await applyRetention(store.disk, { keepRunsPerScenario: 2, failedTraceMinutes: 60 }, now);
+  const byCount = await applyRetention(diskOf(store), { keepRunsPerScenario: 2, failedTraceMinutes: 60 }, now);
   assert.equal(byCount.runsDeleted, 2, "echo-2 and echo-3 go; echo-0 is linked, echo-1 owned, echo-4/5 newest");
   assert.equal(byCount.eventsDeleted, 6);
   const left = () => store.db.prepare("SELECT id FROM runs ORDER BY id").pluck().all() as string[];
   assert.deepEqual(left(), ["echo-0", "echo-1", "echo-4", "echo-5", "other-0"]);
 
   const both = await applyRetention(
-    store.disk,
+    diskOf(store),
     { keepRunsPerScenario: 1, keepRunsDays: 6.5, failedTraceMinutes: 60 },
     now,
   );
   assert.equal(both.runsDeleted, 0, "echo-4 is not among the newest 1 but is younger than 6.5 days: kept");
-  const byAge = await applyRetention(store.disk, { keepRunsDays: 6.5, failedTraceMinutes: 60 }, now);
+  const byAge = await applyRetention(diskOf(store), { keepRunsDays: 6.5, failedTraceMinutes: 60 }, now);
   assert.equal(byAge.runsDeleted, 1, "other-0 (30 days old) goes; echo-4 (6 days) is younger: kept");
   assert.deepEqual(left(), ["echo-0", "echo-1", "echo-4", "echo-5"]);
 });
@@ -189,7 +196,7 @@ test("a FAILED run's partial trace is reclaimed after the grace; the run keeps i
   const now = new Date("2026-11-27T12:00:00.000Z");
   addRun(store, "old-failure", { finish: "FAILED", events: 50, createdAt: "2026-11-27T10:00:00.000Z" });
   addRun(store, "new-failure", { finish: "FAILED", events: 20, createdAt: "2026-11-27T11:59:00.000Z" });
-  const report = await applyRetention(store.disk, { failedTraceMinutes: 60 }, now);
+  const report = await applyRetention(diskOf(store), { failedTraceMinutes: 60 }, now);
   assert.deepEqual(report, { runsDeleted: 0, tracesReclaimed: 1, eventsDeleted: 50, sourcesDeleted: 0 });
   const run = store.runs.get("old-failure");
   assert.equal(run?.status, "FAILED");
@@ -277,7 +284,7 @@ test("db stats counts each table group; vacuum applies retention and gives free 
   assert.equal(full.violations, 4);
   assert.equal(full.sources, 1);
   assert.equal(full.sourceBytes, Buffer.byteLength(SOURCE));
-  const report = await vacuum(store.disk, store.db, { keepRunsPerScenario: 1, failedTraceMinutes: 60 }, new Date());
+  const report = await vacuum(diskOf(store), { keepRunsPerScenario: 1, failedTraceMinutes: 60 }, new Date());
   assert.equal(report.runsDeleted, 3);
   assert.equal(report.eventsDeleted, 6_000);
   assert.ok(report.bytesAfter < report.bytesBefore / 2, `${report.bytesAfter} < ${report.bytesBefore} / 2`);

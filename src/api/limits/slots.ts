@@ -18,8 +18,12 @@ export class RunSlots {
 
   /** Runs start() in one of the client's slots, or refuses at once when they are all taken. */
   async hold<Result>(client: string, start: () => Promise<Result>, runIdOf: (result: Result) => string | undefined) {
+    // Ended runs are forgotten first (that reads the store, and awaits); the count, the
+    // check and taking the slot then happen with no await between them, so requests of
+    // one client that arrive together cannot all pass the check before any takes a slot.
+    await this.forgetEnded(client);
     const inFlight = this.inFlight.get(client) ?? 0;
-    const inProgress = inFlight + (await this.runningCount(client));
+    const inProgress = inFlight + (this.running.get(client)?.size ?? 0);
     if (inProgress >= this.limits.runsPerClient) {
       throw limitRefusal(
         "runsPerClient",
@@ -43,13 +47,12 @@ export class RunSlots {
     }
   }
 
-  /** The client's runs still RUNNING; forgets those that have ended. */
-  private async runningCount(client: string): Promise<number> {
+  /** Forgets the client's runs that are no longer RUNNING. */
+  private async forgetEnded(client: string): Promise<void> {
     const running = this.running.get(client);
-    if (running === undefined) return 0;
+    if (running === undefined) return;
     for (const runId of [...running]) if (!(await this.isRunning(runId))) running.delete(runId);
-    if (running.size === 0) this.running.delete(client);
-    return running.size;
+    if (running.size === 0 && this.running.get(client) === running) this.running.delete(client);
   }
 }
 
