@@ -63,6 +63,33 @@ export async function concurrencyContract(t: TestContext, backend: Backend): Pro
     assert.equal((await owner.runs.get("contested"))?.eventCount, rows.length);
   });
 
+  await t.test("deleting a run while another store inserts a run of the same source keeps that source", async (t) => {
+    const place = await backend.place(t);
+    const owner = await place.owner();
+    const other = (await place.open("beside")).store;
+    await addScenario(owner);
+    const rounds = Array.from({ length: 20 }, (_, i) => i);
+    for (const i of rounds) {
+      await owner.runs.insert(newRun(`old-${i}`, { scenarioSource: `id: shared-${i}\n` }));
+      await owner.runs.fail(`old-${i}`, "done with it");
+    }
+    const outcomes = await Promise.all(
+      rounds.map(async (i) => {
+        const [deleted] = await Promise.all([
+          owner.disk.deleteRun(`old-${i}`),
+          other.runs.insert(newRun(`new-${i}`, { scenarioSource: `id: shared-${i}\n` })),
+        ]);
+        return deleted;
+      }),
+    );
+    assert.deepEqual(new Set(outcomes), new Set(["deleted"]));
+    for (const i of rounds) {
+      assert.equal((await owner.runs.source(`new-${i}`))?.scenarioSource, `id: shared-${i}\n`);
+      assert.equal(await owner.runs.get(`old-${i}`), undefined);
+    }
+    assert.equal((await owner.disk.stats()).sources, rounds.length);
+  });
+
   await t.test("four stores migrating an empty database at once apply each migration exactly once", async (t) => {
     const place = await backend.place(t);
     const opened = await Promise.all([1, 2, 3, 4].map(() => place.open("owner")));
