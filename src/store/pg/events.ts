@@ -35,6 +35,9 @@ export async function appendLocked(
   if (status === undefined) throw new StoreRefusal(`there is no run ${runId} to append trace rows to`);
   if (status !== "RUNNING") throw new StoreRefusal(`run ${runId} is no longer RUNNING: its trace is closed`);
   if (rows.length === 0) return nextSeq;
+  // A statement of its own, after the lock: under READ COMMITTED it takes a new snapshot,
+  // so it sees the rows of an append that held the lock before us (a subquery of the
+  // locking SELECT would not: its snapshot predates the wait).
   const last = await client.query<{ seq: number | null }>("SELECT max(seq) AS seq FROM events WHERE run_id = $1", [
     runId,
   ]);
