@@ -132,3 +132,19 @@ test("postgres: freshPgSchema's URL serves pg.Pool and pg-boss alike", async (t)
     [[id, { n: 1 }]],
   );
 });
+
+test("postgres: opening as owner leaves RUNNING runs to the queue's workers", async (t) => {
+  const fresh = await schemaFor(t);
+  if (fresh === undefined) return;
+  const first = await openPgStore(fresh.url, "owner");
+  fresh.later(() => first.store.close());
+  await addScenario(first.store);
+  await first.store.runs.insert(newRun("in-flight"));
+  await first.store.appendEvents("in-flight", 0, syntheticRows(3));
+  const again = await openPgStore(fresh.url, "owner");
+  fresh.later(() => again.store.close());
+  assert.deepEqual([again.interruptedRuns, again.reclaimedEvents], [0, 0]);
+  const run = await again.store.runs.get("in-flight");
+  assert.deepEqual([run?.status, run?.eventCount], ["RUNNING", 3]);
+  assert.equal(await again.store.appendEvents("in-flight", 3, syntheticRows(2, 3)), 5);
+});

@@ -76,7 +76,9 @@ export function pgDiskStore(db: PgDatabase): DiskStore {
 
     reclaimTrace: (runId) =>
       db.transaction(`reclaiming the trace of run ${runId}`, async (client) => {
-        const run = await client.query<{ status: string }>("SELECT status FROM runs WHERE id = $1 FOR UPDATE", [runId]);
+        const run = await client.query<{ status: string }>("SELECT status FROM runs WHERE id = $1 FOR NO KEY UPDATE", [
+          runId,
+        ]);
         if (run.rows[0]?.status !== "FAILED") return 0;
         const deleted = await client.query("DELETE FROM events WHERE run_id = $1", [runId]);
         await client.query("UPDATE runs SET event_count = 0 WHERE id = $1", [runId]);

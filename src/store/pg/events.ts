@@ -18,9 +18,11 @@ export function checkContiguous(runId: string, nextSeq: number, rows: readonly E
 
 /**
  * Appends rows of a RUNNING run and sets its event count, inside the caller's transaction.
- * SELECT ... FOR UPDATE locks the run row first, so appends to one run (from any process)
- * take turns, and the status and the stored last seq read after it cannot change before
- * the commit. The rows go in as ONE statement: eight parallel arrays unnested into rows,
+ * SELECT ... FOR NO KEY UPDATE locks the run row first, so appends to one run (from any
+ * process) take turns, and the status and the stored last seq read after it cannot change
+ * before the commit. The lock conflicts with itself, with every UPDATE of the run (a
+ * status change, a reset) and with deleteRun, but not with the key-share locks that the
+ * foreign keys of other rows (a fork, a submission link) take on it. The rows go in as ONE statement: eight parallel arrays unnested into rows,
  * so 5,000 events are one round trip and one parse, not 5,000 of each.
  */
 export async function appendLocked(
@@ -30,11 +32,16 @@ export async function appendLocked(
   rows: readonly EventRow[],
 ): Promise<number> {
   checkContiguous(runId, nextSeq, rows);
-  const run = await client.query<{ status: string }>("SELECT status FROM runs WHERE id = $1 FOR UPDATE", [runId]);
+  const run = await client.query<{ status: string }>("SELECT status FROM runs WHERE id = $1 FOR NO KEY UPDATE", [
+    runId,
+  ]);
   const status = run.rows[0]?.status;
   if (status === undefined) throw new StoreRefusal(`there is no run ${runId} to append trace rows to`);
   if (status !== "RUNNING") throw new StoreRefusal(`run ${runId} is no longer RUNNING: its trace is closed`);
   if (rows.length === 0) return nextSeq;
+  // A statement of its own, after the lock: under READ COMMITTED it takes a new snapshot,
+  // so it sees the rows of an append that held the lock before us (a subquery of the
+  // locking SELECT would not: its snapshot predates the wait).
   const last = await client.query<{ seq: number | null }>("SELECT max(seq) AS seq FROM events WHERE run_id = $1", [
     runId,
   ]);

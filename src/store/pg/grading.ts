@@ -108,9 +108,11 @@ export function pgGradingStore(db: PgDatabase): GradingStore {
     },
 
     /**
-     * Locks the student's row (FOR UPDATE) before counting, so two submissions of one
-     * student racing from any number of API instances take turns: the second counts the
-     * first's row. READ COMMITTED gives each statement after the lock a fresh snapshot.
+     * Locks the student's row before counting, so two submissions of one student racing
+     * from any number of API instances take turns: the second counts the first's row
+     * (READ COMMITTED gives each statement after the lock a fresh snapshot). FOR NO KEY
+     * UPDATE conflicts with itself but not with the key-share locks that foreign keys
+     * naming the student take, so it holds up nothing else.
      */
     insertSubmission: (submission, maxAttempts) =>
       db.transaction(`storing a submission of student ${submission.studentId}`, async (client) => {
@@ -119,7 +121,9 @@ export function pgGradingStore(db: PgDatabase): GradingStore {
           id: `submission-${randomUUID()}`,
           createdAt: new Date().toISOString(),
         };
-        const student = await client.query("SELECT 1 FROM students WHERE id = $1 FOR UPDATE", [submission.studentId]);
+        const student = await client.query("SELECT 1 FROM students WHERE id = $1 FOR NO KEY UPDATE", [
+          submission.studentId,
+        ]);
         if (student.rowCount !== 1) throw new StoreRefusal(`there is no student ${submission.studentId}`);
         if (maxAttempts !== null) {
           const used = await client.query<{ n: number }>(

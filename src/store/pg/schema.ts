@@ -13,7 +13,9 @@ const EVENT_KINDS =
  * - runs.number and submissions.number are bigint identities (SQLite's AUTOINCREMENT).
  * - SQLite's json_valid(x) CHECK is a cast to json, which refuses invalid text; the text
  *   itself is stored as it came (json, not jsonb), so it comes back byte-identical.
- * - Timestamps stay ISO 8601 TEXT, so both stores return identical values.
+ * - Timestamps stay ISO 8601 TEXT, so both stores return identical values; the ones
+ *   retention compares (runs.created_at, finished_at) use COLLATE "C", byte order as in
+ *   SQLite, whatever the database's default collation.
  * - seed, time, lamport and counts are bigint (SQLite's INTEGER is 64-bit).
  * - The submission triggers are PL/pgSQL functions.
  * Tables are created in the connection's current schema (the URL's search_path), so a
@@ -58,8 +60,8 @@ export const PG_MIGRATIONS: readonly Migration[] = [
         stop_reason TEXT,
         error TEXT,
         pace INTEGER CHECK (pace IS NULL OR pace BETWEEN 1 AND 10000),
-        created_at TEXT NOT NULL,
-        finished_at TEXT,
+        created_at TEXT COLLATE "C" NOT NULL,
+        finished_at TEXT COLLATE "C",
         final_nodes TEXT CHECK (final_nodes IS NULL OR final_nodes::json IS NOT NULL),
         scenario_file TEXT,
         owner_student_id TEXT REFERENCES students (id),

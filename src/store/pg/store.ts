@@ -186,9 +186,11 @@ export class PgStore implements FaultlineStore {
 
 function scenarioStore(db: PgDatabase): ScenarioStore {
   return {
+    // In id order, so API instances starting at once lock the rows in the same order and cannot deadlock.
     upsertAll: (scenarios, loadedAt = new Date().toISOString()) =>
       db.transaction(`storing ${scenarios.length} scenarios`, async (client) => {
-        for (const scenario of scenarios) {
+        const byId = [...scenarios].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        for (const scenario of byId) {
           await client.query(
             `INSERT INTO scenarios (${SCENARIO_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (id) DO UPDATE SET

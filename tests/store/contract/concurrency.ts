@@ -63,6 +63,55 @@ export async function concurrencyContract(t: TestContext, backend: Backend): Pro
     assert.equal((await owner.runs.get("contested"))?.eventCount, rows.length);
   });
 
+  await t.test("deleting a run while another store inserts a run of the same source keeps that source", async (t) => {
+    const place = await backend.place(t);
+    const owner = await place.owner();
+    const other = (await place.open("beside")).store;
+    await addScenario(owner);
+    const rounds = Array.from({ length: 20 }, (_, i) => i);
+    for (const i of rounds) {
+      await owner.runs.insert(newRun(`old-${i}`, { scenarioSource: `id: shared-${i}\n` }));
+      await owner.runs.fail(`old-${i}`, "done with it");
+    }
+    const outcomes = await Promise.all(
+      rounds.map(async (i) => {
+        const [deleted] = await Promise.all([
+          owner.disk.deleteRun(`old-${i}`),
+          other.runs.insert(newRun(`new-${i}`, { scenarioSource: `id: shared-${i}\n` })),
+        ]);
+        return deleted;
+      }),
+    );
+    assert.deepEqual(new Set(outcomes), new Set(["deleted"]));
+    for (const i of rounds) {
+      assert.equal((await owner.runs.source(`new-${i}`))?.scenarioSource, `id: shared-${i}\n`);
+      assert.equal(await owner.runs.get(`old-${i}`), undefined);
+    }
+    assert.equal((await owner.disk.stats()).sources, rounds.length);
+  });
+
+  await t.test("four stores loading the catalogue at once, in different orders, all finish", async (t) => {
+    const place = await backend.place(t);
+    const stores = [
+      await place.owner(),
+      ...(await Promise.all([1, 2, 3].map(async () => (await place.open("beside")).store))),
+    ];
+    const catalogue = Array.from({ length: 30 }, (_, i) => ({
+      id: `s-${String(i).padStart(2, "0")}`,
+      title: `Scenario ${i}`,
+      topic: "raft",
+      protocol: "raft",
+      source: `id: s-${i}\n`,
+    }));
+    await Promise.all(
+      stores.map((store, i) => store.scenarios.upsertAll(i % 2 === 0 ? catalogue : [...catalogue].reverse())),
+    );
+    assert.deepEqual(
+      (await stores[0]?.scenarios.list())?.map((scenario) => scenario.id),
+      catalogue.map((scenario) => scenario.id),
+    );
+  });
+
   await t.test("four stores migrating an empty database at once apply each migration exactly once", async (t) => {
     const place = await backend.place(t);
     const opened = await Promise.all([1, 2, 3, 4].map(() => place.open("owner")));
