@@ -20,7 +20,7 @@ import { Follower, LiveRun } from "./follower";
 import { InteractiveRuns, type LaunchInput } from "./interactive";
 import type { Intervention } from "../sim/interventions";
 import type { Scenario } from "../scenarios/types";
-import { TaskPool } from "./pool";
+import { TaskPool, type PoolPlace } from "./pool";
 import { STOP_REQUESTED, type ReplayResult, type RunMessage, type RunOutcome, type RunTask } from "./run-worker";
 import { parseVerdicts, type RunVerdicts } from "./verdicts";
 import type { StoredVerdicts } from "../store";
@@ -238,7 +238,9 @@ export class WorkerRunService implements RunService {
   /** Starts a run on the pool its pace calls for; an unpaced one is awaited to its end. */
   private async launch(input: LaunchInput): Promise<RunRecord> {
     const pool = input.pace === null ? this.runPool : this.pacedPool;
-    if (this.queue === undefined) pool.assertRoom();
+    // A place in the pool is taken before the run is stored (BUSY stores nothing) and held
+    // until the task is submitted, so callers storing runs at once cannot all pass the bound.
+    const place = this.queue === undefined ? pool.reserve() : undefined;
     const runId = randomUUID();
     const task: Omit<RunTask, "control" | "port"> = {
       kind: "run",
@@ -252,19 +254,24 @@ export class WorkerRunService implements RunService {
       maxWallMs: this.pacedRunMaxMs,
       batchRows: this.batchRows,
     };
-    await this.store.runs.insert({
-      id: runId,
-      scenarioId: input.scenarioId,
-      seed: task.seed,
-      pace: task.pace,
-      scenarioSource: input.source,
-      scenarioFile: input.file,
-      createdAt: new Date().toISOString(),
-      schedule: JSON.stringify(input.interventions),
-      parentId: input.parentId ?? null,
-      forkedAt: input.forkedAt ?? null,
-      ownerStudentId: input.ownerStudentId ?? null,
-    });
+    await this.store.runs
+      .insert({
+        id: runId,
+        scenarioId: input.scenarioId,
+        seed: task.seed,
+        pace: task.pace,
+        scenarioSource: input.source,
+        scenarioFile: input.file,
+        createdAt: new Date().toISOString(),
+        schedule: JSON.stringify(input.interventions),
+        parentId: input.parentId ?? null,
+        forkedAt: input.forkedAt ?? null,
+        ownerStudentId: input.ownerStudentId ?? null,
+      })
+      .catch((error: unknown) => {
+        place?.release();
+        throw error;
+      });
     if (this.queue !== undefined) {
       // Stored first, then queued: a worker that takes the job finds the run and its source.
       await this.queue.enqueue({ runId });
@@ -273,7 +280,7 @@ export class WorkerRunService implements RunService {
     }
     const live = new LiveRun();
     this.live.set(runId, live);
-    const execution = this.execute(pool, task, live).finally(() => {
+    const execution = this.execute(pool, task, live, place).finally(() => {
       this.executions.delete(execution);
     });
     this.executions.add(execution);
@@ -565,7 +572,12 @@ export class WorkerRunService implements RunService {
     await this.store.close();
   }
 
-  private async execute(pool: TaskPool, task: Omit<RunTask, "control" | "port">, live: LiveRun): Promise<void> {
+  private async execute(
+    pool: TaskPool,
+    task: Omit<RunTask, "control" | "port">,
+    live: LiveRun,
+    place?: PoolPlace,
+  ): Promise<void> {
     const execution: Execution = {
       control: newControl(task.pace ?? 0),
       abort: new AbortController(),
@@ -613,7 +625,7 @@ export class WorkerRunService implements RunService {
             ? {}
             : { sink: { port: sink.channel.port2, slot: sink.slot.buffer as SharedArrayBuffer } }),
         },
-        { transferList, signal: execution.abort.signal },
+        { transferList, signal: execution.abort.signal, ...(place === undefined ? {} : { place }) },
       );
       if (outcome.type === "failed") {
         failure = outcome.reason === "stopped" ? "the server shut down before the run finished" : outcome.message;
