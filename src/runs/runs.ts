@@ -6,7 +6,8 @@ import { NETWORK_NODE, type TraceEvent, type Violation } from "../sim/types";
 import { canonicalEventLine, type NodeView } from "../sim/world";
 import { EVENT_BATCH_ROWS, type RunOwnerFilter, type StoredRun } from "../store";
 import type { FaultlineStore } from "../store/contract";
-import { LocalBus, type Release, type RunBus } from "../bus";
+import { LocalBus, type RunBus } from "../bus";
+import { RemoteFeeds } from "./remote-feed";
 import { newSinkSlot, serveSink } from "./trace-sink";
 import { controlHandler, RemoteControl, type Steering } from "./remote-control";
 import type { RunJob, RunQueue } from "../queue";
@@ -125,6 +126,8 @@ export class WorkerRunService implements RunService {
   /** Verdicts being computed for stored runs, by run id: concurrent requests share one computation. */
   private readonly computingVerdicts = new Map<string, Promise<StoredVerdicts>>();
   private readonly bus: RunBus;
+  /** One store reader per run that another process executes, shared by this process's followers of it. */
+  private readonly feeds: RemoteFeeds;
   private readonly queue: RunQueue | undefined;
   /** How often a follower of another process's run reads the store anyway, in case a bus note was lost, in ms. */
   private readonly safetyPollMs: number;
@@ -141,6 +144,7 @@ export class WorkerRunService implements RunService {
     this.bus = options.bus ?? new LocalBus();
     this.queue = options.queue;
     this.safetyPollMs = this.bus.kind === "local" ? this.pollMs : Math.max(this.pollMs, 1_000);
+    this.feeds = new RemoteFeeds(this.store, this.bus, this.safetyPollMs);
     this.runPool = new TaskPool({
       name: "run",
       warm: true,
@@ -473,16 +477,15 @@ export class WorkerRunService implements RunService {
     this.assertOpen();
     const from = optionalInt("fromSeq", fromSeqArgument, ARGUMENT_RANGES.seq) ?? 0;
     await this.requireRun(runId);
-    const live = this.live.get(runId);
-    // Subscribe to the live feed (this process's worker, or the bus for a run another
+    // Subscribe to the live feed (this process's worker, or the shared feed of a run another
     // process executes) before anything is read from the store: an event announced while
     // stored ones are being read is then buffered or wakes the follower, never missed.
-    let release: Release | undefined;
-    const follower = new Follower(this.store, runId, from, live, live ? this.pollMs : this.safetyPollMs, (done) => {
+    const local = this.live.get(runId);
+    const remote = local === undefined ? await this.feeds.join(runId) : undefined;
+    const follower = new Follower(this.store, runId, from, local ?? remote?.live, this.pollMs, (done) => {
       this.followers.delete(done);
-      void release?.();
+      remote?.leave();
     });
-    if (live === undefined) release = await this.bus.listen(runId, () => follower.wake());
     this.followers.add(follower);
     return follower;
   }
@@ -567,6 +570,7 @@ export class WorkerRunService implements RunService {
     await Promise.race([stopped, grace]);
     await Promise.allSettled([this.runPool.destroy(), this.pacedPool.destroy()]);
     await stopped;
+    this.feeds.close();
     for (const follower of this.followers) follower.finish();
     for (const live of this.live.values()) live.end();
     await this.store.close();

@@ -19,7 +19,7 @@ export class InteractiveResolver {
   @Mutation(() => Run, {
     description:
       "Pauses a live paced run before its next event and returns once it is held there; every subscriber sees " +
-      "the same stream stop. Refused (RUN_NOT_LIVE) for a run that is not a RUNNING paced run of this server.",
+      "the same stream stop. Refused (RUN_NOT_LIVE) for a run that is not a RUNNING paced run (whichever process runs it).",
   })
   async pauseRun(@Ctx() ctx: ApiContext, @Arg("runId", () => ID) runId: string): Promise<RunRecord> {
     return ctx.services.runs.pauseRun((await loadRun(ctx, runId)).id);
