@@ -5,7 +5,7 @@ import { follow, lossOf, totalLost, type Followed } from "./follow";
 import { call, socketClient, storedSeqs } from "./graphql";
 import { Problems } from "./problems";
 import { smallQueries, type LatencySummary } from "./queries";
-import { ANSWERS, setUpCourse, type Course } from "./setup";
+import { setUpCourse, submit, type Course } from "./setup";
 
 /**
  * One mode's load, against API instances already running: first the ceilings on the
@@ -282,13 +282,7 @@ async function submissions(
       const url = (target.apis[index % target.apis.length] as Endpoint).url;
       while (performance.now() < deadline) {
         try {
-          const answer = await call<{ submitAnswers: { score: number } }>(
-            url,
-            `mutation($id: ID!, $answers: [AnswerInput!]!) { submitAnswers(assignmentId: $id, answers: $answers) { score } }`,
-            { id: course.assignmentId, answers: ANSWERS },
-            token,
-          );
-          if (typeof answer.submitAnswers.score === "number") count += 1;
+          if (typeof (await submit(url, course, token)) === "number") count += 1;
         } catch (error) {
           problems.add(`submission of student ${index}`, error);
           await sleep(100);
