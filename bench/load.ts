@@ -2,7 +2,7 @@ import "./env";
 import { cpus, totalmem } from "node:os";
 import { runPostgresMode, runSqliteMode, type ModeName, type ModeOutcome } from "./load/modes";
 import { noteLines, tableLines } from "./load/report";
-import type { LoadConfig } from "./load/workload";
+import { errorCount, type LoadConfig } from "./load/workload";
 
 /**
  * `npm run load`: a load driver on loopback (issue 13). For each mode it starts the
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   const bad = outcomes.filter(
     (outcome) =>
       outcome.failed !== null ||
-      (outcome.result !== null && (outcome.result.eventsLost > 0 || outcome.result.problems.count > 0)),
+      (outcome.result !== null && (outcome.result.eventsLost > 0 || errorCount(outcome.result) > 0)),
   );
   if (bad.length > 0) {
     console.log(`load: FAILED in ${bad.map((outcome) => outcome.mode).join(", ")} (see above)`);

@@ -44,6 +44,8 @@ export async function smallQueries(options: SmallQueryOptions): Promise<LatencyS
             {
               url,
               connections: perUrl,
+              // Past autocannon's 10 s a slow answer would count as a failure; it is a latency, and p99 shows it.
+              timeout: 60,
               duration: options.seconds,
               method: "POST",
               headers: { "content-type": "application/json", accept: "application/json" },

@@ -1,7 +1,7 @@
 import { availableParallelism, loadavg } from "node:os";
 import { formatTable } from "../../src/cli/table";
 import { serverVariables, type ModeOutcome } from "./modes";
-import type { LoadConfig } from "./workload";
+import { errorCount, type LoadConfig } from "./workload";
 
 /**
  * The load's one table, a row per mode, each figure beside its ceiling from the same
@@ -46,7 +46,7 @@ export function tableLines(outcomes: readonly ModeOutcome[]): string[] {
       String(result.eventsLost),
       result.submissionsPerSecond.toFixed(1),
       `${mb(sum)}/${mb(max)}`,
-      String(result.problems.count),
+      String(errorCount(result)),
     ];
   });
   return formatTable(

@@ -79,6 +79,11 @@ interface PacedRun {
   readonly followers: readonly Followed[];
 }
 
+/** Everything that failed: requests the loops saw fail, and small queries autocannon saw fail. */
+export function errorCount(result: LoadResult): number {
+  return result.problems.count + result.idleQueries.failures + result.loadedQueries.failures;
+}
+
 export async function runLoad(target: LoadTarget, config: LoadConfig): Promise<LoadResult> {
   const problems = new Problems();
   const cpuBefore = process.cpuUsage();
