@@ -67,19 +67,28 @@ export interface Loss {
   readonly outOfOrder: number;
   /** Received seqs the run never stored. */
   readonly unexpected: number;
+  /** The first few missing seqs (at most MISSING_SEQS_SHOWN), for the report: where in the run the stream broke. */
+  readonly missingSeqs: readonly number[];
 }
+
+const MISSING_SEQS_SHOWN = 10;
 
 /** What a subscriber lost, comparing the seqs it received with the run's stored seqs. */
 export function lossOf(stored: readonly number[], received: readonly number[]): Loss {
   const storedSet = new Set(stored);
   const receivedSet = new Set(received);
   let missing = 0;
-  for (const seq of stored) if (!receivedSet.has(seq)) missing += 1;
+  const missingSeqs: number[] = [];
+  for (const seq of stored) {
+    if (receivedSet.has(seq)) continue;
+    missing += 1;
+    if (missingSeqs.length < MISSING_SEQS_SHOWN) missingSeqs.push(seq);
+  }
   let outOfOrder = 0;
   for (let i = 1; i < received.length; i++) if ((received[i] as number) <= (received[i - 1] as number)) outOfOrder += 1;
   let unexpected = 0;
   for (const seq of received) if (!storedSet.has(seq)) unexpected += 1;
-  return { missing, outOfOrder, unexpected };
+  return { missing, outOfOrder, unexpected, missingSeqs };
 }
 
 export function totalLost(loss: Loss): number {

@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import { follow, lossOf, totalLost, type Followed } from "./follow";
+import { follow, lossOf, totalLost, type Followed, type Loss } from "./follow";
 import { call, socketClient, storedSeqs } from "./graphql";
 import type { Problems } from "./problems";
 import type { LoadTarget } from "./workload";
@@ -135,11 +135,19 @@ export async function checkEvents(
       eventsLost += lost;
       if (lost > 0 || follower.error() !== null) {
         const detail =
-          `${loss.missing} missing, ${loss.outOfOrder} out of order, ${loss.unexpected} never stored` +
+          `${loss.missing} missing${seqsText(loss)}, ` +
+          `${loss.outOfOrder} out of order, ${loss.unexpected} never stored of ${stored.length} stored, ` +
+          `${follower.received.length} received` +
           (follower.error() === null ? "" : `; ${follower.error() as string}`);
         losses.push({ runId: run.id, seed: run.seed, subscriber, lost, detail });
       }
     });
   }
   return { subscriptions, eventsDelivered, eventsLost, losses };
+}
+
+/** " (seqs 12, 13, 14)": where in the run the stream broke; "" when nothing is missing. */
+function seqsText(loss: Loss): string {
+  if (loss.missing === 0) return "";
+  return ` (seqs ${loss.missingSeqs.join(", ")}${loss.missing > loss.missingSeqs.length ? ", ..." : ""})`;
 }

@@ -92,10 +92,13 @@ test("an unknown mode is refused by name before anything starts", async () => {
 
 test("lossOf counts missing, repeated or out-of-order, and never-stored seqs", () => {
   const stored = [0, 1, 2, 3, 4];
-  assert.deepEqual(lossOf(stored, [0, 1, 2, 3, 4]), { missing: 0, outOfOrder: 0, unexpected: 0 });
-  assert.deepEqual(lossOf(stored, [0, 1, 3, 4]), { missing: 1, outOfOrder: 0, unexpected: 0 });
-  assert.deepEqual(lossOf(stored, [0, 2, 1, 3, 4]), { missing: 0, outOfOrder: 1, unexpected: 0 });
-  assert.deepEqual(lossOf(stored, [0, 1, 1, 2, 3, 4]), { missing: 0, outOfOrder: 1, unexpected: 0 });
-  assert.deepEqual(lossOf(stored, [0, 1, 2, 3, 4, 5]), { missing: 0, outOfOrder: 0, unexpected: 1 });
+  const none = { missing: 0, outOfOrder: 0, unexpected: 0, missingSeqs: [] };
+  assert.deepEqual(lossOf(stored, [0, 1, 2, 3, 4]), none);
+  assert.deepEqual(lossOf(stored, [0, 1, 3, 4]), { ...none, missing: 1, missingSeqs: [2] });
+  assert.deepEqual(lossOf(stored, [0, 2, 1, 3, 4]), { ...none, outOfOrder: 1 });
+  assert.deepEqual(lossOf(stored, [0, 1, 1, 2, 3, 4]), { ...none, outOfOrder: 1 });
+  assert.deepEqual(lossOf(stored, [0, 1, 2, 3, 4, 5]), { ...none, unexpected: 1 });
   assert.equal(totalLost(lossOf(stored, [])), 5);
+  const long = Array.from({ length: 100 }, (_, seq) => seq);
+  assert.deepEqual(lossOf(long, []).missingSeqs, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
 });
