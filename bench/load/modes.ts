@@ -6,7 +6,7 @@ import { LIMIT_SPECS } from "../../src/api/limits/config";
 import { DEFAULT_MAX_QUEUED_GRADING } from "../../src/grading/pool";
 import { DEFAULT_MAX_PACED_RUNS, DEFAULT_MAX_QUEUED_RUNS } from "../../src/runs/runs";
 import { BENCH_LIMITS } from "../server-limits";
-import { exited, peakRssBytes, startApi, startProcess, stopProcess, type LoadProcess } from "./processes";
+import { exited, peakRssBytes, startApi, startWorker, stopProcess, type LoadProcess } from "./processes";
 import { createLoadDatabase, DEFAULT_POSTGRES_URL, DEFAULT_REDIS_URL, messageOf, unreachable } from "./services";
 import { runLoad, type LoadConfig, type LoadResult } from "./workload";
 
@@ -95,10 +95,13 @@ export async function runPostgresMode(config: LoadConfig): Promise<ModeOutcome> 
     // The first instance migrates the new database before the others open it.
     const first = await startApi("api-1", { ...shared, FAULTLINE_ROLE: "api" }, dir);
     processes.push(first);
-    const workers = ["worker-1", "worker-2"].map((name) =>
-      startProcess(name, { ...shared, FAULTLINE_ROLE: "worker" }, dir),
+    // Both at once; each one that started is kept, to be stopped, even if the other failed.
+    const settled = await Promise.allSettled(
+      ["worker-1", "worker-2"].map((name) => startWorker(name, { ...shared, FAULTLINE_ROLE: "worker" }, dir)),
     );
+    const workers = settled.flatMap((outcome) => (outcome.status === "fulfilled" ? [outcome.value] : []));
     processes.push(...workers);
+    for (const outcome of settled) if (outcome.status === "rejected") throw outcome.reason;
     const second = await startApi("api-2", { ...shared, FAULTLINE_ROLE: "api" }, dir);
     processes.push(second);
     const result = await runLoad(

@@ -73,6 +73,22 @@ export async function startApi(name: string, env: Record<string, string>, cwd: s
   throw new Error(`load: ${name} did not start within ${READY_TIMEOUT_MS} ms; it printed:\n${started.output()}`);
 }
 
+/**
+ * Starts a worker process (FAULTLINE_ROLE=worker in env) and waits until it says it
+ * works on its store, so that a worker that cannot start fails the mode at once rather
+ * than leaving queued runs waiting.
+ */
+export async function startWorker(name: string, env: Record<string, string>, cwd: string): Promise<LoadProcess> {
+  const started = startProcess(name, env, cwd);
+  for (let waited = 0; waited < READY_TIMEOUT_MS; waited += 50) {
+    if (/faultline: worker on /.test(started.output())) return started;
+    if (exited(started)) break;
+    await sleep(50);
+  }
+  await stopProcess(started);
+  throw new Error(`load: ${name} did not start within ${READY_TIMEOUT_MS} ms; it printed:\n${started.output()}`);
+}
+
 export function exited(process: LoadProcess): boolean {
   return process.child.exitCode !== null || process.child.signalCode !== null;
 }
