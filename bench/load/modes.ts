@@ -6,7 +6,7 @@ import { LIMIT_SPECS } from "../../src/api/limits/config";
 import { DEFAULT_MAX_QUEUED_GRADING } from "../../src/grading/pool";
 import { DEFAULT_MAX_PACED_RUNS, DEFAULT_MAX_QUEUED_RUNS } from "../../src/runs/runs";
 import { BENCH_LIMITS } from "../server-limits";
-import { exited, peakRssBytes, startApi, startWorker, stopProcess, type LoadProcess } from "./processes";
+import { exited, logExcerpts, peakRssBytes, startApi, startWorker, stopProcess, type LoadProcess } from "./processes";
 import { createLoadDatabase, DEFAULT_POSTGRES_URL, DEFAULT_REDIS_URL, messageOf, unreachable } from "./services";
 import { runLoad, type LoadConfig, type LoadResult } from "./workload";
 
@@ -30,6 +30,8 @@ export interface ModeOutcome {
   readonly deployment: string;
   readonly result: LoadResult | null;
   readonly memory: readonly ProcessMemory[];
+  /** What the processes logged under the ids of the internal errors met (logExcerpts). */
+  readonly serverLog: readonly string[];
   /** Why the mode was not run (a server unreachable): not a failure. */
   readonly skipped: string | null;
   /** Why the mode broke off: a failure. */
@@ -83,7 +85,8 @@ export async function runPostgresMode(config: LoadConfig): Promise<ModeOutcome> 
   const redisUrl = process.env["REDIS_URL"] ?? DEFAULT_REDIS_URL;
   const deployment = "2 API instances + 2 workers on PostgreSQL and Redis";
   const why = await unreachable(adminUrl, redisUrl);
-  if (why !== null) return { mode: "postgres", deployment, result: null, memory: [], skipped: why, failed: null };
+  if (why !== null)
+    return { mode: "postgres", deployment, result: null, memory: [], serverLog: [], skipped: why, failed: null };
 
   const dir = mkdtempSync(join(tmpdir(), "faultline-load-postgres-"));
   const processes: LoadProcess[] = [];
@@ -136,5 +139,19 @@ function finish(
     failed === null
       ? ""
       : processes.map((process) => `\n--- ${process.name} printed:\n${process.output().slice(-2000)}`).join("");
-  return { mode, deployment, result, memory, skipped: null, failed: failed === null ? null : failed + output };
+  const errors = [
+    ...(result?.problems.first ?? []),
+    ...(result?.losses ?? []).map((loss) => loss.detail),
+    ...(failed === null ? [] : [failed]),
+  ];
+  const serverLog = logExcerpts(errors, processes);
+  return {
+    mode,
+    deployment,
+    result,
+    memory,
+    serverLog,
+    skipped: null,
+    failed: failed === null ? null : failed + output,
+  };
 }

@@ -97,13 +97,15 @@ export async function drain(
   problems: Problems,
 ): Promise<void> {
   const all = Promise.all(work).then(() => "done" as const);
-  if ((await Promise.race([all, sleep(timeoutMs).then(() => "late" as const)])) === "done") return;
+  // Unreferenced timers: a timeout that lost the race must not hold the driver's exit.
+  const late = (ms: number): Promise<"late"> => sleep(ms, "late" as const, { ref: false });
+  if ((await Promise.race([all, late(timeoutMs)])) === "done") return;
   problems.add(
     "drain",
     `paced runs still streaming ${timeoutMs} ms after the deadline: their subscribers were given up`,
   );
   for (const run of runs) for (const follower of run.followers) follower.giveUp(`given up after ${timeoutMs} ms`);
-  if ((await Promise.race([all, sleep(10_000).then(() => "late" as const)])) === "late") {
+  if ((await Promise.race([all, late(10_000)])) === "late") {
     problems.add("drain", "a paced slot did not stop 10 s after its subscribers were given up");
   }
 }

@@ -15,7 +15,32 @@ const MAIN = join(projectRoot, "dist", "src", "api", "main.js");
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 15_000;
 /** Output kept per process for error messages: the tail only, so a chatty process cannot grow the driver. */
-const OUTPUT_KEPT_CHARS = 20_000;
+const OUTPUT_KEPT_CHARS = 1_000_000;
+/** Lines of a process's log shown after a line naming an error id (its stack trace). */
+const LINES_AFTER_ERROR_ID = 8;
+
+/**
+ * What the processes logged about the errors the driver met: the server answers an
+ * unexpected failure with "Internal server error (id X)" and logs the details under X,
+ * so each id found in `texts` is looked up in every process's output.
+ */
+export function logExcerpts(texts: readonly string[], processes: readonly LoadProcess[], maxIds = 5): string[] {
+  const ids = new Set<string>();
+  for (const text of texts) {
+    for (const match of text.matchAll(/"errorId":"([0-9a-f]+)"|Internal server error \(id ([0-9a-f]+)\)/g)) {
+      if (ids.size < maxIds) ids.add((match[1] ?? match[2]) as string);
+    }
+  }
+  const excerpts: string[] = [];
+  for (const id of ids) {
+    for (const loadProcess of processes) {
+      const lines = loadProcess.output().split("\n");
+      const at = lines.findIndex((line) => line.includes(id) && !line.includes("Internal server error (id"));
+      if (at >= 0) excerpts.push(`${loadProcess.name} on ${id}:`, ...lines.slice(at, at + 1 + LINES_AFTER_ERROR_ID));
+    }
+  }
+  return excerpts;
+}
 
 export interface LoadProcess {
   /** "api-1", "worker-2", "sqlite": for messages and the memory note. */
@@ -98,7 +123,8 @@ export async function stopProcess(loadProcess: LoadProcess): Promise<void> {
   if (exited(loadProcess)) return;
   const gone = new Promise<void>((resolve) => loadProcess.child.once("exit", () => resolve()));
   loadProcess.child.kill("SIGTERM");
-  const timer = sleep(STOP_TIMEOUT_MS).then(() => "late" as const);
+  // Unreferenced: once the process has exited, the timer must not hold the driver's own exit.
+  const timer = sleep(STOP_TIMEOUT_MS, "late" as const, { ref: false });
   if ((await Promise.race([gone.then(() => "gone" as const), timer])) === "late") {
     loadProcess.child.kill("SIGKILL");
     await gone;

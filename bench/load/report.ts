@@ -94,6 +94,7 @@ export function noteLines(outcomes: readonly ModeOutcome[], config: LoadConfig):
       lines.push(`    peak RSS MB: ${memory.join(", ")}`);
     }
     for (const problem of result?.problems.first ?? []) lines.push(`    error: ${problem}`);
+    for (const line of outcome.serverLog) lines.push(`    log: ${line}`);
     for (const loss of result?.losses ?? []) {
       lines.push(
         `    LOST: run ${loss.runId} seed ${loss.seed} subscriber ${loss.subscriber}: ${loss.lost} (${loss.detail})`,
