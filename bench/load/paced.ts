@@ -142,6 +142,7 @@ export async function checkEvents(
           `${follower.received.length} received` +
           (follower.error() === null ? "" : `; ${follower.error() as string}`);
         losses.push({ runId: run.id, seed: run.seed, subscriber, lost, detail });
+        if (follower.error() !== null) problems.add(`subscriber ${subscriber} of run ${run.id}`, follower.error());
       }
     });
   }

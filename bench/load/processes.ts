@@ -24,7 +24,7 @@ const LINES_AFTER_ERROR_ID = 8;
  * unexpected failure with "Internal server error (id X)" and logs the details under X,
  * so each id found in `texts` is looked up in every process's output.
  */
-export function logExcerpts(texts: readonly string[], processes: readonly LoadProcess[], maxIds = 5): string[] {
+export function logExcerpts(texts: readonly string[], processes: readonly LoadProcess[], maxIds = 50): string[] {
   const ids = new Set<string>();
   for (const text of texts) {
     for (const match of text.matchAll(/"errorId":"([0-9a-f]+)"|Internal server error \(id ([0-9a-f]+)\)/g)) {
@@ -32,11 +32,17 @@ export function logExcerpts(texts: readonly string[], processes: readonly LoadPr
     }
   }
   const excerpts: string[] = [];
+  // The same failure under many ids (one per subscriber) is shown once.
+  const seen = new Set<string>();
   for (const id of ids) {
     for (const loadProcess of processes) {
       const lines = loadProcess.output().split("\n");
       const at = lines.findIndex((line) => line.includes(id) && !line.includes("Internal server error (id"));
-      if (at >= 0) excerpts.push(`${loadProcess.name} on ${id}:`, ...lines.slice(at, at + 1 + LINES_AFTER_ERROR_ID));
+      if (at < 0) continue;
+      const shape = (lines[at] as string).replaceAll(id, "");
+      if (seen.has(shape)) continue;
+      seen.add(shape);
+      excerpts.push(`${loadProcess.name} on ${id}:`, ...lines.slice(at, at + 1 + LINES_AFTER_ERROR_ID));
     }
   }
   return excerpts;
