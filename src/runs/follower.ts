@@ -49,6 +49,12 @@ export class Follower implements AsyncIterableIterator<TraceEvent> {
   private buffer: EventRow[] = [];
   private bufferHead = 0;
   private finished = false;
+  /**
+   * The run was seen ended (or not RUNNING) after a store read came back empty: one more
+   * pass over the buffer and the store follows before the follower ends, since rows
+   * committed while that read was in flight are stored, and announced, before the end.
+   */
+  private endSeen = false;
   private sinceYield = 0;
   private wakeUp: (() => void) | undefined;
   private pulling: Promise<IteratorResult<TraceEvent>> = Promise.resolve({ done: true, value: undefined });
@@ -144,14 +150,16 @@ export class Follower implements AsyncIterableIterator<TraceEvent> {
       if (this.live === undefined) {
         // Not run by this process: ended, or run by another process that shares the file.
         if ((await this.store.runs.get(this.runId))?.status !== "RUNNING") {
-          this.finish();
+          if (this.endSeen) this.finish();
+          this.endSeen = true;
           continue;
         }
         await this.sleep(this.pollMs);
         continue;
       }
       if (this.live.ended) {
-        this.finish();
+        if (this.endSeen) this.finish();
+        this.endSeen = true;
         continue;
       }
       await new Promise<void>((resolve) => {
