@@ -25,10 +25,15 @@ if (files.length === 0) {
 // The spec reporter is for people; a TAP copy gives the closing "N passed, N failed" line.
 const tapDir = mkdtempSync(join(tmpdir(), "faultline-tests-"));
 const tapFile = join(tapDir, "results.tap");
+// Two test files at a time: many of them mostly wait (paced runs, a queue's expiry, server
+// processes starting), so two overlap well even on two cores. FAULTLINE_TEST_CONCURRENCY=1
+// runs one file at a time.
+const concurrency = Number(process.env.FAULTLINE_TEST_CONCURRENCY ?? 2);
 const result = spawnSync(
   process.execPath,
   [
     "--test",
+    `--test-concurrency=${Number.isInteger(concurrency) && concurrency > 0 ? concurrency : 2}`,
     "--test-reporter=spec",
     "--test-reporter-destination=stdout",
     "--test-reporter=tap",
