@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { Db } from "./database";
+import { fromSubmissionRow, type SubmissionRow } from "./rows";
 
 /**
  * Grading's tables: students, bearer tokens (stored only as sha256 hashes),
@@ -86,32 +87,6 @@ export interface StoredSubmission extends NewSubmission {
 
 export function hashToken(token: string): string {
   return createHash("sha256").update(token, "utf8").digest("hex");
-}
-
-interface SubmissionRow {
-  id: string;
-  assignment_id: string;
-  student_id: string;
-  created_at: string;
-  seeds: string;
-  answers: string;
-  score: number;
-  max_score: number;
-  feedback: string;
-}
-
-function fromSubmissionRow(row: SubmissionRow): StoredSubmission {
-  return {
-    id: row.id,
-    assignmentId: row.assignment_id,
-    studentId: row.student_id,
-    createdAt: row.created_at,
-    seeds: row.seeds,
-    answers: row.answers,
-    score: row.score,
-    maxScore: row.max_score,
-    feedback: row.feedback,
-  };
 }
 
 export class GradingTables {

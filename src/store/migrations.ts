@@ -1,4 +1,5 @@
 import type { Db } from "./database";
+import { EVENT_KIND_LIST } from "./rows";
 import { GRADING_MIGRATION } from "./grading";
 import { VERDICTS_MIGRATION } from "./verdicts";
 import { contentHash } from "./scenarios";
@@ -12,10 +13,6 @@ export interface Migration {
   /** SQL run inside the migration's transaction. */
   readonly up: string;
 }
-
-const EVENT_KIND_LIST =
-  "'SEND','DELIVER','DROP','DUPLICATE','TIMER','CRASH','RECOVER','PARTITION','HEAL'," +
-  "'CLIENT_INVOKE','CLIENT_RETURN','STATE_CHANGE','NOTE','VIOLATION'";
 
 /**
  * The schema's history. Tables are STRICT (a value of the wrong type is refused, never

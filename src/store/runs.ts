@@ -1,4 +1,5 @@
 import type { Db } from "./database";
+import { fromRunRow, RUN_COLUMNS, type RunRow } from "./rows";
 import { SourceTable } from "./sources";
 
 export type StoredRunStatus = "RUNNING" | "COMPLETED" | "FAILED";
@@ -80,27 +81,6 @@ export interface RunOwnerFilter {
 
 /** SQL: the row is visible under the owner filter given as @everyone and @student. */
 const VISIBLE = "(@everyone = 1 OR owner_student_id IS NULL OR owner_student_id = @student)";
-
-interface RunRow {
-  id: string;
-  number: number;
-  scenario_id: string;
-  seed: number;
-  status: StoredRunStatus;
-  event_count: number;
-  trace_hash: string | null;
-  stop_reason: string | null;
-  error: string | null;
-  pace: number | null;
-  created_at: string;
-  finished_at: string | null;
-  parent_id: string | null;
-  forked_at: number | null;
-}
-
-const RUN_COLUMNS =
-  "id, number, scenario_id, seed, status, event_count, trace_hash, stop_reason, error, pace, created_at, finished_at, " +
-  "parent_id, forked_at";
 
 /** The runs table. Every status change is guarded by `status = 'RUNNING'`: a finished run never changes again. */
 export class RunTable {
@@ -210,7 +190,7 @@ export class RunTable {
 
   get(id: string): StoredRun | undefined {
     const row = this.getStatement.get(id);
-    return row === undefined ? undefined : fromRow(row);
+    return row === undefined ? undefined : fromRunRow(row);
   }
 
   source(id: string): StoredRunSource | undefined {
@@ -287,7 +267,7 @@ export class RunTable {
           ? this.listByScenario
           : this.listByScenarioBefore;
     const used = Object.fromEntries(Object.entries(params).filter(([, value]) => value !== undefined));
-    return statement.all(used).map(fromRow);
+    return statement.all(used).map(fromRunRow);
   }
 
   /** How many runs list() pages through with the same scenario and owner filter. */
@@ -302,23 +282,4 @@ export class RunTable {
 
 function ownerParams(owner: RunOwnerFilter | undefined): { everyone: number; student: string | null } {
   return { everyone: owner === undefined ? 1 : 0, student: owner?.student ?? null };
-}
-
-function fromRow(row: RunRow): StoredRun {
-  return {
-    id: row.id,
-    number: row.number,
-    scenarioId: row.scenario_id,
-    seed: row.seed,
-    status: row.status,
-    eventCount: row.event_count,
-    traceHash: row.trace_hash,
-    stopReason: row.stop_reason,
-    error: row.error,
-    pace: row.pace,
-    createdAt: row.created_at,
-    finishedAt: row.finished_at,
-    parentId: row.parent_id,
-    forkedAt: row.forked_at,
-  };
 }

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Db } from "./database";
+import { fromScenarioRow, type ScenarioRow } from "./rows";
 
 /** A scenario as the database remembers it: enough to name it in a run and to show its source. */
 export interface StoredScenario {
@@ -19,16 +20,6 @@ export interface ScenarioInput {
   readonly topic: string;
   readonly protocol: string;
   readonly source: string;
-}
-
-interface ScenarioRow {
-  id: string;
-  title: string;
-  topic: string;
-  protocol: string;
-  source: string;
-  content_hash: string;
-  loaded_at: string;
 }
 
 export function contentHash(source: string): string {
@@ -89,22 +80,10 @@ export class ScenarioTable {
 
   get(id: string): StoredScenario | undefined {
     const row = this.getStatement.get(id);
-    return row === undefined ? undefined : fromRow(row);
+    return row === undefined ? undefined : fromScenarioRow(row);
   }
 
   list(): StoredScenario[] {
-    return this.listStatement.all().map(fromRow);
+    return this.listStatement.all().map(fromScenarioRow);
   }
-}
-
-function fromRow(row: ScenarioRow): StoredScenario {
-  return {
-    id: row.id,
-    title: row.title,
-    topic: row.topic,
-    protocol: row.protocol,
-    source: row.source,
-    contentHash: row.content_hash,
-    loadedAt: row.loaded_at,
-  };
 }

@@ -1,10 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
-import { Client } from "pg";
-import Redis from "ioredis";
 import { projectRoot } from "../../src/api/paths";
+import { createLoadDatabase, unreachable, type LoadDatabase } from "../../bench/load/services";
 
 /**
  * Real processes of one course's deployment for the tests: a fresh PostgreSQL database
@@ -21,56 +19,12 @@ export const REDIS_URL = process.env["REDIS_URL"] ?? "redis://127.0.0.1:6379";
 
 /** Why the cluster tests cannot run here (PostgreSQL or Redis unreachable), or undefined when they can. */
 export async function clusterUnavailable(): Promise<string | undefined> {
-  const client = new Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 3_000 });
-  try {
-    await client.connect();
-    await client.query("SELECT 1");
-  } catch (error) {
-    return `PostgreSQL at ${redact(ADMIN_URL)} cannot be reached (${describe(error)}); set DATABASE_URL to run these tests`;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-  const redis = new Redis(REDIS_URL, {
-    lazyConnect: true,
-    connectTimeout: 3_000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  try {
-    await redis.connect();
-    await redis.ping();
-  } catch (error) {
-    return `Redis at ${REDIS_URL} cannot be reached (${describe(error)}); set REDIS_URL to run these tests`;
-  } finally {
-    redis.disconnect();
-  }
-  return undefined;
+  return (await unreachable(ADMIN_URL, REDIS_URL)) ?? undefined;
 }
 
-/** A new empty database on the test server; drop() removes it (and ends its connections). */
-export async function freshDatabase(): Promise<{ readonly url: string; drop(): Promise<void> }> {
-  const name = `faultline_t_${randomBytes(6).toString("hex")}`;
-  const admin = new Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new Client({ connectionString: ADMIN_URL });
-      await client.connect();
-      try {
-        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await client.end();
-      }
-    },
-  };
+/** A new empty database on the test server (the load driver's); drop() removes it and ends its connections. */
+export function freshDatabase(): Promise<LoadDatabase> {
+  return createLoadDatabase(ADMIN_URL);
 }
 
 export interface Instance {
@@ -121,12 +75,4 @@ export async function stopInstance(instance: Instance, signal: NodeJS.Signals = 
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   child.kill(signal);
   await exited;
-}
-
-function redact(url: string): string {
-  return url.replace(/:[^:@/]*@/, ":***@");
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

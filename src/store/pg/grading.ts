@@ -2,35 +2,10 @@ import { randomBytes, randomUUID } from "node:crypto";
 import type { GradingStore } from "../contract";
 // Through ../index: the house rule against importing src/grading also matches ../grading from this subfolder.
 import { hashToken, type Role, type StoredStudent, type StoredSubmission } from "../index";
+import { fromSubmissionRow, type SubmissionRow } from "../rows";
 import { StoreRefusal, type PgDatabase } from "./pool";
 
-interface SubmissionRow {
-  id: string;
-  assignment_id: string;
-  student_id: string;
-  created_at: string;
-  seeds: string;
-  answers: string;
-  score: number;
-  max_score: number;
-  feedback: string;
-}
-
 const SUBMISSION_COLUMNS = "id, assignment_id, student_id, created_at, seeds, answers, score, max_score, feedback";
-
-function fromSubmissionRow(row: SubmissionRow): StoredSubmission {
-  return {
-    id: row.id,
-    assignmentId: row.assignment_id,
-    studentId: row.student_id,
-    createdAt: row.created_at,
-    seeds: row.seeds,
-    answers: row.answers,
-    score: row.score,
-    maxScore: row.max_score,
-    feedback: row.feedback,
-  };
-}
 
 function fromStudentRow(row: { id: string; name: string; created_at: string }): StoredStudent {
   return { id: row.id, name: row.name, createdAt: row.created_at };

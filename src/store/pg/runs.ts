@@ -1,51 +1,11 @@
 import type { RunStore } from "../contract";
 // Through ../index: the house rule against importing src/runs also matches ../runs from this subfolder.
 import type { NewRun, RunCompletion, RunOwnerFilter, StoredRun, StoredRunSource } from "../index";
+import { fromRunRow, RUN_COLUMNS, type RunRow } from "../rows";
 import { contentHash } from "../scenarios";
 import type { Param, PgDatabase, Queryable } from "./pool";
 
 type RunListQuery = Parameters<RunStore["list"]>[0];
-
-/** The run columns StoredRun is made of (without the large source and final views). */
-export const RUN_COLUMNS =
-  "id, number, scenario_id, seed, status, event_count, trace_hash, stop_reason, error, pace, created_at, finished_at, " +
-  "parent_id, forked_at";
-
-interface RunRow {
-  id: string;
-  number: number;
-  scenario_id: string;
-  seed: number;
-  status: StoredRun["status"];
-  event_count: number;
-  trace_hash: string | null;
-  stop_reason: string | null;
-  error: string | null;
-  pace: number | null;
-  created_at: string;
-  finished_at: string | null;
-  parent_id: string | null;
-  forked_at: number | null;
-}
-
-function fromRow(row: RunRow): StoredRun {
-  return {
-    id: row.id,
-    number: row.number,
-    scenarioId: row.scenario_id,
-    seed: row.seed,
-    status: row.status,
-    eventCount: row.event_count,
-    traceHash: row.trace_hash,
-    stopReason: row.stop_reason,
-    error: row.error,
-    pace: row.pace,
-    createdAt: row.created_at,
-    finishedAt: row.finished_at,
-    parentId: row.parent_id,
-    forkedAt: row.forked_at,
-  };
-}
 
 /**
  * Inserts a RUNNING run and its source (stored once by content hash). Call inside a
@@ -79,7 +39,7 @@ export async function insertRun(client: Queryable, run: NewRun): Promise<StoredR
       run.ownerStudentId ?? null,
     ],
   );
-  return fromRow(result.rows[0] as RunRow);
+  return fromRunRow(result.rows[0] as RunRow);
 }
 
 /** RUNNING -> COMPLETED in the caller's transaction; false when the run was not RUNNING. */
@@ -118,7 +78,7 @@ export function pgRunStore(db: PgDatabase): RunStore {
     async get(id) {
       const result = await db.query<RunRow>(`reading run ${id}`, `SELECT ${RUN_COLUMNS} FROM runs WHERE id = $1`, [id]);
       const row = result.rows[0];
-      return row === undefined ? undefined : fromRow(row);
+      return row === undefined ? undefined : fromRunRow(row);
     },
 
     async source(id): Promise<StoredRunSource | undefined> {
@@ -215,7 +175,7 @@ export function pgRunStore(db: PgDatabase): RunStore {
         `SELECT ${RUN_COLUMNS} FROM runs WHERE ${where.join(" AND ")} ORDER BY number DESC LIMIT $${values.length}`,
         values,
       );
-      return result.rows.map(fromRow);
+      return result.rows.map(fromRunRow);
     },
 
     async count(scenarioId, owner) {

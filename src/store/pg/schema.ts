@@ -1,9 +1,6 @@
+import { EVENT_KIND_LIST } from "../rows";
 import type { Migration, MigrationReport } from "../migrations";
 import { StoreRefusal, type PgDatabase } from "./pool";
-
-const EVENT_KINDS =
-  "'SEND','DELIVER','DROP','DUPLICATE','TIMER','CRASH','RECOVER','PARTITION','HEAL'," +
-  "'CLIENT_INVOKE','CLIENT_RETURN','STATE_CHANGE','NOTE','VIOLATION'";
 
 /**
  * Version 1 is today's whole SQLite schema (migrations 1 to 7 of src/store/migrations.ts)
@@ -84,7 +81,7 @@ export const PG_MIGRATIONS: readonly Migration[] = [
         seq INTEGER NOT NULL CHECK (seq >= 0),
         time BIGINT NOT NULL CHECK (time >= 0),
         node TEXT NOT NULL,
-        kind TEXT NOT NULL CHECK (kind IN (${EVENT_KINDS})),
+        kind TEXT NOT NULL CHECK (kind IN (${EVENT_KIND_LIST})),
         summary TEXT NOT NULL,
         lamport BIGINT NOT NULL CHECK (lamport >= 0),
         vclock TEXT NOT NULL,

@@ -12,37 +12,16 @@ import type {
 } from "../contract";
 import type { EventRow } from "../events";
 import type { NewRun, RunCompletion } from "../index";
-import { contentHash, type StoredScenario } from "../scenarios";
+import { contentHash } from "../scenarios";
 import type { StoredVerdicts } from "../verdicts";
 import { pgDiskStore } from "./disk";
 import { appendLocked, checkContiguous, insertViolations, pgEventStore } from "./events";
 import { pgGradingStore } from "./grading";
 import { StoreRefusal, type PgDatabase } from "./pool";
 import { completeRunRow, insertRun, pgRunStore } from "./runs";
-
-interface ScenarioRow {
-  id: string;
-  title: string;
-  topic: string;
-  protocol: string;
-  source: string;
-  content_hash: string;
-  loaded_at: string;
-}
+import { fromScenarioRow, type ScenarioRow } from "../rows";
 
 const SCENARIO_COLUMNS = "id, title, topic, protocol, source, content_hash, loaded_at";
-
-function fromScenarioRow(row: ScenarioRow): StoredScenario {
-  return {
-    id: row.id,
-    title: row.title,
-    topic: row.topic,
-    protocol: row.protocol,
-    source: row.source,
-    contentHash: row.content_hash,
-    loadedAt: row.loaded_at,
-  };
-}
 
 /**
  * The PostgreSQL store (DATABASE_URL): one pool per process or worker thread, shared by
