@@ -10,7 +10,7 @@ export interface ApiServices {
   readonly disk: DiskService;
   identify(authorization: string | undefined): Promise<Identity>;
   /** This process's role and how runs reach the others (logged at start-up). */
-  readonly topology: { readonly role: string; readonly description: string };
+  readonly topology: { readonly role: string; readonly description: string; readonly deployment: string };
   close(): Promise<void>;
 }
 

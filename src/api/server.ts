@@ -14,6 +14,7 @@ import type { GraphQLSchema, ParseOptions, ValidationRule } from "graphql";
 import type { ApiContext, ApiServices } from "./context";
 import { formatError } from "./errors";
 import { AllowedOrigins, ApiGuard, clientKey, DEFAULT_HOST, type Limits, limitsFromEnv } from "./limits";
+import { openRateStore } from "./limits/clients";
 import { guardPlugin } from "./limits/apollo-plugin";
 import { guardFields } from "./limits/field-guards";
 import { bodyErrorHandler, rateLimitMiddleware } from "./limits/http";
@@ -77,7 +78,8 @@ export async function serveServices(
   const limits: Limits = { ...limitsFromEnv(process.env), ...options.limits };
   const origins = new AllowedOrigins(options.corsOrigins ?? process.env["CORS_ORIGINS"]);
   const schema = await buildApiSchema();
-  const guard = new ApiGuard(limits, schema, services);
+  const rateStore = await openRateStore(process.env["REDIS_URL"]);
+  const guard = new ApiGuard(limits, schema, services, rateStore);
   guardFields(schema, guard.runSlots);
   const app = express();
   const httpServer = createHttpServer(app);
@@ -126,7 +128,10 @@ export async function serveServices(
   app.use(bodyErrorHandler(guard));
   app.use(answerHttpError);
 
-  const actualPort = await listen(httpServer, port, host);
+  const actualPort = await listen(httpServer, port, host).catch((error: unknown) => {
+    rateStore?.disconnect();
+    throw error;
+  });
   origins.setOwn(host, actualPort);
   const shownHost = host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
   wsUrl = `ws://${shownHost}:${actualPort}${GRAPHQL_PATH}`;
@@ -141,6 +146,7 @@ export async function serveServices(
         try {
           await apollo.stop();
         } finally {
+          rateStore?.disconnect();
           await services.close();
         }
       })();

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { GradingPool, GradingService, inProcessGrader, type Identity } from "../grading";
 import { plural } from "../sim/english";
@@ -77,7 +78,12 @@ export interface Services {
   /** Who holds this Authorization header: anonymous without one; a refused token is remembered, not thrown. */
   identify(authorization: string | undefined): Promise<Identity>;
   /** This process's role, and how runs reach the other processes (bus, queue). */
-  readonly topology: { readonly role: ServerRole; readonly description: string };
+  readonly topology: {
+    readonly role: ServerRole;
+    readonly description: string;
+    /** Names this deployment (a hash of its store's locator) where processes share a namespace, e.g. Redis keys. */
+    readonly deployment: string;
+  };
   /** Stops every run (they become FAILED, with their seed), ends every follower, closes the database. */
   close(): Promise<void>;
 }
@@ -163,7 +169,8 @@ export async function createServices(options: CreateServicesOptions): Promise<Se
     };
     const explore = new RunExplorer(store, scenarios, runs);
     const { description } = topology;
-    return { scenarios, runs, explore, grading, disk, identify, close, topology: { role, description } };
+    const deployment = createHash("sha256").update(options.dbPath).digest("hex").slice(0, 16);
+    return { scenarios, runs, explore, grading, disk, identify, close, topology: { role, description, deployment } };
   } catch (error) {
     await topology?.queue?.close().catch(() => undefined);
     await topology?.bus.close().catch(() => undefined);

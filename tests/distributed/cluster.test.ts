@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { projectRoot } from "../../src/api/paths";
-import { collect, query, wsClient } from "../api/client";
+import { collect, post, query, wsClient } from "../api/client";
 import { clusterUnavailable, freshDatabase, REDIS_URL, startInstance, stopInstance, type Instance } from "./cluster";
 
 // Issue 13, beyond one machine: two API instances (FAULTLINE_ROLE=api) and worker
@@ -228,4 +228,21 @@ test("a worker killed mid-run: the queue hands the run to another worker, which 
     Array.from({ length: EVENTS }, (_, i) => i),
     "the subscriber saw every event once, in order",
   );
+});
+
+test("the rate limit counts a client's operations across API instances (Redis), not per instance", async (t) => {
+  const unavailable = await clusterUnavailable();
+  if (unavailable !== undefined) {
+    t.skip(unavailable);
+    return;
+  }
+  const limit = 6;
+  const { a, b } = await cluster(t, 0, { FAULTLINE_RATE_LIMIT: String(limit), FAULTLINE_RATE_WINDOW_SECONDS: "120" });
+  const codes: unknown[] = [];
+  for (let i = 0; i < limit + 2; i++) {
+    const response = await post<unknown>(i % 2 === 0 ? a.url : b.url, "{ __typename }");
+    codes.push(response.errors?.[0]?.extensions?.["code"] ?? "OK");
+  }
+  // Three on each instance would pass per-instance counts; one count for the course refuses the 7th and 8th.
+  assert.deepEqual(codes, [...Array.from({ length: limit }, () => "OK"), "RATE_LIMITED", "RATE_LIMITED"]);
 });

@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import type { GraphQLError } from "graphql";
-import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import Redis from "ioredis";
+import { redactRedisUrl } from "../../bus";
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { Limits } from "./config";
 import { limitRefusal, RATE_LIMITED_CODE } from "./refusal";
 
@@ -16,12 +18,34 @@ export function clientKey(authorization: unknown, address: string | undefined): 
   return `address:${address ?? "unknown"}`;
 }
 
-/** The per-client rate limit (rate-limiter-flexible, in memory): FAULTLINE_RATE_LIMIT operations per window. */
-export class ClientRateLimiter {
-  private readonly limiter: RateLimiterMemory;
+/** Where the rate limiter keeps its counts in Redis (one count per client for every API instance), per deployment. */
+export const RATE_KEY_PREFIX = "faultline:rate";
 
-  constructor(private readonly limits: Limits) {
-    this.limiter = new RateLimiterMemory({ points: limits.rateLimit, duration: limits.rateWindowSeconds });
+/**
+ * The per-client rate limit (rate-limiter-flexible): FAULTLINE_RATE_LIMIT operations per
+ * window. In memory for one process; in Redis when one is given (REDIS_URL), so that a
+ * client's operations count once across every API instance of a course, with a memory
+ * limiter standing in while Redis cannot be reached (the limit is then per instance).
+ */
+export class ClientRateLimiter {
+  private readonly limiter: RateLimiterAbstract;
+
+  constructor(
+    private readonly limits: Limits,
+    redis?: Redis,
+    /** The deployment the counts belong to (courses sharing one Redis count apart). */
+    deployment = "default",
+  ) {
+    const options = { points: limits.rateLimit, duration: limits.rateWindowSeconds };
+    this.limiter =
+      redis === undefined
+        ? new RateLimiterMemory(options)
+        : new RateLimiterRedis({
+            ...options,
+            storeClient: redis,
+            keyPrefix: `${RATE_KEY_PREFIX}:${deployment}`,
+            insuranceLimiter: new RateLimiterMemory(options),
+          });
   }
 
   /** Counts one operation of the client; a refusal (HTTP 429, retryAfterMs) once it has used up its window. */
@@ -41,4 +65,31 @@ export class ClientRateLimiter {
       );
     }
   }
+}
+
+/**
+ * The rate limiter's Redis connection when REDIS_URL is set (undefined otherwise): its
+ * commands fail at once while Redis is down (the memory limiter stands in) instead of
+ * queueing behind a request.
+ */
+export async function openRateStore(redisUrl: string | undefined): Promise<Redis | undefined> {
+  const url = redisUrl?.trim() ?? "";
+  if (url === "") return undefined;
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 5_000,
+  });
+  redis.on("error", () => {
+    // Reconnecting is ioredis's job; meanwhile the memory limiter counts.
+  });
+  try {
+    await redis.connect();
+  } catch (error) {
+    redis.disconnect();
+    const why = error instanceof Error ? error.message : String(error);
+    throw new Error(`faultline: the rate limiter could not reach Redis at ${redactRedisUrl(url)} (REDIS_URL): ${why}`);
+  }
+  return redis;
 }

@@ -1,3 +1,4 @@
+import type Redis from "ioredis";
 import { runSizes } from "./run-sizes";
 import type { DocumentNode, GraphQLError, GraphQLSchema, ParseOptions, ValidationRule } from "graphql";
 import type { ApiServices } from "../context";
@@ -29,9 +30,11 @@ export class ApiGuard {
     readonly limits: Limits,
     private readonly schema: GraphQLSchema,
     private readonly services: ApiServices,
+    /** Where the rate limit counts (REDIS_URL): shared by every API instance; absent, this process's memory. */
+    rateStore?: Redis,
   ) {
     this.rules = shapeRules(limits);
-    this.rate = new ClientRateLimiter(limits);
+    this.rate = new ClientRateLimiter(limits, rateStore, services.topology.deployment);
     this.runSlots = new RunSlots(limits, async (runId) => (await services.runs.getRun(runId))?.status === "RUNNING");
     this.subscriptions = new SubscriptionSlots(limits);
     this.parseOptions = { maxTokens: limits.maxTokens };
