@@ -1,43 +1,38 @@
 import { randomUUID } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { MessageChannel } from "node:worker_threads";
-import { compareEvents, type Ordering } from "../sim/causality";
-import { NETWORK_NODE, type TraceEvent, type Violation } from "../sim/types";
-import { canonicalEventLine, type NodeView } from "../sim/world";
+import { LocalBus, type RunBus } from "../bus";
+import type { RunJob, RunQueue } from "../queue";
+import type { Scenario } from "../scenarios/types";
+import type { Ordering } from "../sim/causality";
+import type { Intervention } from "../sim/interventions";
+import type { TraceEvent, Violation } from "../sim/types";
+import type { NodeView } from "../sim/world";
 import { EVENT_BATCH_ROWS, type RunOwnerFilter, type StoredRun } from "../store";
 import type { FaultlineStore } from "../store/contract";
-import { LocalBus, type RunBus } from "../bus";
-import { RemoteFeeds } from "./remote-feed";
-import { newSinkSlot, serveSink } from "./trace-sink";
-import { controlHandler, RemoteControl, type Steering } from "./remote-control";
-import type { RunJob, RunQueue } from "../queue";
-import { awaitRunEnd } from "./jobs";
-import { FaultlineError } from "./errors";
 import { CONTROL, newControl, wake } from "./control-protocol";
 import { RunControl } from "./control";
-import { outsideNetwork } from "./explore";
+import { FaultlineError } from "./errors";
 import type { ExploreTask } from "./explore-worker";
 import { Follower, LiveRun } from "./follower";
 import { InteractiveRuns, type LaunchInput } from "./interactive";
-import type { Intervention } from "../sim/interventions";
-import type { Scenario } from "../scenarios/types";
+import { awaitRunEnd } from "./jobs";
 import { TaskPool, type PoolPlace } from "./pool";
-import { STOP_REQUESTED, type ReplayResult, type RunMessage, type RunOutcome, type RunTask } from "./run-worker";
-import { parseVerdicts, type RunVerdicts } from "./verdicts";
-import type { StoredVerdicts } from "../store";
+import { RunReads } from "./reads";
+import { controlHandler, RemoteControl, type Steering } from "./remote-control";
+import { RemoteFeeds } from "./remote-feed";
+import { STOP_REQUESTED, type RunMessage, type RunOutcome, type RunTask } from "./run-worker";
+import { newSinkSlot, serveSink } from "./trace-sink";
 import type { EventPage, EventQuery, RunPage, RunRecord, RunService, ScenarioService, StartRunInput } from "./types";
+import type { RunVerdicts } from "./verdicts";
 import {
   ARGUMENT_RANGES,
   badArgument,
   decodeRunCursor,
-  DEFAULT_EVENTS_PAGE,
   DEFAULT_RUNS_PAGE,
   encodeRunCursor,
-  MAX_EVENTS_PAGE,
   optionalInt,
-  optionalKinds,
   optionalName,
-  requiredInt,
   requiredName,
   type Maybe,
 } from "./validate";
@@ -124,7 +119,8 @@ export class WorkerRunService implements RunService {
   private readonly controls = new Map<string, RunControl>();
   private readonly interactive: InteractiveRuns;
   /** Verdicts being computed for stored runs, by run id: concurrent requests share one computation. */
-  private readonly computingVerdicts = new Map<string, Promise<StoredVerdicts>>();
+  /** The read side: events, causality, replays of node states, verdicts (./reads.ts). */
+  private readonly reads: RunReads;
   private readonly bus: RunBus;
   /** One store reader per run that another process executes, shared by this process's followers of it. */
   private readonly feeds: RemoteFeeds;
@@ -163,10 +159,11 @@ export class WorkerRunService implements RunService {
       queueVariable: "FAULTLINE_PACED_QUEUE",
       typicalTaskMs: this.pacedRunMaxMs,
     });
+    this.reads = new RunReads(this.store, this.runPool, this.dbPath, () => this.closing !== undefined);
     this.interactive = new InteractiveRuns({
       store: this.store,
       scenarios: this.scenarios,
-      requireRun: (runId) => this.requireRun(runId),
+      requireRun: (runId) => this.reads.requireRun(runId),
       control: (runId) => this.steering(runId),
       launch: (input) => this.launch(input),
       record: (runId) => this.record(runId),
@@ -295,7 +292,7 @@ export class WorkerRunService implements RunService {
   async cancelRun(runIdArgument: string): Promise<RunRecord> {
     this.assertOpen();
     const runId = requiredName("runId", runIdArgument);
-    const run = await this.requireRun(runId);
+    const run = await this.reads.requireRun(runId);
     if (run.status !== "RUNNING") {
       throw badArgument("runId", `names run ${runId}, which is ${run.status}: only a RUNNING run can be cancelled.`);
     }
@@ -344,96 +341,28 @@ export class WorkerRunService implements RunService {
     };
   }
 
-  async events(runId: string, query: EventQuery): Promise<EventPage> {
-    const first = optionalInt("first", query.first, ARGUMENT_RANGES.eventsFirst) ?? DEFAULT_EVENTS_PAGE;
-    const after = optionalInt("after", query.after, ARGUMENT_RANGES.after);
-    const node = optionalName("node", query.node);
-    const kinds = optionalKinds(query.kinds);
-    await this.requireRun(runId);
-    const rows = await this.store.events.page(runId, { after, limit: first + 1, node, kinds });
-    const events = rows.slice(0, first);
-    const last = events[events.length - 1];
-    return { events, nextCursor: last === undefined ? null : last.seq, hasMore: rows.length > first };
+  events(runId: string, query: EventQuery): Promise<EventPage> {
+    return this.reads.events(runId, query);
   }
 
-  async violations(runId: string): Promise<readonly Violation[]> {
-    await this.requireRun(runId);
-    return this.store.violations.list(runId);
+  violations(runId: string): Promise<readonly Violation[]> {
+    return this.reads.violations(runId);
   }
 
-  async happensBefore(runId: string, a: number, b: number): Promise<Ordering> {
-    const first = requiredInt("a", a, ARGUMENT_RANGES.seq);
-    const second = requiredInt("b", b, ARGUMENT_RANGES.seq);
-    await this.requireRun(runId);
-    const x = outsideNetwork(await this.requireEvent(runId, first, "a"), "a");
-    return compareEvents(x, outsideNetwork(await this.requireEvent(runId, second, "b"), "b"));
+  happensBefore(runId: string, a: number, b: number): Promise<Ordering> {
+    return this.reads.happensBefore(runId, a, b);
   }
 
-  async concurrentWith(runId: string, seqArgument: number): Promise<readonly number[]> {
-    const seq = requiredInt("seq", seqArgument, ARGUMENT_RANGES.seq);
-    await this.requireRun(runId);
-    const event = outsideNetwork(await this.requireEvent(runId, seq, "seq"), "seq");
-    const found: number[] = [];
-    // Stored events in seq order, a page at a time, so a long trace is never held whole.
-    for (let from = 0; ;) {
-      const page = await this.store.events.range(runId, from, MAX_EVENTS_PAGE);
-      for (const other of page) {
-        if (other.node !== NETWORK_NODE && compareEvents(event, other) === "CONCURRENT") found.push(other.seq);
-      }
-      const last = page[page.length - 1];
-      if (last === undefined || page.length < MAX_EVENTS_PAGE) return found;
-      from = last.seq + 1;
-    }
+  concurrentWith(runId: string, seq: number): Promise<readonly number[]> {
+    return this.reads.concurrentWith(runId, seq);
   }
 
-  async nodesAt(runId: string, atSeqArgument?: Maybe<number>): Promise<readonly NodeView[]> {
-    const run = await this.requireRun(runId);
-    // atSeq's range is the run's own: 0 to its last stored seq.
-    const atSeq = atSeqArgument ?? undefined;
-    const source = await this.store.runs.source(runId);
-    if (source === undefined) throw new FaultlineError("NOT_FOUND", `There is no run with id "${runId}".`);
-    let stopAtSeq: number;
-    if (atSeq === undefined) {
-      if (source.finalNodes !== null) return JSON.parse(source.finalNodes) as NodeView[];
-      // Not completed: the state after the last stored event (the nodes as they start when there is none).
-      stopAtSeq = run.eventCount - 1;
-    } else {
-      if (run.eventCount === 0) throw badArgument("atSeq", `cannot be used yet: run ${runId} has no events.`);
-      stopAtSeq = requiredInt("atSeq", atSeq, { min: 0, max: run.eventCount - 1 });
-    }
-    const stored = stopAtSeq < 0 ? undefined : await this.store.events.get(runId, stopAtSeq);
-    if (stopAtSeq >= 0 && stored === undefined) {
-      throw new FaultlineError("INTERNAL", `Run ${runId} has no stored event ${stopAtSeq}.`);
-    }
-    const file = source.scenarioFile ?? (await this.guessScenarioFile(run.scenarioId));
-    let replayed: ReplayResult;
-    try {
-      replayed = await this.runPool.run<ReplayResult>({
-        kind: "replay",
-        source: source.scenarioSource,
-        file,
-        seed: source.seed,
-        interventions: JSON.parse(source.schedule) as Intervention[],
-        stopAtSeq,
-      });
-    } catch (error) {
-      if (error instanceof FaultlineError) throw error;
-      const why = this.closing === undefined ? describeError(error) : "the server is shutting down";
-      throw new FaultlineError("INTERNAL", `The replay failed: ${why} (reproduce with seed=${source.seed})`);
-    }
-    if (stored !== undefined) {
-      // The trace is a pure function of scenario and seed, so the replay must meet the stored event exactly.
-      const expected = canonicalEventLine(stored);
-      const found = replayed.event === null ? "nothing" : canonicalEventLine(replayed.event);
-      if (found !== expected) {
-        throw new FaultlineError(
-          "INTERNAL",
-          `Replay diverged: run ${runId} (seed=${source.seed}) stored event ${stopAtSeq} as ${expected.trim()}, ` +
-            `but replaying it gave ${found.trim()}. The protocol code has changed since the run was made.`,
-        );
-      }
-    }
-    return replayed.nodes;
+  nodesAt(runId: string, atSeq?: Maybe<number>): Promise<readonly NodeView[]> {
+    return this.reads.nodesAt(runId, atSeq);
+  }
+
+  verdicts(runId: string): Promise<RunVerdicts> {
+    return this.reads.verdicts(runId);
   }
 
   /** Runs an exploration task (timeline, import: src/runs/explore-worker.ts) on a warm thread of the run pool. */
@@ -442,41 +371,10 @@ export class WorkerRunService implements RunService {
     return this.runPool.run<Result>(task);
   }
 
-  async verdicts(runId: string): Promise<RunVerdicts> {
-    await this.requireRun(runId);
-    const stored = parseVerdicts(
-      (await this.store.verdicts.get(runId)) ?? { linearizability: null, serializability: null },
-    );
-    if (stored.linearizability !== undefined && stored.serializability !== undefined) {
-      return { linearizability: stored.linearizability, serializability: stored.serializability };
-    }
-    let computing = this.computingVerdicts.get(runId);
-    if (computing === undefined) {
-      const source = await this.store.runs.source(runId);
-      if (source === undefined) throw new FaultlineError("NOT_FOUND", `There is no run with id "${runId}".`);
-      const file = source.scenarioFile ?? (await this.guessScenarioFile((await this.requireRun(runId)).scenarioId));
-      const task = { kind: "verdicts", dbPath: this.dbPath, runId, source: source.scenarioSource, file } as const;
-      computing = this.runPool.run<StoredVerdicts>(task).finally(() => this.computingVerdicts.delete(runId));
-      this.computingVerdicts.set(runId, computing);
-    }
-    let computed: StoredVerdicts;
-    try {
-      computed = await computing;
-    } catch (error) {
-      if (error instanceof FaultlineError) throw error;
-      throw new FaultlineError(
-        "INTERNAL",
-        `The verdicts of run ${runId} could not be computed: ${describeError(error)}`,
-      );
-    }
-    const parsed = parseVerdicts(computed);
-    return { linearizability: parsed.linearizability ?? null, serializability: parsed.serializability ?? null };
-  }
-
   async follow(runId: string, fromSeqArgument?: Maybe<number>): Promise<AsyncIterableIterator<TraceEvent>> {
     this.assertOpen();
     const from = optionalInt("fromSeq", fromSeqArgument, ARGUMENT_RANGES.seq) ?? 0;
-    await this.requireRun(runId);
+    await this.reads.requireRun(runId);
     // Subscribe to the live feed (this process's worker, or the shared feed of a run another
     // process executes) before anything is read from the store: an event announced while
     // stored ones are being read is then buffered or wakes the follower, never missed.
@@ -529,7 +427,7 @@ export class WorkerRunService implements RunService {
       dbPath: this.dbPath,
       runId: run.id,
       source: source.scenarioSource,
-      file: source.scenarioFile ?? (await this.guessScenarioFile(run.scenarioId)),
+      file: source.scenarioFile ?? (await this.reads.guessScenarioFile(run.scenarioId)),
       seed: source.seed,
       pace: run.pace,
       interventions: JSON.parse(source.schedule) as Intervention[],
@@ -664,23 +562,8 @@ export class WorkerRunService implements RunService {
     }
   }
 
-  private async requireRun(runIdArgument: string): Promise<StoredRun> {
-    const runId = requiredName("runId", runIdArgument);
-    const run = await this.store.runs.get(runId);
-    if (run === undefined) throw new FaultlineError("NOT_FOUND", `There is no run with id "${runId}".`);
-    return run;
-  }
-
-  private async requireEvent(runId: string, seq: number, argument: string): Promise<TraceEvent> {
-    const event = await this.store.events.get(runId, seq);
-    if (event !== undefined) return event;
-    const count = await this.store.events.count(runId);
-    const range = count === 0 ? "it has no events yet" : `its events run from seq 0 to ${count - 1}`;
-    throw badArgument(argument, `names no event: run "${runId}" has no event with seq ${seq}; ${range}.`);
-  }
-
   private async record(runId: string): Promise<RunRecord> {
-    return this.toRecord(await this.requireRun(runId));
+    return this.toRecord(await this.reads.requireRun(runId));
   }
 
   /** The stored run, and whether it is paused: this process's control knows, else the holder's (through the bus). */
@@ -690,12 +573,6 @@ export class WorkerRunService implements RunService {
       return toRecord(run, local?.paused ?? false);
     }
     return toRecord(run, (await RemoteControl.reach(this.bus, run.id))?.paused ?? false);
-  }
-
-  /** For runs stored before the scenario's file was recorded: where the catalog would have found it. */
-  private async guessScenarioFile(scenarioId: string): Promise<string> {
-    const scenario = await this.store.scenarios.get(scenarioId);
-    return `${scenario?.topic ?? "unknown"}/${scenarioId}.yaml`;
   }
 
   private assertOpen(): void {
