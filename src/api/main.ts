@@ -74,6 +74,8 @@ function parsePort(text: string): number {
 }
 
 main().catch((error: unknown) => {
-  console.error("faultline: could not start:", error instanceof Error ? error.message : error);
+  // Start-up errors often name faultline themselves ("faultline: FAULTLINE_ROLE=..."): say it once.
+  const message = error instanceof Error ? error.message.replace(/^faultline: /, "") : String(error);
+  console.error(`faultline: could not start: ${message}`);
   process.exitCode = 1;
 });
