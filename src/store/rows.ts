@@ -1,6 +1,6 @@
 import type { StoredSubmission } from "./grading";
-import type { StoredRun, StoredRunStatus } from "./runs";
-import type { StoredScenario } from "./scenarios";
+import type { StoredRun, StoredRunSource, StoredRunStatus } from "./runs";
+import { contentHash, type ScenarioInput, type StoredScenario } from "./scenarios";
 
 /**
  * The rows both stores read, as their drivers return them (the column names are the same
@@ -100,4 +100,40 @@ export function fromSubmissionRow(row: SubmissionRow): StoredSubmission {
     maxScore: row.max_score,
     feedback: row.feedback,
   };
+}
+
+/** What a replay needs of a run (StoredRunSource): its source joined from the sources table. */
+export interface SourceRow {
+  scenario_source: string;
+  scenario_file: string | null;
+  seed: number;
+  final_nodes: string | null;
+  schedule: string;
+}
+
+/** The run's source query, with the run id as the one parameter (written `?` here; PostgreSQL says `$1`). */
+export const SOURCE_QUERY = `SELECT s.text AS scenario_source, r.scenario_file, r.seed, r.final_nodes, r.schedule
+       FROM runs r JOIN sources s ON s.hash = r.source_hash WHERE r.id = ?`;
+
+export function fromSourceRow(row: SourceRow): StoredRunSource {
+  return {
+    scenarioSource: row.scenario_source,
+    scenarioFile: row.scenario_file,
+    seed: row.seed,
+    finalNodes: row.final_nodes,
+    schedule: row.schedule,
+  };
+}
+
+/** A scenario's values in SCENARIO_COLUMNS order, for an insert. */
+export function scenarioValues(scenario: ScenarioInput, loadedAt: string): string[] {
+  return [
+    scenario.id,
+    scenario.title,
+    scenario.topic,
+    scenario.protocol,
+    scenario.source,
+    contentHash(scenario.source),
+    loadedAt,
+  ];
 }

@@ -1,5 +1,5 @@
 import type { Db } from "./database";
-import { fromRunRow, RUN_COLUMNS, type RunRow } from "./rows";
+import { fromRunRow, fromSourceRow, RUN_COLUMNS, SOURCE_QUERY, type RunRow, type SourceRow } from "./rows";
 import { SourceTable } from "./sources";
 
 export type StoredRunStatus = "RUNNING" | "COMPLETED" | "FAILED";
@@ -111,19 +111,7 @@ export class RunTable {
          @schedule, @parentId, @forkedAt, @ownerStudentId)`,
     );
     this.getStatement = db.prepare<[string], RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`);
-    this.sourceStatement = db.prepare<
-      [string],
-      {
-        scenario_source: string;
-        scenario_file: string | null;
-        seed: number;
-        final_nodes: string | null;
-        schedule: string;
-      }
-    >(
-      `SELECT s.text AS scenario_source, r.scenario_file, r.seed, r.final_nodes, r.schedule
-       FROM runs r JOIN sources s ON s.hash = r.source_hash WHERE r.id = ?`,
-    );
+    this.sourceStatement = db.prepare<[string], SourceRow>(SOURCE_QUERY);
     this.paceStatement = db.prepare<[number, string]>("UPDATE runs SET pace = ? WHERE id = ? AND status = 'RUNNING'");
     this.scheduleStatement = db.prepare<[string, string]>(
       "UPDATE runs SET schedule = ? WHERE id = ? AND status = 'RUNNING'",
@@ -195,15 +183,7 @@ export class RunTable {
 
   source(id: string): StoredRunSource | undefined {
     const row = this.sourceStatement.get(id);
-    return row === undefined
-      ? undefined
-      : {
-          scenarioSource: row.scenario_source,
-          scenarioFile: row.scenario_file,
-          seed: row.seed,
-          finalNodes: row.final_nodes,
-          schedule: row.schedule,
-        };
+    return row === undefined ? undefined : fromSourceRow(row);
   }
 
   /**

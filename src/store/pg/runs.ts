@@ -1,7 +1,7 @@
 import type { RunStore } from "../contract";
 // Through ../index: the house rule against importing src/runs also matches ../runs from this subfolder.
 import type { NewRun, RunCompletion, RunOwnerFilter, StoredRun, StoredRunSource } from "../index";
-import { fromRunRow, RUN_COLUMNS, type RunRow } from "../rows";
+import { fromRunRow, fromSourceRow, RUN_COLUMNS, SOURCE_QUERY, type RunRow, type SourceRow } from "../rows";
 import { contentHash } from "../scenarios";
 import type { Param, PgDatabase, Queryable } from "./pool";
 
@@ -82,28 +82,11 @@ export function pgRunStore(db: PgDatabase): RunStore {
     },
 
     async source(id): Promise<StoredRunSource | undefined> {
-      const result = await db.query<{
-        scenario_source: string;
-        scenario_file: string | null;
-        seed: number;
-        final_nodes: string | null;
-        schedule: string;
-      }>(
-        `reading the source of run ${id}`,
-        `SELECT s.text AS scenario_source, r.scenario_file, r.seed, r.final_nodes, r.schedule
-         FROM runs r JOIN sources s ON s.hash = r.source_hash WHERE r.id = $1`,
-        [id],
-      );
+      const result = await db.query<SourceRow>(`reading the source of run ${id}`, SOURCE_QUERY.replace("?", "$1"), [
+        id,
+      ]);
       const row = result.rows[0];
-      return row === undefined
-        ? undefined
-        : {
-            scenarioSource: row.scenario_source,
-            scenarioFile: row.scenario_file,
-            seed: row.seed,
-            finalNodes: row.final_nodes,
-            schedule: row.schedule,
-          };
+      return row === undefined ? undefined : fromSourceRow(row);
     },
 
     setSchedule: (id, schedule) =>

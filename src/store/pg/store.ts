@@ -12,14 +12,13 @@ import type {
 } from "../contract";
 import type { EventRow } from "../events";
 import type { NewRun, RunCompletion } from "../index";
-import { contentHash } from "../scenarios";
 import type { StoredVerdicts } from "../verdicts";
 import { pgDiskStore } from "./disk";
 import { appendLocked, checkContiguous, insertViolations, pgEventStore } from "./events";
 import { pgGradingStore } from "./grading";
 import { StoreRefusal, type PgDatabase } from "./pool";
 import { completeRunRow, insertRun, pgRunStore } from "./runs";
-import { fromScenarioRow, type ScenarioRow } from "../rows";
+import { fromScenarioRow, scenarioValues, type ScenarioRow } from "../rows";
 
 const SCENARIO_COLUMNS = "id, title, topic, protocol, source, content_hash, loaded_at";
 
@@ -175,15 +174,7 @@ function scenarioStore(db: PgDatabase): ScenarioStore {
              ON CONFLICT (id) DO UPDATE SET
                title = excluded.title, topic = excluded.topic, protocol = excluded.protocol,
                source = excluded.source, content_hash = excluded.content_hash, loaded_at = excluded.loaded_at`,
-            [
-              scenario.id,
-              scenario.title,
-              scenario.topic,
-              scenario.protocol,
-              scenario.source,
-              contentHash(scenario.source),
-              loadedAt,
-            ],
+            scenarioValues(scenario, loadedAt),
           );
         }
       }),
@@ -194,15 +185,7 @@ function scenarioStore(db: PgDatabase): ScenarioStore {
         `storing ad-hoc scenario ${scenario.id}`,
         `INSERT INTO scenarios (${SCENARIO_COLUMNS}, adhoc) VALUES ($1, $2, $3, $4, $5, $6, $7, 1)
          ON CONFLICT (id) DO NOTHING`,
-        [
-          scenario.id,
-          scenario.title,
-          scenario.topic,
-          scenario.protocol,
-          scenario.source,
-          contentHash(scenario.source),
-          loadedAt,
-        ],
+        scenarioValues(scenario, loadedAt),
       );
     },
 
