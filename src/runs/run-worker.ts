@@ -40,6 +40,8 @@ export interface RunTask {
    * dbPath; set, handed to the owning thread through this port and answer slot.
    */
   readonly sink?: { readonly port: MessagePort; readonly slot: SharedArrayBuffer };
+  /** The try's fencing token when a queued job runs it (every write checks it); absent, not checked. */
+  readonly attempt?: number;
   readonly runId: string;
   readonly source: string;
   readonly file: string;
@@ -125,7 +127,9 @@ function run(task: RunTask): RunOutcome {
   try {
     if (stopRequested()) throw new Stop("stopped", "stopped before it began");
     const sink =
-      task.sink === undefined ? threadSink(task.dbPath) : ownerSink(task.sink.port, new Int32Array(task.sink.slot));
+      task.sink === undefined
+        ? threadSink(task.dbPath, task.attempt)
+        : ownerSink(task.sink.port, new Int32Array(task.sink.slot), task.attempt);
     const scenario = parse(task);
     let nextSeq = 0;
     let batch: EventRow[] = [];

@@ -9,7 +9,7 @@ import type { Intervention } from "../sim/interventions";
 import type { TraceEvent, Violation } from "../sim/types";
 import type { NodeView } from "../sim/world";
 import { EVENT_BATCH_ROWS, type RunOwnerFilter, type StoredRun } from "../store";
-import type { FaultlineStore } from "../store/contract";
+import { SUPERSEDED, type FaultlineStore } from "../store/contract";
 import { CONTROL, newControl, wake } from "./control-protocol";
 import { RunControl } from "./control";
 import { FaultlineError } from "./errors";
@@ -399,7 +399,7 @@ export class WorkerRunService implements RunService {
     const queue = this.queue;
     if (queue === undefined) throw new Error("faultline: this run service has no job queue to work");
     await queue.onDead((job, error) => this.buryJob(job, error));
-    await queue.work((job, attempt) => this.executeJob(job, attempt.retry), {
+    await queue.work((job) => this.executeJob(job), {
       concurrency: concurrency ?? this.runPool.threads + this.pacedPool.threads,
     });
   }
@@ -411,7 +411,7 @@ export class WorkerRunService implements RunService {
 
   // ------------------------------------------------------------------ internals
 
-  private async executeJob(job: RunJob, retry: number): Promise<void> {
+  private async executeJob(job: RunJob): Promise<void> {
     if (this.closing !== undefined) throw new Error("this worker is shutting down; another takes the job");
     // The queue may hand a job back to the process still running it (its try outlived the
     // expiry): it waits for that execution instead of writing the trace a second time.
@@ -419,7 +419,10 @@ export class WorkerRunService implements RunService {
     if (current !== undefined) return current;
     const run = await this.store.runs.get(job.runId);
     if (run === undefined || run.status !== "RUNNING") return;
-    if (retry > 0 || run.eventCount > 0) await this.store.runs.resetTrace(run.id);
+    // This try takes the run over: a new fencing token, and the trace from seq 0 (an earlier
+    // try that is still writing, a stalled worker say, is refused from now on).
+    const attempt = await this.store.runs.takeOver(run.id);
+    if (attempt < 0) return;
     const source = await this.store.runs.source(run.id);
     if (source === undefined) return;
     const task: Omit<RunTask, "control" | "port"> = {
@@ -433,6 +436,7 @@ export class WorkerRunService implements RunService {
       interventions: JSON.parse(source.schedule) as Intervention[],
       maxWallMs: this.pacedRunMaxMs,
       batchRows: this.batchRows,
+      attempt,
     };
     const live = new LiveRun();
     this.live.set(run.id, live);
@@ -516,6 +520,7 @@ export class WorkerRunService implements RunService {
     const sink = this.store.kind === "sqlite" ? undefined : { channel: new MessageChannel(), slot: newSinkSlot() };
     if (sink !== undefined) serveSink(sink.channel.port1, sink.slot, this.store);
     let failure: string | undefined;
+    let superseded = false;
     try {
       const transferList = sink === undefined ? [channel.port2] : [channel.port2, sink.channel.port2];
       const outcome = await pool.run<RunOutcome>(
@@ -547,7 +552,9 @@ export class WorkerRunService implements RunService {
     try {
       // The database says whether the run completed: the worker marks it COMPLETED in the
       // transaction that stores its last events. Anything else (unless cancelled) is a failure.
-      if ((await this.store.runs.get(task.runId))?.status === "RUNNING") {
+      // A try that a later one took over (its writes refused: SUPERSEDED) leaves the run to it.
+      superseded = failure?.includes(SUPERSEDED) === true;
+      if (!superseded && (await this.store.runs.get(task.runId))?.status === "RUNNING") {
         await this.store.runs.fail(
           task.runId,
           `${failure ?? "the run ended without completing"} (reproduce with seed=${task.seed})`,
@@ -557,8 +564,8 @@ export class WorkerRunService implements RunService {
       // Followers read what is left from the store, then end.
       this.live.delete(task.runId);
       live.end();
-      const ended = await this.store.runs.get(task.runId).catch(() => undefined);
-      announce(ended === undefined ? -1 : ended.eventCount - 1, ended?.status === "COMPLETED" ? "COMPLETED" : "FAILED");
+      const ended = superseded ? undefined : await this.store.runs.get(task.runId).catch(() => undefined);
+      if (ended !== undefined && ended.status !== "RUNNING") announce(ended.eventCount - 1, ended.status);
     }
   }
 

@@ -28,21 +28,29 @@ export interface TraceSink {
   setSchedule(runId: string, schedule: string): boolean;
 }
 
-export function threadSink(dbPath: string): TraceSink {
+/** `attempt`: the try's fencing token (FaultlineStore.takeOver), checked by every write; absent, not checked. */
+export function threadSink(dbPath: string, attempt?: number): TraceSink {
   const store = traceWriterFor(dbPath);
   return {
-    append: (runId, nextSeq, rows) => store.appendEvents(runId, nextSeq, rows),
+    append: (runId, nextSeq, rows) => store.appendEvents(runId, nextSeq, rows, attempt),
     complete: (runId, nextSeq, rows, violations, completion) =>
-      store.completeRun(runId, nextSeq, rows, violations, completion),
+      store.completeRun(runId, nextSeq, rows, violations, completion, attempt),
     setSchedule: (runId, schedule) => store.runs.setSchedule(runId, schedule),
   };
 }
 
 /** A write handed to the owning thread. */
 export type SinkRequest =
-  | { readonly op: "append"; readonly runId: string; readonly nextSeq: number; readonly rows: readonly EventRow[] }
+  | {
+      readonly op: "append";
+      readonly runId: string;
+      readonly nextSeq: number;
+      readonly rows: readonly EventRow[];
+      readonly attempt?: number;
+    }
   | {
       readonly op: "complete";
+      readonly attempt?: number;
       readonly runId: string;
       readonly nextSeq: number;
       readonly rows: readonly EventRow[];
@@ -65,7 +73,7 @@ export function newSinkSlot(): Int32Array {
 }
 
 /** The worker side of an owner sink: blocks on `slot` until the owner has done each write. */
-export function ownerSink(port: MessagePort, slot: Int32Array): TraceSink {
+export function ownerSink(port: MessagePort, slot: Int32Array, attempt?: number): TraceSink {
   const call = (request: SinkRequest): number => {
     Atomics.store(slot, STATE, PENDING);
     port.postMessage(request);
@@ -82,9 +90,9 @@ export function ownerSink(port: MessagePort, slot: Int32Array): TraceSink {
     return Atomics.load(slot, VALUE);
   };
   return {
-    append: (runId, nextSeq, rows) => call({ op: "append", runId, nextSeq, rows }),
+    append: (runId, nextSeq, rows) => call({ op: "append", runId, nextSeq, rows, attempt }),
     complete: (runId, nextSeq, rows, violations, completion) => {
-      call({ op: "complete", runId, nextSeq, rows, violations, completion });
+      call({ op: "complete", runId, nextSeq, rows, violations, completion, attempt });
     },
     setSchedule: (runId, schedule) => call({ op: "schedule", runId, schedule }) === 1,
   };
@@ -102,9 +110,16 @@ export function serveSink(port: MessagePort, slot: Int32Array, store: FaultlineS
       try {
         let value = 0;
         if (request.op === "append") {
-          value = await store.appendEvents(request.runId, request.nextSeq, request.rows);
+          value = await store.appendEvents(request.runId, request.nextSeq, request.rows, request.attempt);
         } else if (request.op === "complete") {
-          await store.completeRun(request.runId, request.nextSeq, request.rows, request.violations, request.completion);
+          await store.completeRun(
+            request.runId,
+            request.nextSeq,
+            request.rows,
+            request.violations,
+            request.completion,
+            request.attempt,
+          );
         } else {
           value = (await store.runs.setSchedule(request.runId, request.schedule)) ? 1 : 0;
         }

@@ -37,9 +37,12 @@ export interface FaultlineStore {
   /**
    * Appends trace rows of a RUNNING run and its new event count in one transaction.
    * Refuses (storing nothing) when the run is not RUNNING or the rows do not continue
-   * its stored trace (first seq = nextSeq). Returns the next seq.
+   * its stored trace (first seq = nextSeq). Returns the next seq. With `attempt` (a
+   * try's fencing token from runs.takeOver) it also refuses, with SUPERSEDED in the
+   * message, when a later try has taken the run over: a stalled worker cannot write
+   * into the trace its successor is writing.
    */
-  appendEvents(runId: string, nextSeq: number, rows: readonly EventRow[]): Promise<number>;
+  appendEvents(runId: string, nextSeq: number, rows: readonly EventRow[], attempt?: number): Promise<number>;
   /** Ends a RUNNING run: its last rows, its violations and COMPLETED, all in one transaction. */
   completeRun(
     runId: string,
@@ -47,6 +50,8 @@ export interface FaultlineStore {
     rows: readonly EventRow[],
     violations: readonly Violation[],
     completion: RunCompletion,
+    /** The try's fencing token, checked as appendEvents checks it. */
+    attempt?: number,
   ): Promise<void>;
   /**
    * Stores a run made elsewhere (an import, a grading run made in-process) as COMPLETED,
@@ -69,6 +74,9 @@ export interface FaultlineStore {
 
 export type StoreKind = "sqlite" | "postgres";
 
+/** In the message of an append or completion refused because a later try took the run over. */
+export const SUPERSEDED = "superseded by a later try";
+
 export interface RunStore {
   /** Inserts a RUNNING run with no events (its source stored once by content hash). */
   insert(run: NewRun): Promise<StoredRun>;
@@ -83,11 +91,13 @@ export interface RunStore {
   /** Every RUNNING run becomes FAILED with this error; returns how many. */
   failAllRunning(reason: string, finishedAt?: string): Promise<number>;
   /**
-   * Deletes a RUNNING run's stored trace and sets its event count to 0, for a worker
-   * that takes over its job and writes it again from seq 0. Returns the rows deleted,
-   * or -1 when the run is not RUNNING (nothing is changed).
+   * A new try takes a RUNNING run over (a worker that took its queued job): the run's
+   * fencing token (attempt) goes up by one, its stored trace is deleted and its event
+   * count set to 0, all in one transaction, so the try writes it again from seq 0 and any
+   * earlier try's appends are refused. Returns the new token, or -1 when the run is not
+   * RUNNING (nothing is changed).
    */
-  resetTrace(id: string): Promise<number>;
+  takeOver(id: string): Promise<number>;
   /** The ids of the RUNNING runs. */
   runningIds(): Promise<string[]>;
   /** Newest first. */

@@ -8,6 +8,7 @@ import { migrate, MIGRATIONS, schemaVersion, type MigrationReport } from "./migr
 import { RunTable, type RunCompletion } from "./runs";
 import { ScenarioTable } from "./scenarios";
 import { VerdictTable } from "./verdicts";
+import { SUPERSEDED } from "./contract";
 import { ViolationTable } from "./violations";
 
 export { EVENT_BATCH_ROWS, fromEventRow, toEventRow, type EventRow, type EventPageQuery } from "./events";
@@ -69,13 +70,35 @@ export class Store {
    * Refuses (and stores nothing) when the run is not RUNNING or the rows do not
    * continue its stored trace. Returns the next seq.
    */
-  appendEvents(runId: string, nextSeq: number, rows: readonly EventRow[]): number {
-    if (rows.length === 0) return nextSeq;
-    return this.events.append(runId, nextSeq, rows, (lastSeq) => {
-      if (!this.runs.setEventCount(runId, lastSeq + 1)) {
-        throw new Error(`run ${runId} is no longer RUNNING: its trace is closed`);
-      }
-    });
+  appendEvents(runId: string, nextSeq: number, rows: readonly EventRow[], attempt?: number): number {
+    if (rows.length === 0) {
+      this.checkAttempt(runId, attempt);
+      return nextSeq;
+    }
+    const append = (): number =>
+      this.events.append(runId, nextSeq, rows, (lastSeq) => {
+        if (!this.runs.setEventCount(runId, lastSeq + 1)) {
+          throw new Error(`run ${runId} is no longer RUNNING: its trace is closed`);
+        }
+      });
+    if (attempt === undefined) return append();
+    // The token first, in the same transaction: a fenced-off try learns that it was superseded,
+    // not that its rows do not continue the trace (its successor started it again).
+    return this.db
+      .transaction((): number => {
+        this.checkAttempt(runId, attempt);
+        return append();
+      })
+      .immediate();
+  }
+
+  /** Refuses a try whose fencing token is not the run's (a later try took the run over). */
+  private checkAttempt(runId: string, attempt: number | undefined): void {
+    if (attempt === undefined) return;
+    const current = this.runs.attempt(runId);
+    if (current !== undefined && current !== attempt) {
+      throw new Error(`run ${runId}: try ${attempt} was ${SUPERSEDED} (try ${current} took the run over)`);
+    }
   }
 
   /**
@@ -89,10 +112,11 @@ export class Store {
     rows: readonly EventRow[],
     violations: readonly Violation[],
     completion: RunCompletion,
+    attempt?: number,
   ): void {
     this.db
       .transaction(() => {
-        const next = this.appendEvents(runId, nextSeq, rows);
+        const next = this.appendEvents(runId, nextSeq, rows, attempt);
         if (next !== completion.eventCount) {
           throw new Error(
             `run ${runId} has ${next} stored events but the simulation recorded ${completion.eventCount}`,

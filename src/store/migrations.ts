@@ -132,6 +132,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 8,
+    name: "a fencing token per run: the try of a queued run that may write its trace",
+    up: `
+      ALTER TABLE runs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0 CHECK (attempt >= 0);
+    `,
+  },
 ];
 
 export interface MigrationReport {

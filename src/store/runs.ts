@@ -162,18 +162,28 @@ export class RunTable {
   }
 
   /**
-   * Deletes the stored trace of a RUNNING run and sets its event count to 0, so that a
-   * worker taking over its job (the durable queue's retry) writes it again from seq 0:
-   * the trace is a pure function of scenario, seed and schedule, so the same rows come back.
-   * Returns the rows deleted, or -1 when the run is not RUNNING (it is left alone).
+   * A new try takes a RUNNING run over (FaultlineStore.takeOver): its fencing token goes
+   * up by one, its trace is deleted and its event count set to 0, so the try writes it
+   * again from seq 0 (the trace is a pure function of scenario, seed and schedule, so the
+   * same rows come back) and an earlier try's appends are refused. Returns the new token,
+   * or -1 when the run is not RUNNING (it is left alone).
    */
-  resetTrace(id: string): number {
+  takeOver(id: string): number {
     return this.db
       .transaction((): number => {
-        if (this.eventCountStatement.run(0, id).changes !== 1) return -1;
-        return this.db.prepare("DELETE FROM events WHERE run_id = ?").run(id).changes;
+        const taken = this.db
+          .prepare("UPDATE runs SET attempt = attempt + 1, event_count = 0 WHERE id = ? AND status = 'RUNNING'")
+          .run(id);
+        if (taken.changes !== 1) return -1;
+        this.db.prepare("DELETE FROM events WHERE run_id = ?").run(id);
+        return this.attempt(id) ?? -1;
       })
       .immediate();
+  }
+
+  /** The run's fencing token (0 until a queued try takes it over); undefined for no such run. */
+  attempt(id: string): number | undefined {
+    return this.db.prepare("SELECT attempt FROM runs WHERE id = ?").pluck().get(id) as number | undefined;
   }
 
   get(id: string): StoredRun | undefined {

@@ -59,7 +59,7 @@ export class SqliteStore implements FaultlineStore {
         "source",
         "setSchedule",
         "setPace",
-        "resetTrace",
+        "takeOver",
         "complete",
         "fail",
         "failAllRunning",
@@ -107,8 +107,8 @@ export class SqliteStore implements FaultlineStore {
     };
   }
 
-  async appendEvents(runId: string, nextSeq: number, rows: readonly EventRow[]): Promise<number> {
-    return this.sync.appendEvents(runId, nextSeq, rows);
+  async appendEvents(runId: string, nextSeq: number, rows: readonly EventRow[], attempt?: number): Promise<number> {
+    return this.sync.appendEvents(runId, nextSeq, rows, attempt);
   }
 
   async completeRun(
@@ -117,8 +117,9 @@ export class SqliteStore implements FaultlineStore {
     rows: readonly EventRow[],
     violations: readonly Violation[],
     completion: RunCompletion,
+    attempt?: number,
   ): Promise<void> {
-    this.sync.completeRun(runId, nextSeq, rows, violations, completion);
+    this.sync.completeRun(runId, nextSeq, rows, violations, completion, attempt);
   }
 
   async insertCompletedRun(

@@ -1,3 +1,4 @@
+import { SUPERSEDED } from "../contract";
 import type { Violation } from "../../sim/types";
 import type { EventStore } from "../contract";
 import { fromEventRow, type EventRow } from "../events";
@@ -30,13 +31,20 @@ export async function appendLocked(
   runId: string,
   nextSeq: number,
   rows: readonly EventRow[],
+  /** The try's fencing token (FaultlineStore.takeOver); absent, not checked. */
+  attempt?: number,
 ): Promise<number> {
   checkContiguous(runId, nextSeq, rows);
-  const run = await client.query<{ status: string }>("SELECT status FROM runs WHERE id = $1 FOR NO KEY UPDATE", [
-    runId,
-  ]);
+  const run = await client.query<{ status: string; attempt: number }>(
+    "SELECT status, attempt FROM runs WHERE id = $1 FOR NO KEY UPDATE",
+    [runId],
+  );
   const status = run.rows[0]?.status;
   if (status === undefined) throw new StoreRefusal(`there is no run ${runId} to append trace rows to`);
+  const current = run.rows[0]?.attempt;
+  if (attempt !== undefined && current !== attempt) {
+    throw new StoreRefusal(`run ${runId}: try ${attempt} was ${SUPERSEDED} (try ${current} took the run over)`);
+  }
   if (status !== "RUNNING") throw new StoreRefusal(`run ${runId} is no longer RUNNING: its trace is closed`);
   if (rows.length === 0) return nextSeq;
   // A statement of its own, after the lock: under READ COMMITTED it takes a new snapshot,

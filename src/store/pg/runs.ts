@@ -124,13 +124,16 @@ export function pgRunStore(db: PgDatabase): RunStore {
     },
 
     // The UPDATE locks the run row, so an append racing with the reset waits, then finds the trace gone.
-    resetTrace: (id) =>
-      db.transaction(`resetting the trace of run ${id}`, async (client) => {
-        const updated = await client.query("UPDATE runs SET event_count = 0 WHERE id = $1 AND status = 'RUNNING'", [
-          id,
-        ]);
-        if (updated.rowCount !== 1) return -1;
-        return (await client.query("DELETE FROM events WHERE run_id = $1", [id])).rowCount ?? 0;
+    takeOver: (id) =>
+      db.transaction(`taking run ${id} over for a new try`, async (client) => {
+        const taken = await client.query<{ attempt: number }>(
+          "UPDATE runs SET attempt = attempt + 1, event_count = 0 WHERE id = $1 AND status = 'RUNNING' RETURNING attempt",
+          [id],
+        );
+        const attempt = taken.rows[0]?.attempt;
+        if (attempt === undefined) return -1;
+        await client.query("DELETE FROM events WHERE run_id = $1", [id]);
+        return attempt;
       }),
 
     async runningIds() {

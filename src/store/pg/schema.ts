@@ -166,6 +166,13 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "a fencing token per run: the try of a queued run that may write its trace",
+    up: `
+      ALTER TABLE runs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0 CHECK (attempt >= 0);
+    `,
+  },
 ];
 
 /** The schema version this faultline writes. */

@@ -83,11 +83,11 @@ export class PgStore implements FaultlineStore {
     };
   }
 
-  async appendEvents(runId: string, nextSeq: number, rows: readonly EventRow[]): Promise<number> {
-    if (rows.length === 0) return nextSeq;
+  async appendEvents(runId: string, nextSeq: number, rows: readonly EventRow[], attempt?: number): Promise<number> {
+    if (rows.length === 0 && attempt === undefined) return nextSeq;
     checkContiguous(runId, nextSeq, rows);
     return this.db.transaction(`appending ${rows.length} events to run ${runId}`, (client) =>
-      appendLocked(client, runId, nextSeq, rows),
+      appendLocked(client, runId, nextSeq, rows, attempt),
     );
   }
 
@@ -97,10 +97,11 @@ export class PgStore implements FaultlineStore {
     rows: readonly EventRow[],
     violations: readonly Violation[],
     completion: RunCompletion,
+    attempt?: number,
   ): Promise<void> {
     checkContiguous(runId, nextSeq, rows);
     await this.db.transaction(`completing run ${runId}`, async (client) => {
-      const next = await appendLocked(client, runId, nextSeq, rows);
+      const next = await appendLocked(client, runId, nextSeq, rows, attempt);
       if (next !== completion.eventCount) {
         throw new StoreRefusal(
           `run ${runId} has ${next} stored events but the simulation recorded ${completion.eventCount}`,

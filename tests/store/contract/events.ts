@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import type { TestContext } from "node:test";
 import { hashEvents } from "../../../src/sim/world";
-import type { FaultlineStore } from "../../../src/store/contract";
+import { SUPERSEDED, type FaultlineStore } from "../../../src/store/contract";
 import { EVENT_BATCH_ROWS, toEventRow } from "../../../src/store";
 import { addScenario, allEvents, completion, newRun, realTrace, syntheticRows, type Backend } from "./backends";
+
+const SUPERSEDED_REFUSAL = new RegExp(SUPERSEDED);
 
 /** What a refused write must leave: the run's rows, count and status exactly as before. */
 async function unchanged(store: FaultlineStore, runId: string, count: number, status: string): Promise<void> {
@@ -143,18 +145,27 @@ export async function eventsContract(t: TestContext, backend: Backend): Promise<
     assert.deepEqual((await allEvents(store, "big")).map(toEventRow), big);
   });
 
-  await t.test("resetTrace empties a RUNNING run's trace for a retry and leaves a finished one", async (t) => {
+  await t.test("takeOver empties a RUNNING run's trace for a new try and fences the earlier ones off", async (t) => {
     const store = await (await backend.place(t)).owner();
     await addScenario(store);
     await store.runs.insert(newRun("r"));
     const rows = syntheticRows(9);
-    await store.appendEvents("r", 0, rows);
-    assert.equal(await store.runs.resetTrace("r"), 9);
+    // A first try (token 1) writes part of the trace, then stalls.
+    assert.equal(await store.runs.takeOver("r"), 1);
+    assert.equal(await store.appendEvents("r", 0, rows.slice(0, 4), 1), 4);
+    // The queue gives the job to another worker: token 2, the trace from seq 0 again.
+    assert.equal(await store.runs.takeOver("r"), 2);
     await unchanged(store, "r", 0, "RUNNING");
-    assert.equal(await store.appendEvents("r", 0, rows), 9);
-    await store.completeRun("r", 9, [], [], completion(9));
-    assert.equal(await store.runs.resetTrace("r"), -1);
+    // The stalled try wakes up: its append and its completion are refused, and store nothing.
+    await assert.rejects(() => store.appendEvents("r", 4, rows.slice(4), 1), SUPERSEDED_REFUSAL);
+    await assert.rejects(() => store.completeRun("r", 0, rows, [], completion(9), 1), SUPERSEDED_REFUSAL);
+    await unchanged(store, "r", 0, "RUNNING");
+    // The new try writes the whole trace and completes it.
+    assert.equal(await store.appendEvents("r", 0, rows.slice(0, 5), 2), 5);
+    await store.completeRun("r", 5, rows.slice(5), [], completion(9), 2);
     await unchanged(store, "r", 9, "COMPLETED");
-    assert.equal(await store.runs.resetTrace("missing"), -1);
+    assert.equal(await store.runs.takeOver("r"), -1);
+    await unchanged(store, "r", 9, "COMPLETED");
+    assert.equal(await store.runs.takeOver("missing"), -1);
   });
 }
