@@ -275,7 +275,12 @@ export class WorkerRunService implements RunService {
       });
     if (this.queue !== undefined) {
       // Stored first, then queued: a worker that takes the job finds the run and its source.
-      await this.queue.enqueue({ runId });
+      // A run that could not be queued would stay RUNNING with nobody to run it: it fails now.
+      await this.queue.enqueue({ runId }).catch(async (error: unknown) => {
+        const why = error instanceof Error ? error.message : String(error);
+        await this.store.runs.fail(runId, `the run could not be queued: ${why} (reproduce with seed=${task.seed})`);
+        throw new FaultlineError("INTERNAL", `Run ${runId} could not be queued: ${why}`);
+      });
       if (input.pace === null) await awaitRunEnd(this.store, this.bus, runId, this.safetyPollMs);
       return this.record(runId);
     }

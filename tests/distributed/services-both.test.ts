@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { projectRoot } from "../../src/api/paths";
-import { createServices, type Services } from "../../src/runs";
+import { CatalogScenarioService, createServices, WorkerRunService, type Services } from "../../src/runs";
+import { openRunQueue } from "../../src/queue";
+import { openFaultlineStore } from "../../src/store/open";
 import type { TraceEvent } from "../../src/sim/types";
 import { clusterUnavailable, freshDatabase } from "./cluster";
 
@@ -150,3 +152,26 @@ for (const [kind, open] of Object.entries(stores)) {
     });
   });
 }
+
+test("a run that cannot be queued fails at once with its seed; it is never left RUNNING", async (t) => {
+  const unavailable = await clusterUnavailable();
+  if (unavailable !== undefined) return t.skip(unavailable);
+  const db = await freshDatabase();
+  const { store } = await openFaultlineStore(db.url, "owner");
+  const scenarios = new CatalogScenarioService(SCENARIOS_DIR, () => undefined);
+  await scenarios.saveTo(store);
+  // A real pg-boss queue that has been closed: every enqueue is refused.
+  const queue = await openRunQueue(db.url, { pollSeconds: 0.5 });
+  await queue.close();
+  const runs = new WorkerRunService({ store, dbPath: db.url, scenarios, queue, maxRunWorkers: 1, maxPacedRuns: 1 });
+  t.after(async () => {
+    await runs.close();
+    await db.drop();
+  });
+  await assert.rejects(() => runs.startRun({ scenarioId: SCENARIO, seed: SEED }));
+  const listed = await runs.listRuns({});
+  assert.equal(listed.totalCount, 1);
+  const [run] = listed.runs;
+  assert.equal(run?.status, "FAILED");
+  assert.match(run?.error ?? "", new RegExp(`seed=${SEED}`));
+});
