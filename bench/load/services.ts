@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { Client } from "pg";
+import { redactRedisUrl } from "../../src/bus";
+import { redactUrl } from "../../src/store/pg";
 
 /**
  * The PostgreSQL and Redis servers the load driver's postgres mode stands on. The mode
@@ -19,7 +21,7 @@ export async function unreachable(postgresUrl: string, redisUrl: string): Promis
     await client.connect();
     await client.query("SELECT 1");
   } catch (error) {
-    return `PostgreSQL at ${redact(postgresUrl)} could not be reached (${messageOf(error)}); set DATABASE_URL`;
+    return `PostgreSQL at ${redactUrl(postgresUrl)} could not be reached (${messageOf(error)}); set DATABASE_URL`;
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -33,7 +35,7 @@ export async function unreachable(postgresUrl: string, redisUrl: string): Promis
     await redis.connect();
     await redis.ping();
   } catch (error) {
-    return `Redis at ${redact(redisUrl)} could not be reached (${messageOf(error)}); set REDIS_URL`;
+    return `Redis at ${redactRedisUrl(redisUrl)} could not be reached (${messageOf(error)}); set REDIS_URL`;
   } finally {
     redis.disconnect();
   }
@@ -69,11 +71,6 @@ async function onServer(adminUrl: string, fn: (client: Client) => Promise<unknow
   } finally {
     await client.end();
   }
-}
-
-/** A URL without its password, for messages. */
-export function redact(url: string): string {
-  return url.replace(/:[^:@/]*@/, ":***@");
 }
 
 /** An error's message, with its cause's (fetch says only "fetch failed" and keeps the reason there). */

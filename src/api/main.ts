@@ -3,6 +3,7 @@ import { dirname, resolve } from "node:path";
 import { createServices } from "../runs";
 import { roleFromEnv } from "../runs/topology";
 import { isPostgresUrl } from "../store/open";
+import { redactUrl } from "../store/pg";
 import { createServer } from "./server";
 
 /**
@@ -44,7 +45,7 @@ async function work(dbPath: string, scenariosDir: string): Promise<void> {
 
 /** A store for the log: a path, or a URL without its password. */
 function describeStore(locator: string): string {
-  return isPostgresUrl(locator) ? locator.replace(/:[^:@/]*@/, ":***@") : locator;
+  return isPostgresUrl(locator) ? redactUrl(locator) : locator;
 }
 
 function onSignals(close: () => Promise<void>): void {

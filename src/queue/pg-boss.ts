@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import PgBoss from "pg-boss";
+import { redactUrl } from "../store/pg";
 import type { DeadRunJobHandler, JobAttempt, RunJob, RunJobHandler, RunQueue, RunQueueStats } from "./contract";
 import {
   MAX_WORKER_CONCURRENCY,
@@ -223,9 +224,4 @@ async function retryDeadlocks(create: () => Promise<void>): Promise<void> {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** The URL without its password, for messages. */
-function redactUrl(url: string): string {
-  return url.replace(/:[^:@/]*@/, ":***@");
 }

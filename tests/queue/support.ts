@@ -3,43 +3,12 @@ import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Client } from "pg";
 import type { RunQueueOptions } from "../../src/queue/settings";
+import { pgReachable, pgSkipReason, pgUrl } from "../support/pg";
 
-/**
- * The queue tests' PostgreSQL: DATABASE_URL when it is a postgres:// URL, else the
- * machine's local server. (A small stand-in for tests/support/pg.ts until that lands.)
- */
-export function pgUrl(): string {
-  const fromEnv = process.env.DATABASE_URL;
-  return fromEnv !== undefined && /^postgres(ql)?:\/\//i.test(fromEnv)
-    ? fromEnv
-    : "postgresql://postgres@127.0.0.1:5432/test";
-}
-
-let reachability: Promise<string | undefined> | undefined;
-
-/** Why PostgreSQL cannot be used, or undefined when a connection and a query work. Checked once per file. */
-function pgUnreachable(): Promise<string | undefined> {
-  reachability ??= (async () => {
-    const client = new Client({ connectionString: pgUrl(), connectionTimeoutMillis: 3000 });
-    try {
-      await client.connect();
-      await client.query("SELECT 1");
-      return undefined;
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      return `PostgreSQL at ${pgUrl().replace(/:[^:@/]*@/, ":***@")} could not be reached (${message}); set DATABASE_URL to one`;
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  })();
-  return reachability;
-}
-
-/** The URL to test against, or null after marking the test skipped with the reason. */
+/** The URL to test against (tests/support/pg.ts), or null after marking the test skipped with the reason. */
 export async function pgOrSkip(t: TestContext): Promise<string | null> {
-  const reason = await pgUnreachable();
-  if (reason === undefined) return pgUrl();
-  t.skip(reason);
+  if (await pgReachable()) return pgUrl();
+  t.skip(pgSkipReason());
   return null;
 }
 

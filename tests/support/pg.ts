@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { redactUrl } from "../../src/store/pg";
 
 /**
  * PostgreSQL for tests: the server DATABASE_URL names, or the local one every machine of
@@ -12,7 +13,7 @@ export function pgUrl(): string {
 
 /** The skip message for a test that needs PostgreSQL. */
 export function pgSkipReason(): string {
-  return `PostgreSQL at ${hidePassword(pgUrl())} could not be reached: set DATABASE_URL to a server to run these tests`;
+  return `PostgreSQL at ${redactUrl(pgUrl())} could not be reached: set DATABASE_URL to a server to run these tests`;
 }
 
 let reachable: Promise<boolean> | undefined;
@@ -76,15 +77,5 @@ async function admin(sql: string): Promise<void> {
     await client.query(sql);
   } finally {
     await client.end();
-  }
-}
-
-function hidePassword(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== "") parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return url.replace(/:[^:@/]*@/, ":***@");
   }
 }
