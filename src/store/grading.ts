@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { Db } from "./database";
-import { fromSubmissionRow, type SubmissionRow } from "./rows";
+import type { GradebookRow } from "./contract";
+import { fromGradebookRow, fromSubmissionRow, type GradebookQueryRow, type SubmissionRow } from "./rows";
 
 /**
  * Grading's tables: students, bearer tokens (stored only as sha256 hashes),
@@ -193,7 +194,7 @@ export class GradingTables {
   }
 
   /** Every student who submitted: best and latest score and attempts, by student name. */
-  gradebook(assignmentId: string): { student: StoredStudent; best: number; latest: number; attempts: number }[] {
+  gradebook(assignmentId: string): GradebookRow[] {
     const rows = this.db
       .prepare(
         `SELECT s.id, s.name, s.created_at, max(sub.score) AS best, count(*) AS attempts,
@@ -202,20 +203,8 @@ export class GradingTables {
          FROM submissions sub JOIN students s ON s.id = sub.student_id
          WHERE sub.assignment_id = ? GROUP BY s.id ORDER BY s.name, s.id`,
       )
-      .all(assignmentId) as {
-      id: string;
-      name: string;
-      created_at: string;
-      best: number;
-      attempts: number;
-      latest: number;
-    }[];
-    return rows.map((row) => ({
-      student: { id: row.id, name: row.name, createdAt: row.created_at },
-      best: row.best,
-      latest: row.latest,
-      attempts: row.attempts,
-    }));
+      .all(assignmentId) as GradebookQueryRow[];
+    return rows.map(fromGradebookRow);
   }
 
   /** Marks a run as a student's (their variant run, or the run one of their schedules made). */

@@ -155,7 +155,7 @@ export function openStore(path: string): OpenedStore {
   try {
     const migrations = migrate(db);
     const store = new Store(db);
-    const running = store.db.prepare("SELECT id FROM runs WHERE status = 'RUNNING'").pluck().all() as string[];
+    const running = store.runs.runningIds();
     const interruptedRuns = store.runs.failAllRunning(INTERRUPTED_RUN_ERROR);
     let reclaimedEvents = 0;
     for (const runId of running) reclaimedEvents += store.disk.reclaimTrace(runId);

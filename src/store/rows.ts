@@ -1,3 +1,4 @@
+import type { GradebookRow } from "./contract";
 import type { StoredSubmission } from "./grading";
 import type { StoredRun, StoredRunSource, StoredRunStatus } from "./runs";
 import { contentHash, type ScenarioInput, type StoredScenario } from "./scenarios";
@@ -136,4 +137,23 @@ export function scenarioValues(scenario: ScenarioInput, loadedAt: string): strin
     contentHash(scenario.source),
     loadedAt,
   ];
+}
+
+/** A gradebook line as both stores' gradebook query returns it (student, best, latest, attempts). */
+export interface GradebookQueryRow {
+  id: string;
+  name: string;
+  created_at: string;
+  best: number;
+  attempts: number;
+  latest: number;
+}
+
+export function fromGradebookRow(row: GradebookQueryRow): GradebookRow {
+  return {
+    student: { id: row.id, name: row.name, createdAt: row.created_at },
+    best: row.best,
+    latest: row.latest,
+    attempts: row.attempts,
+  };
 }

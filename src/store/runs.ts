@@ -186,6 +186,11 @@ export class RunTable {
     return this.db.prepare("SELECT attempt FROM runs WHERE id = ?").pluck().get(id) as number | undefined;
   }
 
+  /** The ids of the RUNNING runs. */
+  runningIds(): string[] {
+    return this.db.prepare("SELECT id FROM runs WHERE status = 'RUNNING'").pluck().all() as string[];
+  }
+
   get(id: string): StoredRun | undefined {
     const row = this.getStatement.get(id);
     return row === undefined ? undefined : fromRunRow(row);

@@ -52,22 +52,20 @@ export class SqliteStore implements FaultlineStore {
   ) {
     this.location = path;
     const db = sync.db;
-    this.runs = {
-      ...promised(sync.runs, [
-        "insert",
-        "get",
-        "source",
-        "setSchedule",
-        "setPace",
-        "takeOver",
-        "complete",
-        "fail",
-        "failAllRunning",
-        "list",
-        "count",
-      ]),
-      runningIds: async () => db.prepare("SELECT id FROM runs WHERE status = 'RUNNING'").pluck().all() as string[],
-    };
+    this.runs = promised(sync.runs, [
+      "insert",
+      "get",
+      "source",
+      "setSchedule",
+      "setPace",
+      "takeOver",
+      "runningIds",
+      "complete",
+      "fail",
+      "failAllRunning",
+      "list",
+      "count",
+    ]);
     this.events = promised(sync.events, ["range", "get", "count", "lastSeq", "page"]);
     this.scenarios = promised(sync.scenarios, ["upsertAll", "insertAdhoc", "get", "list"]);
     this.violations = promised(sync.violations, ["insertAll", "list"]);

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { JsonObject } from "../../src/sim/json";
-import type { EventKind, TraceEvent } from "../../src/sim/types";
-import { hashEvents, Simulation } from "../../src/sim/world";
+import type { EventKind } from "../../src/sim/types";
+import { hashEvents } from "../../src/sim/world";
 import { openDatabase } from "../../src/store/database";
 import {
   EVENT_BATCH_ROWS,
@@ -19,7 +19,7 @@ import {
   type EventRow,
   type Store,
 } from "../../src/store";
-import { echoProtocol, spec } from "../sim/helpers";
+import { realTrace } from "./contract/backends";
 
 function tempDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), "faultline-store-"));
@@ -43,23 +43,6 @@ function addRun(store: Store, id: string, seed = 7, pace: number | null = null):
     scenarioFile: "transactions/echo-demo.yaml",
     createdAt: new Date().toISOString(),
   });
-}
-
-/** A real trace from the core: three nodes ping each other. */
-function realTrace(): { events: TraceEvent[]; traceHash: string } {
-  const ping = (node: string, at: number) => ({
-    trigger: { type: "at" as const, at },
-    node,
-    op: "ping",
-    args: {},
-    followRedirects: 0,
-  });
-  const result = new Simulation(
-    echoProtocol,
-    { persistPings: true },
-    spec({ workload: [ping("a", 0), ping("b", 3)] }),
-  ).run();
-  return { events: [...result.events], traceHash: result.traceHash };
 }
 
 /** n synthetic events of a two-node run, with nested data, for volume tests. */

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import type { GradingStore } from "../contract";
 // Through ../index: the house rule against importing src/grading also matches ../grading from this subfolder.
 import { hashToken, type Role, type StoredStudent, type StoredSubmission } from "../index";
-import { fromSubmissionRow, type SubmissionRow } from "../rows";
+import { fromGradebookRow, fromSubmissionRow, type GradebookQueryRow, type SubmissionRow } from "../rows";
 import { StoreRefusal, type PgDatabase } from "./pool";
 
 const SUBMISSION_COLUMNS = "id, assignment_id, student_id, created_at, seeds, answers, score, max_score, feedback";
@@ -160,14 +160,7 @@ export function pgGradingStore(db: PgDatabase): GradingStore {
     },
 
     async gradebook(assignmentId) {
-      const result = await db.query<{
-        id: string;
-        name: string;
-        created_at: string;
-        best: number;
-        attempts: number;
-        latest: number;
-      }>(
+      const result = await db.query<GradebookQueryRow>(
         `reading the gradebook of assignment ${assignmentId}`,
         `SELECT s.id, s.name, s.created_at, max(sub.score) AS best, count(*) AS attempts,
                 (SELECT l.score FROM submissions l WHERE l.assignment_id = $1 AND l.student_id = s.id
@@ -178,12 +171,7 @@ export function pgGradingStore(db: PgDatabase): GradingStore {
          ORDER BY s.name COLLATE "C", s.id COLLATE "C"`,
         [assignmentId],
       );
-      return result.rows.map((row) => ({
-        student: fromStudentRow(row),
-        best: row.best,
-        latest: row.latest,
-        attempts: row.attempts,
-      }));
+      return result.rows.map(fromGradebookRow);
     },
 
     async setRunOwner(runId, studentId) {
