@@ -30,3 +30,8 @@ export class FaultlineError extends Error {
     this.name = "FaultlineError";
   }
 }
+
+/** An error's message for a run's error text or a log line (anything thrown, not only an Error). */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

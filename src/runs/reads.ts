@@ -4,7 +4,7 @@ import { NETWORK_NODE, type TraceEvent, type Violation } from "../sim/types";
 import { canonicalEventLine, type NodeView } from "../sim/world";
 import type { StoredRun, StoredVerdicts } from "../store";
 import type { FaultlineStore } from "../store/contract";
-import { FaultlineError } from "./errors";
+import { describeError, FaultlineError } from "./errors";
 import { outsideNetwork } from "./explore";
 import type { TaskPool } from "./pool";
 import type { ReplayResult } from "./run-worker";
@@ -184,8 +184,4 @@ export class RunReads {
     const scenario = await this.store.scenarios.get(scenarioId);
     return `${scenario?.topic ?? "unknown"}/${scenarioId}.yaml`;
   }
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -11,6 +11,7 @@ import { writerStoreFor } from "../store/open";
 import { ownerSink, threadSink } from "./trace-sink";
 import { computeStoredVerdicts, VerdictCollector } from "./verdicts";
 import type { ControlMessage } from "./control-protocol";
+import { describeError } from "./errors";
 import { Pacer, Stop, STOP_REQUESTED } from "./pacer";
 import {
   isExploreTask,
@@ -204,10 +205,6 @@ function replay(task: ReplayTask): ReplayResult {
     },
   });
   return { nodes: result.nodes, event: captured };
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** piscina calls this for every task. A replay that throws rejects the task; a run always resolves with its outcome. */

@@ -12,7 +12,7 @@ import { EVENT_BATCH_ROWS, type RunOwnerFilter, type StoredRun } from "../store"
 import { SUPERSEDED, type FaultlineStore } from "../store/contract";
 import { CONTROL, newControl, wake } from "./control-protocol";
 import { RunControl } from "./control";
-import { FaultlineError } from "./errors";
+import { describeError, FaultlineError } from "./errors";
 import type { ExploreTask } from "./explore-worker";
 import { Follower, LiveRun } from "./follower";
 import { InteractiveRuns, type LaunchInput } from "./interactive";
@@ -602,10 +602,6 @@ function stop(execution: Execution): void {
 /** One warm thread per core the machine gives this process. */
 function defaultThreads(): number {
   return Math.max(1, availableParallelism());
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function toRecord(run: StoredRun, paused: boolean): RunRecord {
